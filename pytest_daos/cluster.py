@@ -1,0 +1,317 @@
+"""Start and stop the nodes of a recipe on Docker, wait until DAOS is ready, read node logs.
+
+Start is split into phases, each polled against one deadline: nodes, control plane, format,
+join. A failure names its phase and carries `dmg system query` and the node logs.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+from . import envelope
+from .dmg import Dmg, Member, all_joined
+from .host import Interface
+from .labels import ROLE_LABEL, SESSION_LABEL, Owner
+from .recipes import HOSTNAMES, NodeSpec, Recipe
+from .transport import DockerExec, put_files
+
+CONFIG_DIR = "/etc/daos"
+POLL_INTERVAL = 0.25
+STOP_GRACE = 5
+UNCONFINED = ("seccomp=unconfined", "apparmor=unconfined", "systempaths=unconfined")
+LOG_TAIL = 40
+
+Progress = Callable[[str], None]
+
+
+class StartError(RuntimeError):
+    """The cluster did not come up; names the phase, what was seen, and the node logs."""
+
+    def __init__(self, phase: str, message: str, diagnostics: str = "") -> None:
+        self.phase = phase
+        super().__init__(
+            f"DAOS cluster start failed in phase '{phase}': {message}"
+            + (f"\n{diagnostics}" if diagnostics else "")
+        )
+
+
+class ClusterConflict(RuntimeError):
+    """Another live session's cluster holds this host."""
+
+
+class Deadline:
+    """One time budget shared by the phases of a start."""
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self.end = time.monotonic() + seconds
+
+    def remaining(self) -> float:
+        return max(0.0, self.end - time.monotonic())
+
+    def expired(self) -> bool:
+        return self.remaining() <= 0
+
+    def call_timeout(self, cap: float) -> float:
+        """A time limit for one call: at most `cap`, never past the deadline (at least 1 s)."""
+        return max(1.0, min(cap, self.remaining()))
+
+
+@dataclass(frozen=True)
+class ClusterPlan:
+    """Everything needed to run the nodes: recipe, image tags, address, files, owner."""
+
+    recipe: Recipe
+    image_tags: Mapping[str, str]
+    iface: Interface
+    config_files: Mapping[str, str]
+    owner: Owner
+    privileged: str = "auto"  # "yes", "no" or "auto"
+    missing_caps: tuple[str, ...] = ()
+    log_files: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+
+
+def container_name(owner: Owner, role: str) -> str:
+    return f"pytest-daos-{owner.session}-{role}"
+
+
+def run_options(plan: ClusterPlan, node: NodeSpec, privileged: bool) -> dict[str, Any]:
+    """Keyword arguments of `containers.create` for one node (the DAOS docker quick start:
+    host network, the three host names, /run on tmpfs, the host's hugetlbfs on the server).
+    """
+    options: dict[str, Any] = {
+        "image": plan.image_tags[node.image],
+        "name": container_name(plan.owner, node.role),
+        "hostname": node.hostname,
+        "network_mode": "host",
+        "extra_hosts": {hostname: plan.iface.ip for hostname in HOSTNAMES.values()},
+        "tmpfs": {"/run": ""},
+        "init": True,
+        "detach": True,
+        "labels": {**plan.owner.labels(), ROLE_LABEL: node.role},
+        "environment": dict(node.environment),
+    }
+    if node.command is not None:
+        options["command"] = list(node.command)
+    if node.hugepages:
+        options["volumes"] = {"/dev/hugepages": {"bind": "/dev/hugepages", "mode": "rw"}}
+    if node.devices:
+        options["devices"] = [f"{device}:{device}:rwm" for device in node.devices]
+    if privileged:
+        options["privileged"] = True
+    else:
+        options["cap_add"] = ["ALL"]
+        if plan.missing_caps:
+            options["cap_drop"] = list(plan.missing_caps)
+        options["security_opt"] = list(UNCONFINED)
+    return options
+
+
+def is_caps_refusal(error: Exception) -> bool:
+    """Docker refused a privileged container because capabilities are missing."""
+    return "unable to apply caps" in str(error)
+
+
+def reap_orphans(client: Any) -> list[str]:
+    """Remove the containers of sessions whose owner is gone; return their names.
+
+    Raises ClusterConflict when a live session's cluster holds the host (one DAOS cluster
+    per Docker host: the nodes use the host network and its ports).
+    """
+    removed = []
+    for container in client.containers.list(all=True, filters={"label": SESSION_LABEL}):
+        owner = Owner.from_labels(container.labels)
+        if owner.is_alive():
+            raise ClusterConflict(
+                f"a DAOS cluster of another pytest-daos session ({owner.session}, pid "
+                f"{owner.pid}) is running on this host, and only one fits (host network). "
+                "Wait for it to end, or remove it: docker rm -f $(docker ps -aq --filter "
+                f"label={SESSION_LABEL}={owner.session})"
+            )
+        container.remove(force=True)
+        removed.append(str(container.name))
+    return removed
+
+
+class DockerCluster:
+    """The nodes of one cluster as Docker containers."""
+
+    def __init__(self, client: Any, plan: ClusterPlan, progress: Progress | None = None) -> None:
+        self.client = client
+        self.plan = plan
+        self.progress = progress or (lambda message: None)
+        self.containers: dict[str, Any] = {}
+        self.privileged_mode: str | None = None  # "privileged" or "capabilities" once started
+
+    def transport(self, role: str) -> DockerExec:
+        return DockerExec(self.containers[role])
+
+    def dmg(self) -> Dmg:
+        return Dmg(self.transport("admin"), self.plan.recipe.daos_version)
+
+    # -- start ---------------------------------------------------------------------------
+
+    def start_nodes(self) -> None:
+        """Create and start every node, falling back from --privileged where refused."""
+        privileged = self.plan.privileged != "no"
+        for node in self.plan.recipe.nodes:
+            try:
+                self.containers[node.role] = self._start_node(node, privileged)
+            except Exception as exc:
+                if not (privileged and self.plan.privileged == "auto" and is_caps_refusal(exc)):
+                    raise
+                self.progress(
+                    "Docker refused --privileged (unable to apply caps): running the nodes with "
+                    "explicit capabilities and unconfined seccomp/apparmor/systempaths"
+                )
+                privileged = False
+                self.containers[node.role] = self._start_node(node, privileged)
+        self.privileged_mode = "privileged" if privileged else "capabilities"
+
+    def _start_node(self, node: NodeSpec, privileged: bool) -> Any:
+        container = self.client.containers.create(**run_options(self.plan, node, privileged))
+        try:
+            files = {name: self.plan.config_files[name] for name in node.config_files}
+            if files:
+                put_files(container, CONFIG_DIR, files)
+            container.start()
+        except Exception:
+            container.remove(force=True)
+            raise
+        return container
+
+    def wait_ready(self, deadline: Deadline) -> list[Member]:
+        """Control plane up, storage formatted (only when needed), every rank joined."""
+        dmg = self.dmg()
+        self._wait_control_plane(dmg, deadline)
+        self._format_if_needed(dmg, deadline)
+        return self._wait_joined(dmg, deadline)
+
+    def _wait_control_plane(self, dmg: Dmg, deadline: Deadline) -> None:
+        last: Exception | None = None
+        while True:
+            self._check_running("control plane")
+            try:
+                dmg.storage_scan(timeout=deadline.call_timeout(20))
+                return
+            except (envelope.DaosError, envelope.ProtocolError) as exc:
+                last = exc
+            if deadline.expired():
+                raise StartError(
+                    "control plane",
+                    f"`dmg storage scan` did not succeed within {deadline.seconds:.0f}s; "
+                    f"last answer: {last}",
+                    self.diagnostics(),
+                )
+            time.sleep(POLL_INTERVAL)
+
+    def _format_if_needed(self, dmg: Dmg, deadline: Deadline) -> None:
+        """Format only an uninitialized system: format is not idempotent (CONTRACT.md §2.3)."""
+        try:
+            dmg.system_query(timeout=deadline.call_timeout(30))
+            return  # members exist: formatted already
+        except envelope.DaosError as exc:
+            if envelope.UNINITIALIZED not in exc.message:
+                return  # not ready yet; the join phase keeps polling
+        except envelope.ProtocolError:
+            return
+        self.progress("formatting storage (dmg storage format)")
+        try:
+            dmg.storage_format(timeout=deadline.call_timeout(120))
+        except envelope.DaosError as exc:
+            if envelope.RUNNING_SYSTEM not in exc.message:
+                raise StartError("format", str(exc), self.diagnostics()) from None
+        except envelope.ProtocolError as exc:
+            raise StartError("format", str(exc), self.diagnostics()) from None
+
+    def _wait_joined(self, dmg: Dmg, deadline: Deadline) -> list[Member]:
+        last: object = "no answer yet"
+        while True:
+            self._check_running("join")
+            try:
+                members = dmg.system_query(timeout=deadline.call_timeout(30))
+                if all_joined(members):
+                    return members
+                last = ", ".join(f"rank {m.rank} {m.state}" for m in members) or "no members"
+            except (envelope.DaosError, envelope.ProtocolError) as exc:
+                last = exc
+            if deadline.expired():
+                raise StartError(
+                    "join",
+                    f"the ranks did not all join within {deadline.seconds:.0f}s; last "
+                    f"`dmg system query`: {last}",
+                    self.diagnostics(),
+                )
+            time.sleep(POLL_INTERVAL)
+
+    def _check_running(self, phase: str) -> None:
+        for role, container in self.containers.items():
+            container.reload()
+            if container.status in ("exited", "dead"):
+                code = container.attrs.get("State", {}).get("ExitCode")
+                raise StartError(
+                    phase, f"the {role} node exited (status {code})", self.diagnostics()
+                )
+
+    # -- logs and diagnostics -------------------------------------------------------------
+
+    def logs(self, role: str, lines: int = LOG_TAIL) -> dict[str, str]:
+        """Tail of a node's output and of its DAOS log files, by source name."""
+        container = self.containers[role]
+        tails = {"output": container.logs(tail=lines).decode(errors="replace")}
+        for path in self.plan.log_files.get(role, ()):
+            if container.status != "running":
+                break
+            result = DockerExec(container).run(["tail", "-n", str(lines), path], timeout=10)
+            if result.exit_code == 0:
+                tails[path] = result.stdout
+        return tails
+
+    def diagnostics(self) -> str:
+        parts = []
+        if "admin" in self.containers:
+            try:
+                result = self.transport("admin").run(["dmg", "system", "query", "-v"], timeout=10)
+                parts.append(result.describe())
+            except Exception as exc:  # diagnostics must not hide the original error
+                parts.append(f"(dmg system query could not run: {exc})")
+        for role in self.containers:
+            try:
+                for source, text in self.logs(role).items():
+                    if text.strip():
+                        parts.append(f"--- {role} {source} (last lines) ---\n{text.rstrip()}")
+            except Exception as exc:
+                parts.append(f"(logs of {role} unavailable: {exc})")
+        return "\n".join(parts)
+
+    # -- stop -----------------------------------------------------------------------------
+
+    def remove(self) -> list[str]:
+        """Stop and remove every node, each step on its own; returns the problems met."""
+        problems = []
+        for role, container in reversed(list(self.containers.items())):
+            try:
+                container.stop(timeout=STOP_GRACE)
+            except Exception as exc:
+                problems.append(f"stop {role}: {exc}")
+            try:
+                container.remove(force=True, v=True)
+            except Exception as exc:
+                if "No such container" not in str(exc):
+                    problems.append(f"remove {role}: {exc}")
+        self.containers.clear()
+        return problems
+
+
+@contextmanager
+def removed_on_error(cluster: DockerCluster) -> Iterator[DockerCluster]:
+    """Remove what a half-done start created before the error propagates."""
+    try:
+        yield cluster
+    except BaseException:
+        cluster.remove()
+        raise

@@ -1,0 +1,90 @@
+"""`daos`, the DAOS client tool: argv per DAOS release, typed results of its `-j` output."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from . import envelope
+from .dmg import DEFAULT_CALL_TIMEOUT, release
+from .transport import Transport
+
+#: Container types `daos container create --type` knows (case-insensitive), all releases.
+CONTAINER_TYPES = (
+    "POSIX", "HDF5", "PYTHON", "SPARK", "DATABASE", "DB", "ROOT", "RNTUPLE", "SEISMIC", "DSG",
+    "METEO", "FDB",
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class ContainerInfo:
+    """What `daos container create|query` answered."""
+
+    pool_uuid: str
+    uuid: str
+    label: str
+    type: str
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> ContainerInfo:
+        return cls(
+            pool_uuid=str(data["pool_uuid"]),
+            uuid=str(data["container_uuid"]),
+            label=str(data.get("container_label", "")),
+            type=str(data.get("container_type", "")),
+        )
+
+
+def container_create_argv(version: str, pool: str, label: str | None, type: str) -> list[str]:
+    """argv (after `daos -j`) creating a container: `--label` in 2.0, a positional from 2.4."""
+    if type.upper() not in CONTAINER_TYPES:
+        known = ", ".join(CONTAINER_TYPES)
+        raise ValueError(f"unknown container type {type!r}: use one of {known}")
+    argv = ["container", "create", pool]
+    if label is not None:
+        argv += [f"--label={label}"] if release(version) < (2, 4) else [label]
+    return [*argv, f"--type={type}"]
+
+
+def container_ids(version: str, item: dict[str, Any]) -> tuple[str, str]:
+    """(uuid, label) of one `daos container list` entry (2.0 spells the keys UUID/Label)."""
+    if release(version) < (2, 4):
+        return str(item["UUID"]), str(item.get("Label", ""))
+    return str(item["uuid"]), str(item.get("label", ""))
+
+
+class Daos:
+    """Runs `daos -j ...` through a transport (the client node, where daos_agent runs)."""
+
+    def __init__(
+        self, transport: Transport, version: str, timeout: float = DEFAULT_CALL_TIMEOUT
+    ) -> None:
+        self.transport = transport
+        self.version = version
+        self.timeout = timeout
+
+    def __call__(self, *args: str, timeout: float | None = None) -> Any:
+        """Run `daos -j ARGS` and return the parsed response (raises DaosError on failure)."""
+        result = self.transport.run(["daos", "-j", *args], timeout=timeout or self.timeout)
+        return envelope.parse(result)
+
+    def pool_query(self, pool: str) -> dict[str, Any]:
+        response: dict[str, Any] = self("pool", "query", pool)
+        return response
+
+    def container_create(
+        self, pool: str, label: str | None = None, type: str = "POSIX"
+    ) -> ContainerInfo:
+        argv = container_create_argv(self.version, pool, label, type)
+        return ContainerInfo.from_json(self(*argv))
+
+    def container_list(self, pool: str) -> list[tuple[str, str]]:
+        """(uuid, label) of every container in the pool."""
+        response = self("container", "list", pool)
+        return [container_ids(self.version, item) for item in response or []]
+
+    def container_query(self, pool: str, container: str) -> ContainerInfo:
+        return ContainerInfo.from_json(self("container", "query", pool, container))
+
+    def container_destroy(self, pool: str, container: str, *, force: bool = False) -> None:
+        self("container", "destroy", pool, container, *(["--force"] if force else []))

@@ -1,0 +1,90 @@
+"""The `-j` JSON envelope that `dmg` and `daos` print, and the error it carries.
+
+Every `-j` call prints `{"response": ..., "error": null | "text", "status": 0 | -N}` on stdout
+(CONTRACT.md §1). `parse` turns one call's result into the response or a `DaosError`.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+from .transport import ExecResult
+
+#: DAOS error numbers by name (src/include/daos_errno.h); JSON `status` is the negative value.
+DER_CODES: dict[str, int] = {
+    "DER_NO_PERM": -1001, "DER_INVAL": -1003, "DER_EXIST": -1004, "DER_NONEXIST": -1005,
+    "DER_UNREACH": -1006, "DER_NOSPACE": -1007, "DER_NOMEM": -1009, "DER_TIMEDOUT": -1011,
+    "DER_BUSY": -1012, "DER_AGAIN": -1013, "DER_MISC": -1025, "DER_BADPATH": -1026,
+    "DER_EXCLUDED": -1032, "DER_IO": -2001, "DER_NOTLEADER": -2008, "DER_SHUTDOWN": -2017,
+    "DER_NOTREPLICA": -2020, "DER_AGENT_COMM": -2034, "DER_NOTSUPPORTED": -2037,
+    "DER_NO_SERVICE": -2039,
+}  # fmt: skip
+DER_NAMES: dict[int, str] = {code: name for name, code in DER_CODES.items()}
+
+_FAULT_RE = re.compile(r"\b(?P<domain>[a-z]+): code = (?P<code>\d+) description = ")
+_DER_RE = re.compile(r"\b(?P<name>DER_[A-Z_]+)\((?P<status>-\d+)\)")
+
+UNINITIALIZED = "system is uninitialized"
+RUNNING_SYSTEM = "storage format invoked on a running system"
+
+
+class DaosError(RuntimeError):
+    """A DAOS command failed.
+
+    `status` is the JSON status (a negative DER code, -1025 for faults and other errors),
+    `name` the DER name where DAOS reported one (`DER_NOSPACE`), `fault` the control-plane
+    fault code where there was one (609 for a duplicate pool label), `message` DAOS's text.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status: int,
+        result: ExecResult,
+        response: Any = None,
+    ) -> None:
+        self.message = message
+        self.status = status
+        self.result = result
+        self.response = response
+        der = _DER_RE.search(message)
+        self.name: str | None = der.group("name") if der else DER_NAMES.get(status)
+        fault = _FAULT_RE.search(message)
+        self.fault: int | None = int(fault.group("code")) if fault else None
+        super().__init__(self._render())
+
+    def _render(self) -> str:
+        label = f" [{self.name}]" if self.name and self.name not in self.message else ""
+        return (
+            f"{self.message}{label} (status {self.status}, exit {self.result.exit_code})\n"
+            f"$ {' '.join(self.result.argv)}"
+            + (f"\nstderr:\n{self.result.stderr.rstrip()}" if self.result.stderr.strip() else "")
+        )
+
+
+class ProtocolError(RuntimeError):
+    """The command's output is not the JSON envelope (wrong program, crash, time limit)."""
+
+
+def parse(result: ExecResult) -> Any:
+    """Return the envelope's `response`, or raise DaosError / ProtocolError.
+
+    A call that was stopped by its time limit, or printed no envelope, is a ProtocolError
+    whose text shows the command and both streams.
+    """
+    if result.timed_out:
+        raise ProtocolError(f"no answer in time\n{result.describe()}")
+    try:
+        document = json.loads(result.stdout)
+    except json.JSONDecodeError:
+        raise ProtocolError(f"output is not JSON\n{result.describe()}") from None
+    if not isinstance(document, dict) or not {"response", "error", "status"} <= document.keys():
+        raise ProtocolError(f"JSON without the response/error/status envelope\n{result.describe()}")
+    error, status = document["error"], document["status"]
+    if error is not None or status != 0 or result.exit_code != 0:
+        message = error if isinstance(error, str) else f"status {status}"
+        raise DaosError(message, status=int(status), result=result, response=document["response"])
+    return document["response"]

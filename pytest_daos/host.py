@@ -1,0 +1,150 @@
+"""Facts about the host that the cluster depends on, read from /proc and /sys; no changes.
+
+Every reader takes a `root` so tests can point it at a fake tree.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import socket
+import struct
+from dataclasses import dataclass
+from pathlib import Path
+
+_SIOCGIFADDR = 0x8915
+ROOT = Path("/")
+
+
+class HostError(RuntimeError):
+    """The host cannot run the cluster as asked; the message says why and what to do."""
+
+
+def interface_names(root: Path = ROOT) -> list[str]:
+    """Names of the network interfaces (from /sys/class/net)."""
+    try:
+        return sorted(entry.name for entry in (root / "sys/class/net").iterdir())
+    except OSError:
+        return sorted(name for _, name in socket.if_nameindex())
+
+
+def ipv4_address(iface: str) -> str | None:
+    """The IPv4 address of `iface`, or None when it has none (or does not exist)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+        try:
+            packed = fcntl.ioctl(
+                sock.fileno(), _SIOCGIFADDR, struct.pack("256s", iface.encode()[:15])
+            )
+        except OSError:
+            return None
+    return socket.inet_ntoa(packed[20:24])
+
+
+def default_route_iface(root: Path = ROOT) -> str | None:
+    """The interface of the IPv4 default route (/proc/net/route), if any."""
+    try:
+        lines = (root / "proc/net/route").read_text().splitlines()[1:]
+    except OSError:
+        return None
+    for line in lines:
+        fields = line.split()
+        if len(fields) > 2 and fields[1] == "00000000":
+            return fields[0]
+    return None
+
+
+@dataclass(frozen=True)
+class Interface:
+    name: str
+    ip: str
+
+
+def resolve_iface(name: str | None, root: Path = ROOT) -> Interface:
+    """The interface to use and its IPv4 address.
+
+    No name: the default route's interface, else loopback. A name without an IPv4 address
+    raises HostError listing the interfaces that have one.
+    """
+    if name is None:
+        name = default_route_iface(root) or "lo"
+    ip = ipv4_address(name)
+    if ip is None:
+        usable = [
+            f"{other} ({address})"
+            for other in interface_names(root)
+            if (address := ipv4_address(other)) is not None
+        ]
+        exists = name in interface_names(root)
+        raise HostError(
+            f"network interface {name!r} "
+            + ("has no IPv4 address" if exists else "does not exist")
+            + f"; interfaces with an IPv4 address: {', '.join(usable) or 'none'}. "
+            "Pass one with --daos-iface=NAME."
+        )
+    return Interface(name, ip)
+
+
+@dataclass(frozen=True)
+class HostFacts:
+    """What the DAOS server configuration has to adapt to."""
+
+    cpu_count: int
+    thp_enabled: bool  # transparent hugepages not `[never]`
+    mem_total_bytes: int
+    hugepage_size_bytes: int
+
+
+def meminfo(root: Path = ROOT) -> dict[str, int]:
+    """/proc/meminfo as bytes (values in kB are converted; counts stay counts)."""
+    values: dict[str, int] = {}
+    for line in (root / "proc/meminfo").read_text().splitlines():
+        key, _, rest = line.partition(":")
+        parts = rest.split()
+        if parts:
+            values[key] = int(parts[0]) * (1024 if parts[1:] == ["kB"] else 1)
+    return values
+
+
+def thp_enabled(root: Path = ROOT) -> bool:
+    try:
+        text = (root / "sys/kernel/mm/transparent_hugepage/enabled").read_text()
+    except OSError:
+        return False
+    return "[never]" not in text
+
+
+def host_facts(root: Path = ROOT) -> HostFacts:
+    info = meminfo(root)
+    return HostFacts(
+        cpu_count=os.cpu_count() or 1,
+        thp_enabled=thp_enabled(root),
+        mem_total_bytes=info.get("MemTotal", 0),
+        hugepage_size_bytes=info.get("Hugepagesize", 2 * 1024 * 1024),
+    )
+
+
+#: Linux capability names by bit number (linux/capability.h).
+CAPABILITIES = (
+    "CHOWN", "DAC_OVERRIDE", "DAC_READ_SEARCH", "FOWNER", "FSETID", "KILL", "SETGID", "SETUID",
+    "SETPCAP", "LINUX_IMMUTABLE", "NET_BIND_SERVICE", "NET_BROADCAST", "NET_ADMIN", "NET_RAW",
+    "IPC_LOCK", "IPC_OWNER", "SYS_MODULE", "SYS_RAWIO", "SYS_CHROOT", "SYS_PTRACE", "SYS_PACCT",
+    "SYS_ADMIN", "SYS_BOOT", "SYS_NICE", "SYS_RESOURCE", "SYS_TIME", "SYS_TTY_CONFIG", "MKNOD",
+    "LEASE", "AUDIT_WRITE", "AUDIT_CONTROL", "SETFCAP", "MAC_OVERRIDE", "MAC_ADMIN", "SYSLOG",
+    "WAKE_ALARM", "BLOCK_SUSPEND", "AUDIT_READ", "PERFMON", "BPF", "CHECKPOINT_RESTORE",
+)  # fmt: skip
+
+
+def missing_capabilities(root: Path = ROOT) -> list[str]:
+    """Capabilities outside this process's bounding set (CapBnd in /proc/self/status).
+
+    A container cannot be given these: `--privileged` asks for all and fails with "unable
+    to apply caps" where any is missing (restricted runtimes, nested sandboxes).
+    """
+    try:
+        for line in (root / "proc/self/status").read_text().splitlines():
+            if line.startswith("CapBnd:"):
+                bounding = int(line.split()[1], 16)
+                return [name for bit, name in enumerate(CAPABILITIES) if not bounding >> bit & 1]
+    except (OSError, ValueError):
+        pass
+    return []

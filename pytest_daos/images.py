@@ -1,0 +1,217 @@
+"""Build a recipe's images in dependency order, cached by content key, one build per host.
+
+An image's content key hashes its Dockerfile, the files of its local context, its build
+arguments and its parent's image id. The key is stored as the image label
+`org.pytest-daos.key`; an image whose tag already carries the key is not built again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import re
+import tarfile
+import time
+from collections import deque
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from filelock import FileLock
+
+from .labels import KEY_LABEL, LABEL_PREFIX
+from .recipes import ImageSpec, Recipe
+
+#: Name of the Dockerfile inside the build context; `.dockerignore` keeps it out of COPY.
+_DOCKERFILE = ".dockerfile.pytest-daos"
+_SKIP_DIRS = {"__pycache__", ".git", ".mypy_cache", ".pytest_cache", ".ruff_cache"}
+_STEP_RE = re.compile(r"^Step (\d+)/(\d+) : (.*)$")
+TAIL_LINES = 30
+
+Progress = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class ImageResult:
+    """One image of the recipe after `ensure`: its id, content key, and whether it was built."""
+
+    name: str
+    tag: str
+    image_id: str
+    key: str
+    built: bool
+    seconds: float
+
+
+class BuildError(RuntimeError):
+    """An image failed to build; the message names the image, the step and the log."""
+
+    def __init__(self, spec: ImageSpec, step: str, tail: list[str], log: Path, why: str) -> None:
+        lines = "\n".join(f"    {line}" for line in tail)
+        super().__init__(
+            f"building image {spec.name} ({spec.tag}) failed at {step or 'the start'}: {why}\n"
+            f"  last {len(tail)} lines of the build:\n{lines}\n"
+            f"  full log: {log}"
+        )
+        self.spec = spec
+        self.step = step
+        self.log = log
+
+
+def _context_files(context: Path) -> Iterator[tuple[str, Path]]:
+    """(name in the context, path) of every file below `context`, sorted, caches left out."""
+    for path in sorted(context.rglob("*")):
+        relative = path.relative_to(context)
+        if any(part in _SKIP_DIRS for part in relative.parts) or path.suffix == ".pyc":
+            continue
+        if path.is_file():
+            yield relative.as_posix(), path
+
+
+def build_context(spec: ImageSpec) -> bytes:
+    """The build context as an uncompressed tar: the context's files plus the Dockerfile.
+
+    Entries carry no owner or time, so equal content gives equal bytes.
+    """
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w", format=tarfile.PAX_FORMAT) as tar:
+
+        def add(name: str, data: bytes, mode: int = 0o644) -> None:
+            info = tarfile.TarInfo(name)
+            info.size, info.mode, info.mtime = len(data), mode, 0
+            tar.addfile(info, io.BytesIO(data))
+
+        if spec.context is not None:
+            for name, path in _context_files(spec.context):
+                add(name, path.read_bytes(), 0o755 if path.stat().st_mode & 0o111 else 0o644)
+        add(_DOCKERFILE, spec.dockerfile.read_bytes())
+        add(".dockerignore", f"{_DOCKERFILE}\n.dockerignore\n".encode())
+    return buffer.getvalue()
+
+
+def content_key(spec: ImageSpec, context: bytes, parent_id: str | None) -> str:
+    """sha256 of what makes the image: spec, build arguments, context bytes, parent id."""
+    digest = hashlib.sha256()
+    for part in (
+        spec.name,
+        spec.tag,
+        repr(sorted(spec.build_args.items())),
+        parent_id or "",
+    ):
+        digest.update(part.encode() + b"\0")
+    digest.update(hashlib.sha256(context).digest())
+    return digest.hexdigest()
+
+
+class ImageBuilder:
+    """Ensures that every image of a recipe exists with its current content key."""
+
+    def __init__(self, client: Any, state_dir: Path, progress: Progress | None = None) -> None:
+        self.client = client
+        self.state_dir = state_dir
+        self.progress = progress or (lambda message: None)
+
+    def ensure(self, recipe: Recipe, rebuild: bool = False) -> list[ImageResult]:
+        """Build what is missing or stale (everything with `rebuild`), under a host-wide lock.
+
+        Other sessions that need the same images wait on the lock and then find them built.
+        """
+        self.state_dir.mkdir(parents=True, exist_ok=True)
+        lock = FileLock(str(self.state_dir / "build.lock"))
+        if lock.is_locked:
+            self.progress("waiting for another pytest-daos build on this host")
+        with lock:
+            return self._ensure_locked(recipe, rebuild)
+
+    def _ensure_locked(self, recipe: Recipe, rebuild: bool) -> list[ImageResult]:
+        results: dict[str, ImageResult] = {}
+        total = len(recipe.images)
+        for index, spec in enumerate(recipe.images, start=1):
+            started = time.monotonic()
+            parent_id = results[spec.parent].image_id if spec.parent else None
+            context = build_context(spec)
+            key = content_key(spec, context, parent_id)
+            image_id = None if rebuild else self._cached(spec.tag, key)
+            built = image_id is None
+            if image_id is None:
+                self.progress(f"building image {index}/{total} {spec.tag}")
+                image_id = self._build(spec, context, key, f"{index}/{total}")
+            results[spec.name] = ImageResult(
+                name=spec.name, tag=spec.tag, image_id=image_id, key=key, built=built,
+                seconds=time.monotonic() - started,
+            )  # fmt: skip
+        return [results[spec.name] for spec in recipe.images]
+
+    def _cached(self, tag: str, key: str) -> str | None:
+        """The image id when `tag` exists with content key `key`."""
+        import docker.errors
+
+        try:
+            image = self.client.images.get(tag)
+        except docker.errors.ImageNotFound:
+            return None
+        labels = image.attrs.get("Config", {}).get("Labels") or {}
+        return str(image.id) if labels.get(KEY_LABEL) == key else None
+
+    def _build(self, spec: ImageSpec, context: bytes, key: str, counter: str) -> str:
+        log_dir = self.state_dir / "logs"
+        log_dir.mkdir(parents=True, exist_ok=True)
+        log_path = log_dir / f"build-{spec.name}.log"
+        tail: deque[str] = deque(maxlen=TAIL_LINES)
+        step = ""
+        started = time.monotonic()
+        with log_path.open("w") as log:
+            log.write(f"# pytest-daos build of {spec.tag}\n# key {key}\n")
+            stream = self.client.api.build(
+                fileobj=io.BytesIO(context),
+                custom_context=True,
+                dockerfile=_DOCKERFILE,
+                tag=spec.tag,
+                buildargs=dict(spec.build_args),
+                labels={KEY_LABEL: key, f"{LABEL_PREFIX}image": spec.name},
+                rm=True,
+                forcerm=True,
+                pull=False,
+                decode=True,
+            )
+            for chunk in stream:
+                for line in _chunk_lines(chunk):
+                    log.write(line + "\n")
+                    tail.append(line)
+                    match = _STEP_RE.match(line)
+                    if match:
+                        step = f"step {match.group(1)}/{match.group(2)} ({match.group(3)})"
+                        self.progress(
+                            f"  image {counter} {spec.name}: {step} "
+                            f"[{time.monotonic() - started:.0f}s]"
+                        )
+                if "error" in chunk or "errorDetail" in chunk:
+                    why = (chunk.get("errorDetail") or {}).get("message") or chunk.get("error")
+                    log.flush()
+                    raise BuildError(spec, step, list(tail), log_path, _explain(str(why), spec))
+        image = self.client.images.get(spec.tag)
+        return str(image.id)
+
+
+def _chunk_lines(chunk: dict[str, Any]) -> list[str]:
+    text = chunk.get("stream") or chunk.get("status") or chunk.get("error") or ""
+    return [line for line in str(text).splitlines() if line.strip()]
+
+
+def _explain(why: str, spec: ImageSpec) -> str:
+    """Add the fix to the errors users meet most."""
+    lowered = why.lower()
+    if (
+        "pull access denied" in lowered
+        or "dial tcp" in lowered
+        or "no such host" in lowered
+        or ("not found" in lowered and "manifest" in lowered)
+    ):
+        base = spec.build_args.get("BASE_IMAGE") or spec.build_args.get("DAOS_BASE_IMAGE")
+        return (
+            f"{why.strip()}. The base image {base} is not on this host and cannot be pulled: "
+            "pull or import it first, or name a local one with --daos-sim-base-image "
+            "(scripts/host-setup.sh makes one offline)"
+        )
+    return why.strip()

@@ -1,0 +1,72 @@
+"""The labels that mark everything pytest-daos creates, and who owns it.
+
+Every container carries the session id and its owner (pid, host boot id, start time), so a
+later run can tell a live session's containers from those of a killed one. Nothing without
+these labels is ever touched.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+LABEL_PREFIX = "org.pytest-daos."
+SESSION_LABEL = LABEL_PREFIX + "session"
+KEY_LABEL = LABEL_PREFIX + "key"
+ROLE_LABEL = LABEL_PREFIX + "role"
+PID_LABEL = LABEL_PREFIX + "owner-pid"
+BOOT_LABEL = LABEL_PREFIX + "boot-id"
+STARTED_LABEL = LABEL_PREFIX + "started"
+
+
+def boot_id(root: Path = Path("/")) -> str:
+    try:
+        return (root / "proc/sys/kernel/random/boot_id").read_text().strip()
+    except OSError:
+        return ""
+
+
+@dataclass(frozen=True)
+class Owner:
+    """The process that owns a cluster."""
+
+    session: str
+    pid: int
+    boot: str
+    started: float
+
+    @classmethod
+    def current(cls) -> Owner:
+        return cls(uuid.uuid4().hex[:12], os.getpid(), boot_id(), time.time())
+
+    def labels(self) -> dict[str, str]:
+        return {
+            SESSION_LABEL: self.session,
+            PID_LABEL: str(self.pid),
+            BOOT_LABEL: self.boot,
+            STARTED_LABEL: f"{self.started:.0f}",
+        }
+
+    @classmethod
+    def from_labels(cls, labels: dict[str, str]) -> Owner:
+        return cls(
+            session=labels.get(SESSION_LABEL, ""),
+            pid=int(labels.get(PID_LABEL) or 0),
+            boot=labels.get(BOOT_LABEL, ""),
+            started=float(labels.get(STARTED_LABEL) or 0),
+        )
+
+    def is_alive(self) -> bool:
+        """Whether the owning process still runs (same boot, pid present)."""
+        if self.boot != boot_id() or self.pid <= 0:
+            return False
+        try:
+            os.kill(self.pid, 0)
+        except ProcessLookupError:
+            return False
+        except PermissionError:
+            return True
+        return True

@@ -1,0 +1,71 @@
+"""What a recipe is: the images to build and how each node of the cluster runs.
+
+A recipe is data. The plugin, `images.py` and `cluster.py` never branch on a recipe's name.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+#: The three nodes of the cluster, by role; each role's host name in the cluster.
+ROLES = ("server", "admin", "client")
+HOSTNAMES = {"server": "daos-server", "admin": "daos-admin", "client": "daos-client"}
+
+
+@dataclass(frozen=True)
+class ImageSpec:
+    """One image: where its Dockerfile and build context are, its tag and build arguments.
+
+    `parent` names the image of this recipe it is built FROM (built first; its image id is
+    part of this image's content key). `context` is a local folder, or None for a build
+    that needs only the Dockerfile.
+    """
+
+    name: str
+    tag: str
+    dockerfile: Path
+    context: Path | None = None
+    build_args: Mapping[str, str] = field(default_factory=dict)
+    parent: str | None = None
+
+
+@dataclass(frozen=True)
+class NodeSpec:
+    """How one node runs: its image, command, config files and host resources."""
+
+    role: str
+    image: str
+    command: tuple[str, ...] | None = None
+    config_files: tuple[str, ...] = ()
+    hugepages: bool = False
+    devices: tuple[str, ...] = ()
+    environment: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def hostname(self) -> str:
+        return HOSTNAMES[self.role]
+
+
+@dataclass(frozen=True)
+class Recipe:
+    """Images in build order, the nodes, and the DAOS release they install."""
+
+    name: str
+    daos_version: str
+    provider: str
+    images: tuple[ImageSpec, ...]
+    nodes: tuple[NodeSpec, ...]
+
+    def image(self, name: str) -> ImageSpec:
+        for spec in self.images:
+            if spec.name == name:
+                return spec
+        raise KeyError(f"recipe {self.name} has no image {name!r}")
+
+    def node(self, role: str) -> NodeSpec:
+        for node in self.nodes:
+            if node.role == role:
+                return node
+        raise KeyError(f"recipe {self.name} has no {role} node")

@@ -1,0 +1,52 @@
+"""The `sim` recipe: four images built from local Dockerfiles that run the DAOS stand-in."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from .base import ImageSpec, NodeSpec, Recipe
+
+HERE = Path(__file__).parent / "sim"
+SIM_PACKAGE = Path(__file__).parent.parent / "sim"
+
+#: The DAOS release each supported version imitates (the real outputs it was checked against).
+SIM_RELEASES = {"2.6": "2.6.5"}
+
+
+def sim_recipe(version: str, base_image: str) -> Recipe:
+    """The sim recipe imitating DAOS `version` ("2.6"), built on `base_image`."""
+    daos_version = SIM_RELEASES[version]
+    tag = f"sim-{daos_version}"
+    base_tag = f"pytest-daos/daos-base:{tag}"
+    images = [
+        ImageSpec(
+            name="daos-base",
+            tag=base_tag,
+            dockerfile=HERE / "daos-base" / "Dockerfile",
+            context=SIM_PACKAGE,
+            build_args={"BASE_IMAGE": base_image, "DAOS_VERSION": daos_version},
+        )
+    ]
+    for role in ("server", "admin", "client"):
+        images.append(
+            ImageSpec(
+                name=f"daos-{role}",
+                tag=f"pytest-daos/daos-{role}:{tag}",
+                dockerfile=HERE / f"daos-{role}" / "Dockerfile",
+                build_args={"DAOS_BASE_IMAGE": base_tag},
+                parent="daos-base",
+            )
+        )
+    nodes = (
+        NodeSpec(role="server", image="daos-server", config_files=("daos_server.yml",),
+                 hugepages=True),
+        NodeSpec(role="admin", image="daos-admin", config_files=("daos_control.yml",)),
+        NodeSpec(role="client", image="daos-client", config_files=("daos_agent.yml",)),
+    )  # fmt: skip
+    return Recipe(
+        name="sim",
+        daos_version=daos_version,
+        provider="ofi+tcp",
+        images=tuple(images),
+        nodes=nodes,
+    )

@@ -1,0 +1,200 @@
+"""One frozen `Settings`, resolved once: command line > ini > environment > default.
+
+Every option exists three times with derived names: `--daos-scm-size` on the command line,
+`daos_scm_size` in the ini file, `PYTEST_DAOS_SCM_SIZE` in the environment. The table
+`OPTIONS` is the single place that names them, so `--help`, the ini keys and the resolver
+cannot drift apart.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tempfile
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+SUPPORTED_VERSIONS = ("2.6",)
+PRIVILEGED_MODES = ("auto", "yes", "no")
+
+
+class SettingsError(ValueError):
+    """A setting has a value that cannot work; the message names the source and the fix."""
+
+
+_GIB_RE = re.compile(r"^\s*(\d+)\s*(g|gb|gib)?\s*$", re.IGNORECASE)
+_BYTES_RE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([a-z]*)\s*$", re.IGNORECASE)
+_UNITS = {
+    "": 1, "b": 1,
+    "k": 1000, "kb": 1000, "m": 1000**2, "mb": 1000**2, "g": 1000**3, "gb": 1000**3,
+    "t": 1000**4, "tb": 1000**4, "p": 1000**5, "pb": 1000**5,
+    "ki": 1024, "kib": 1024, "mi": 1024**2, "mib": 1024**2, "gi": 1024**3, "gib": 1024**3,
+    "ti": 1024**4, "tib": 1024**4, "pi": 1024**5, "pib": 1024**5,
+}  # fmt: skip
+
+
+def parse_bytes(text: str) -> int:
+    """Parse a size the way DAOS's `dmg` does (go-humanize): `G` is 10**9, `GiB` is 2**30."""
+    match = _BYTES_RE.match(text)
+    if not match or match.group(2).lower() not in _UNITS:
+        raise ValueError(
+            f"{text!r} is not a size: use a number with a unit such as 2G (10**9 bytes) or 2GiB"
+        )
+    return int(float(match.group(1)) * _UNITS[match.group(2).lower()])
+
+
+def parse_gib(text: str) -> int:
+    """Parse a whole number of GiB ("4", "4G", "4GiB"), the unit of DAOS's scm_size/bdev_size."""
+    match = _GIB_RE.match(text)
+    if not match or int(match.group(1)) < 1:
+        raise ValueError(f"{text!r} is not a whole number of GiB such as 4 or 4G")
+    return int(match.group(1))
+
+
+def _parse_bool(text: str) -> bool:
+    value = text.strip().lower()
+    if value in ("1", "true", "yes", "on"):
+        return True
+    if value in ("0", "false", "no", "off", ""):
+        return False
+    raise ValueError(f"{text!r} is not a boolean: use true or false")
+
+
+def _parse_positive_float(text: str) -> float:
+    value = float(text)
+    if value <= 0:
+        raise ValueError(f"{text!r} must be a positive number of seconds")
+    return value
+
+
+def _parse_positive_int(text: str) -> int:
+    value = int(text)
+    if value < 0:
+        raise ValueError(f"{text!r} must be zero or a positive whole number")
+    return value
+
+
+def _choice(choices: tuple[str, ...]) -> Callable[[str], str]:
+    def parse(text: str) -> str:
+        if text not in choices:
+            raise ValueError(f"{text!r} is not one of {', '.join(choices)}")
+        return text
+
+    return parse
+
+
+def _check_size(text: str) -> str:
+    parse_bytes(text)
+    return text.strip()
+
+
+def _text(text: str) -> str:
+    return text.strip()
+
+
+@dataclass(frozen=True)
+class Option:
+    """One setting: its name, how to parse it, its default and its help text."""
+
+    name: str  # attribute of Settings, e.g. "scm_size"
+    parse: Callable[[str], Any]
+    default: str | None
+    help: str
+    flag: bool = False  # a command-line switch without a value
+
+    @property
+    def cli(self) -> str:
+        return "--daos-" + self.name.replace("_", "-")
+
+    @property
+    def ini(self) -> str:
+        return "daos_" + self.name
+
+    @property
+    def env(self) -> str:
+        return "PYTEST_DAOS_" + self.name.upper()
+
+
+OPTIONS: tuple[Option, ...] = (
+    Option("iface", _text, None,
+           "network interface whose IPv4 address the cluster uses (default: the interface of "
+           "the default route, else lo)"),
+    Option("version", _choice(SUPPORTED_VERSIONS), "2.6", "DAOS release to run"),
+    Option("recipe", _choice(("sim",)), "sim",
+           "image recipe: sim (the pytest-daos stand-in for DAOS)"),
+    Option("sim_base_image", _text, "python:3.11-slim-bookworm",
+           "base image of the sim recipe's images (needs python3 and PyYAML, or pip access)"),
+    Option("scm_size", parse_gib, "4", "SCM (tmpfs) size of the server's engine, in GiB"),
+    Option("bdev_size", parse_gib, "8", "size of the file that emulates NVMe, in GiB"),
+    Option("hugepages", _parse_positive_int, "1024",
+           "hugepages the server's engine needs (nr_hugepages); raised on the host if short"),
+    Option("pool_size", _check_size, "2G",
+           "size of the session pool (dmg --size: 2G is 2*10**9 bytes, 2GiB is 2*2**30)"),
+    Option("privileged", _choice(PRIVILEGED_MODES), "auto",
+           "run nodes with --privileged (yes), with explicit capabilities and unconfined "
+           "profiles (no), or try privileged and fall back (auto)"),
+    Option("start_timeout", _parse_positive_float, "300",
+           "seconds the cluster may take to start, format, join and create the pool"),
+    Option("rebuild", _parse_bool, "false", "rebuild every image even when cached", flag=True),
+    Option("state_dir", _text, None,
+           "folder for build logs and locks (default: <tmp>/pytest-daos-<uid>)"),
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The resolved configuration of one pytest-daos session."""
+
+    iface: str | None = None
+    version: str = "2.6"
+    recipe: str = "sim"
+    sim_base_image: str = "python:3.11-slim-bookworm"
+    scm_size: int = 4
+    bdev_size: int = 8
+    hugepages: int = 1024
+    pool_size: str = "2G"
+    privileged: str = "auto"
+    start_timeout: float = 300.0
+    rebuild: bool = False
+    state_dir: Path = field(default_factory=lambda: default_state_dir())
+
+
+def default_state_dir() -> Path:
+    return Path(tempfile.gettempdir()) / f"pytest-daos-{os.getuid()}"
+
+
+Getter = Callable[[Option], "str | bool | None"]
+
+
+def resolve(cli: Getter, ini: Getter, environ: Mapping[str, str] | None = None) -> Settings:
+    """Resolve every option: command line, then ini, then environment, then default.
+
+    `cli` and `ini` return None (or "" for an unset ini key) when the option is not given
+    there; a command-line switch returns True when given. Raises SettingsError naming the
+    source of a bad value.
+    """
+    environ = os.environ if environ is None else environ
+    values: dict[str, Any] = {}
+    for option in OPTIONS:
+        for source, raw in (
+            (option.cli, cli(option)),
+            (f"ini key {option.ini}", ini(option)),
+            (f"environment variable {option.env}", environ.get(option.env)),
+        ):
+            if raw is None or raw == "":
+                continue
+            try:
+                values[option.name] = option.parse(str(raw))
+            except ValueError as exc:
+                raise SettingsError(f"{source}={raw}: {exc}") from None
+            break
+        else:
+            if option.default is not None:
+                values[option.name] = option.parse(option.default)
+    if values.get("state_dir") is not None:
+        values["state_dir"] = Path(values["state_dir"])
+    else:
+        values.pop("state_dir", None)
+    return Settings(**values)

@@ -1,0 +1,135 @@
+"""How commands reach a DAOS node: one `Transport` interface, one implementation per system kind.
+
+`dmg.py` and `daos.py` receive a transport and never know whether it is `docker exec` or
+something else. Commands are argv lists, never shell strings built from input.
+"""
+
+from __future__ import annotations
+
+import io
+import shlex
+import tarfile
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol
+
+#: Exit status of coreutils `timeout` when it had to stop the command.
+TIMEOUT_EXIT = 124
+
+
+@dataclass(frozen=True)
+class ExecResult:
+    """What a command did: its argv, exit code and both output streams."""
+
+    argv: tuple[str, ...]
+    exit_code: int
+    stdout: str
+    stderr: str
+
+    @property
+    def timed_out(self) -> bool:
+        return self.exit_code == TIMEOUT_EXIT
+
+    def describe(self) -> str:
+        parts = [f"$ {shlex.join(self.argv)}", f"exit status {self.exit_code}"]
+        if self.timed_out:
+            parts[-1] += " (the command's time limit ran out)"
+        for name, text in (("stdout", self.stdout), ("stderr", self.stderr)):
+            if text.strip():
+                parts.append(f"{name}:\n{text.rstrip()}")
+        return "\n".join(parts)
+
+
+class CommandError(RuntimeError):
+    """A command run with check=True exited non-zero; carries the whole `ExecResult`."""
+
+    def __init__(self, where: str, result: ExecResult) -> None:
+        super().__init__(f"command failed on {where}\n{result.describe()}")
+        self.result = result
+
+
+class Transport(Protocol):
+    """Runs argv on one node."""
+
+    @property
+    def name(self) -> str: ...
+
+    def run(
+        self,
+        argv: Sequence[str],
+        env: Mapping[str, str] | None = None,
+        timeout: float | None = None,
+    ) -> ExecResult: ...
+
+
+class DockerExec:
+    """`docker exec` into one container through the Docker SDK.
+
+    A `timeout` is enforced inside the container with coreutils `timeout`: stopping the
+    `docker exec` client would leave the command running in the container.
+    """
+
+    def __init__(self, container: Any) -> None:
+        self._container = container
+
+    @property
+    def name(self) -> str:
+        return str(self._container.name)
+
+    def run(
+        self,
+        argv: Sequence[str],
+        env: Mapping[str, str] | None = None,
+        timeout: float | None = None,
+    ) -> ExecResult:
+        argv = tuple(str(arg) for arg in argv)
+        full = (("timeout", f"{timeout:g}") if timeout else ()) + argv
+        exit_code, (stdout, stderr) = self._container.exec_run(
+            list(full), environment=dict(env or {}), demux=True
+        )
+        return ExecResult(
+            argv=argv,
+            exit_code=int(exit_code),
+            stdout=(stdout or b"").decode(errors="replace"),
+            stderr=(stderr or b"").decode(errors="replace"),
+        )
+
+    def put(self, local: Path, remote: str) -> None:
+        """Copy a file or folder from this host to `remote` (a path) in the container."""
+        buffer = io.BytesIO()
+        with tarfile.open(fileobj=buffer, mode="w") as tar:
+            tar.add(str(local), arcname=Path(remote).name)
+        self._container.put_archive(str(Path(remote).parent), buffer.getvalue())
+
+    def put_files(self, folder: str, files: Mapping[str, str]) -> None:
+        """Write text files into `folder` in the container (also before it starts)."""
+        put_files(self._container, folder, files)
+
+    def get(self, remote: str, local: Path) -> None:
+        """Copy `remote` (a file or folder in the container) to `local` on this host."""
+        stream, _ = self._container.get_archive(remote)
+        buffer = io.BytesIO(b"".join(stream))
+        local.parent.mkdir(parents=True, exist_ok=True)
+        with tarfile.open(fileobj=buffer) as tar:
+            members = tar.getmembers()
+            root = members[0].name if members else ""
+            for member in members:
+                member.name = local.name + member.name[len(root) :]
+            if hasattr(tarfile, "data_filter"):  # Python >= 3.10.12 / 3.11.4
+                tar.extractall(str(local.parent), members=members, filter="data")
+            else:  # pragma: no cover - older patch releases
+                tar.extractall(str(local.parent), members=members)
+
+
+def put_files(container: Any, folder: str, files: Mapping[str, str]) -> None:
+    """Write text files into `folder` of a created (not necessarily started) container."""
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w") as tar:
+        for name, text in files.items():
+            data = text.encode()
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            info.mode = 0o644
+            tar.addfile(info, io.BytesIO(data))
+    container.put_archive(folder, buffer.getvalue())

@@ -1,0 +1,81 @@
+#!/usr/bin/env bash
+# Prepare this host for pytest-daos's own tests and examples:
+#   1. a Docker engine: where none answers and we are root on Debian/Ubuntu, install
+#      Debian's engine (docker.io) and start dockerd in the background;
+#   2. the base image of the `sim` recipe, made offline from Debian packages (mmdebstrap +
+#      docker import) where it is missing: no container registry is needed.
+# Idempotent: when both are there it only checks, in a second or two, and changes nothing.
+set -euo pipefail
+
+SIM_BASE_IMAGE="${PYTEST_DAOS_SIM_BASE_IMAGE:-pytest-daos/sim-base:bookworm}"
+SIM_BASE_PACKAGES="python3,python3-yaml,python3-fusepy,fuse3,mount,procps"
+DOCKERD_LOG="${PYTEST_DAOS_DOCKERD_LOG:-/var/log/pytest-daos-dockerd.log}"
+ENGINE_WAIT=60
+
+say() { echo "host-setup: $*" >&2; }
+die() { say "ERROR: $*"; exit 1; }
+
+is_root() { [ "$(id -u)" = 0 ]; }
+engine_answers() { docker info >/dev/null 2>&1; }
+
+apt_updated=no
+apt_install() {
+    command -v apt-get >/dev/null || die "no apt-get here: install $* by hand"
+    is_root || die "installing $* needs root: sudo bash $0"
+    if [ "$apt_updated" = no ]; then
+        say "apt-get update"
+        apt-get update -qq
+        apt_updated=yes
+    fi
+    say "installing $*"
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null
+}
+
+ensure_engine() {
+    engine_answers && return 0
+    is_root || die "no Docker engine answers: start it (sudo systemctl start docker) or run this script as root"
+    command -v dockerd >/dev/null || apt_install docker.io
+    if [ -d /run/systemd/system ] && systemctl start docker 2>/dev/null && engine_answers; then
+        say "started docker.service"
+        return 0
+    fi
+    say "starting dockerd in the background (log: $DOCKERD_LOG)"
+    mkdir -p "$(dirname "$DOCKERD_LOG")"
+    nohup dockerd >>"$DOCKERD_LOG" 2>&1 &
+    for _ in $(seq "$ENGINE_WAIT"); do
+        engine_answers && { say "Docker engine $(docker version --format '{{.Server.Version}}') answers"; return 0; }
+        sleep 1
+    done
+    tail -n 20 "$DOCKERD_LOG" >&2 || true
+    die "dockerd did not answer within ${ENGINE_WAIT}s (log above: $DOCKERD_LOG)"
+}
+
+# The Debian mirror apt uses here (deb822 .sources files or a classic sources.list).
+debian_mirror() {
+    local uri
+    uri=$(cat /etc/apt/sources.list.d/*.sources 2>/dev/null | awk '/^URIs:/ {print $2}' | grep -v security | head -n 1 || true)
+    if [ -z "$uri" ]; then
+        uri=$(grep -hE '^deb ' /etc/apt/sources.list /etc/apt/sources.list.d/*.list 2>/dev/null | awk '{print $2}' | grep -v security | head -n 1 || true)
+    fi
+    echo "${uri:-http://deb.debian.org/debian}"
+}
+
+ensure_sim_base_image() {
+    docker image inspect "$SIM_BASE_IMAGE" >/dev/null 2>&1 && return 0
+    command -v mmdebstrap >/dev/null || apt_install mmdebstrap
+    local suite mirror work
+    suite=$(. /etc/os-release && echo "${VERSION_CODENAME:-bookworm}")
+    mirror=$(debian_mirror)
+    work=$(mktemp -d)
+    trap 'rm -rf "$work"' RETURN
+    say "making $SIM_BASE_IMAGE offline: mmdebstrap $suite from $mirror ($SIM_BASE_PACKAGES)"
+    mmdebstrap --quiet --variant=apt --include="$SIM_BASE_PACKAGES" "$suite" "$work/rootfs.tar" "$mirror"
+    docker import --change 'CMD ["/bin/bash"]' \
+        --change 'LABEL org.pytest-daos.base=sim' \
+        --message "pytest-daos sim base image ($suite, $SIM_BASE_PACKAGES)" \
+        "$work/rootfs.tar" "$SIM_BASE_IMAGE" >/dev/null
+    say "imported $SIM_BASE_IMAGE"
+}
+
+ensure_engine
+ensure_sim_base_image

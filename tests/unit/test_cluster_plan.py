@@ -1,0 +1,74 @@
+"""How nodes are run: the Docker options of each node, from the recipe's data."""
+
+from __future__ import annotations
+
+from pytest_daos.cluster import ClusterPlan, Deadline, container_name, is_caps_refusal, run_options
+from pytest_daos.host import Interface
+from pytest_daos.labels import ROLE_LABEL, SESSION_LABEL, Owner
+from pytest_daos.recipes.sim import sim_recipe
+
+RECIPE = sim_recipe("2.6", "base:1")
+OWNER = Owner(session="abc123", pid=42, boot="boot", started=1.0)
+
+
+def plan(**overrides):
+    values = dict(
+        recipe=RECIPE,
+        image_tags={image.name: image.tag for image in RECIPE.images},
+        iface=Interface("eth0", "192.0.2.2"),
+        config_files={"daos_server.yml": "x", "daos_control.yml": "y", "daos_agent.yml": "z"},
+        owner=OWNER,
+        missing_caps=("SYS_RESOURCE",),
+    )
+    values.update(overrides)
+    return ClusterPlan(**values)
+
+
+def test_every_node_runs_like_the_daos_docker_quick_start():
+    for node in RECIPE.nodes:
+        options = run_options(plan(), node, privileged=True)
+        assert options["network_mode"] == "host"
+        assert options["hostname"] == node.hostname
+        assert options["extra_hosts"] == {
+            "daos-server": "192.0.2.2", "daos-admin": "192.0.2.2", "daos-client": "192.0.2.2",
+        }  # fmt: skip
+        assert options["tmpfs"] == {"/run": ""}
+        assert options["privileged"] is True
+        assert options["labels"][SESSION_LABEL] == "abc123"
+        assert options["labels"][ROLE_LABEL] == node.role
+        assert options["name"] == container_name(OWNER, node.role)
+        assert options["name"] == f"pytest-daos-abc123-{node.role}"
+
+
+def test_only_the_server_gets_the_hosts_hugetlbfs():
+    server, admin, client = (run_options(plan(), RECIPE.node(role), True)
+                             for role in ("server", "admin", "client"))  # fmt: skip
+    assert server["volumes"] == {"/dev/hugepages": {"bind": "/dev/hugepages", "mode": "rw"}}
+    assert "volumes" not in admin and "volumes" not in client
+
+
+def test_without_privileged_capabilities_are_explicit():
+    options = run_options(plan(), RECIPE.node("server"), privileged=False)
+    assert "privileged" not in options
+    assert options["cap_add"] == ["ALL"]
+    assert options["cap_drop"] == ["SYS_RESOURCE"]
+    assert options["security_opt"] == [
+        "seccomp=unconfined", "apparmor=unconfined", "systempaths=unconfined",
+    ]  # fmt: skip
+    assert "cap_drop" not in run_options(plan(missing_caps=()), RECIPE.node("server"), False)
+
+
+def test_caps_refusal_is_recognised():
+    text = ("500 Server Error: failed to create shim task: OCI runtime create failed: runc create "
+            "failed: unable to start container process: unable to apply caps: operation not "
+            "permitted: unknown")  # fmt: skip
+    assert is_caps_refusal(RuntimeError(text))
+    assert not is_caps_refusal(RuntimeError("no such image"))
+
+
+def test_deadline_bounds_each_call():
+    deadline = Deadline(100)
+    assert 99 < deadline.call_timeout(1000) <= 100
+    assert deadline.call_timeout(5) == 5
+    assert Deadline(0).call_timeout(5) == 1.0
+    assert Deadline(0).expired()

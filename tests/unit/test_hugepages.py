@@ -1,0 +1,123 @@
+"""Hugepage reservation and release against a fake /proc tree.
+
+The fake kernel is a `run` callable and a writable nr_hugepages file; the real kernel path
+is covered by the integration tests.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from pytest_daos.host import HostError
+from pytest_daos.hugepages import Hugepages
+
+
+class FakeKernel:
+    """A /proc tree whose meminfo follows writes to vm.nr_hugepages, up to `limit` pages."""
+
+    def __init__(self, root: Path, total: int, free: int, mounted: bool, limit: int = 10**6):
+        self.root, self.limit = root, limit
+        (root / "proc/sys/vm").mkdir(parents=True)
+        (root / "dev/hugepages").mkdir(parents=True)
+        self.used = total - free
+        self.mounted = mounted
+        self.commands: list[list[str]] = []
+        self.set_total(total)
+
+    def set_total(self, total: int) -> None:
+        total = min(total, self.limit)
+        (self.root / "proc/sys/vm/nr_hugepages").write_text(f"{total}\n")
+        free = total - self.used
+        (self.root / "proc/meminfo").write_text(
+            f"MemTotal: 1000 kB\nHugePages_Total: {total}\nHugePages_Free: {free}\n"
+        )
+        mount = "nodev /dev/hugepages hugetlbfs rw 0 0\n" if self.mounted else ""
+        (self.root / "proc/mounts").write_text("proc /proc proc rw 0 0\n" + mount)
+
+    def run(self, argv):
+        self.commands.append(list(argv))
+        self.mounted = argv[0] == "mount"
+        self.sync()
+
+    def sync(self):
+        self.set_total(int((self.root / "proc/sys/vm/nr_hugepages").read_text()))
+
+
+class SyncingHugepages(Hugepages):
+    """Hugepages whose fake kernel reacts to each state read."""
+
+    def __init__(self, kernel: FakeKernel, is_root: bool = True):
+        super().__init__(root=kernel.root, run=kernel.run, is_root=is_root)
+        self.kernel = kernel
+
+    def state(self):
+        self.kernel.sync()
+        return super().state()
+
+
+def nr(root: Path) -> int:
+    return int((root / "proc/sys/vm/nr_hugepages").read_text())
+
+
+def test_enough_free_pages_change_nothing(tmp_path):
+    kernel = FakeKernel(tmp_path, total=2048, free=2048, mounted=True)
+    pages = SyncingHugepages(kernel)
+    reservation = pages.reserve(1024)
+    assert reservation.previous_nr is None and not reservation.mounted_by_us
+    pages.release(reservation)
+    assert nr(tmp_path) == 2048
+    assert kernel.commands == []
+
+
+def test_short_host_is_raised_and_restored_exactly(tmp_path):
+    kernel = FakeKernel(tmp_path, total=10, free=4, mounted=False)
+    pages = SyncingHugepages(kernel)
+    reservation = pages.reserve(100)
+    assert kernel.commands == [["mount", "-t", "hugetlbfs", "nodev", "/dev/hugepages"]]
+    assert nr(tmp_path) == 106  # 10 + (100 - 4)
+    assert pages.state().free == 100
+    pages.release(reservation)
+    assert nr(tmp_path) == 10
+    assert kernel.commands[-1] == ["umount", "/dev/hugepages"]
+
+
+def test_release_deletes_only_the_engine_files_of_this_session(tmp_path):
+    kernel = FakeKernel(tmp_path, total=8, free=8, mounted=True)
+    folder = tmp_path / "dev/hugepages"
+    (folder / "spdk_pid7map_0").write_text("")  # an older owner's file: not ours
+    pages = SyncingHugepages(kernel)
+    reservation = pages.reserve(4)
+    for name in ("spdk_pid42map_0", "spdk_pid42map_1", "somebody-elses-file"):
+        (folder / name).write_text("")
+    pages.release(reservation)
+    left = sorted(path.name for path in folder.iterdir())
+    assert left == ["somebody-elses-file", "spdk_pid7map_0"]
+
+
+def test_kernel_that_cannot_give_the_pages(tmp_path):
+    kernel = FakeKernel(tmp_path, total=0, free=0, mounted=False, limit=50)
+    pages = SyncingHugepages(kernel)
+    with pytest.raises(HostError, match="the kernel gave only 50 of the 100 hugepages"):
+        pages.reserve(100)
+    assert nr(tmp_path) == 0
+    assert kernel.commands[-1] == ["umount", "/dev/hugepages"]
+
+
+def test_not_root_gets_the_commands_to_run(tmp_path):
+    kernel = FakeKernel(tmp_path, total=0, free=0, mounted=False)
+    with pytest.raises(HostError, match="sudo mount -t hugetlbfs nodev /dev/hugepages"):
+        SyncingHugepages(kernel, is_root=False).reserve(16)
+    kernel.mounted = True
+    kernel.sync()
+    with pytest.raises(HostError, match=r"sudo sysctl vm.nr_hugepages=16"):
+        SyncingHugepages(kernel, is_root=False).reserve(16)
+    assert kernel.commands == []
+
+
+def test_zero_pages_reserve_nothing(tmp_path):
+    kernel = FakeKernel(tmp_path, total=0, free=0, mounted=False)
+    reservation = SyncingHugepages(kernel).reserve(0)
+    assert reservation.previous_nr is None and not reservation.mounted_by_us
+    assert kernel.commands == []

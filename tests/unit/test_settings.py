@@ -1,0 +1,95 @@
+"""Settings: precedence, parsing, and messages that name the bad source."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from pytest_daos.settings import OPTIONS, SettingsError, parse_bytes, parse_gib, resolve
+
+
+def getter(values):
+    return lambda option: values.get(option.name)
+
+
+def test_defaults():
+    settings = resolve(getter({}), getter({}), environ={})
+    assert settings.recipe == "sim"
+    assert settings.version == "2.6"
+    assert (settings.scm_size, settings.bdev_size, settings.hugepages) == (4, 8, 1024)
+    assert settings.pool_size == "2G"
+    assert settings.rebuild is False
+    assert settings.state_dir.name.startswith("pytest-daos-")
+
+
+def test_command_line_beats_ini_beats_environment():
+    env = {"PYTEST_DAOS_SCM_SIZE": "3", "PYTEST_DAOS_BDEV_SIZE": "9", "PYTEST_DAOS_HUGEPAGES": "7"}
+    settings = resolve(
+        getter({"scm_size": "5G"}),
+        getter({"scm_size": "4", "bdev_size": "10GiB"}),
+        environ=env,
+    )
+    assert settings.scm_size == 5
+    assert settings.bdev_size == 10
+    assert settings.hugepages == 7
+
+
+def test_unset_ini_value_falls_through():
+    settings = resolve(getter({}), getter({"iface": ""}), environ={"PYTEST_DAOS_IFACE": "eth9"})
+    assert settings.iface == "eth9"
+
+
+def test_switch_from_command_line_and_environment():
+    assert resolve(getter({"rebuild": True}), getter({}), environ={}).rebuild is True
+    assert resolve(getter({}), getter({}), {"PYTEST_DAOS_REBUILD": "yes"}).rebuild is True
+
+
+def test_state_dir_is_a_path():
+    settings = resolve(getter({"state_dir": "/x/y"}), getter({}), environ={})
+    assert settings.state_dir == Path("/x/y")
+
+
+@pytest.mark.parametrize(
+    ("cli", "ini", "env", "source"),
+    [
+        ({"scm_size": "1.5G"}, {}, {}, "--daos-scm-size=1.5G"),
+        ({}, {"recipe": "bogus"}, {}, "ini key daos_recipe=bogus"),
+        ({}, {}, {"PYTEST_DAOS_POOL_SIZE": "lots"}, "environment variable PYTEST_DAOS_POOL_SIZE"),
+        ({"version": "1.2"}, {}, {}, "--daos-version=1.2"),
+        ({"start_timeout": "-3"}, {}, {}, "--daos-start-timeout=-3"),
+    ],
+)
+def test_bad_values_name_their_source(cli, ini, env, source):
+    with pytest.raises(SettingsError) as caught:
+        resolve(getter(cli), getter(ini), environ=env)
+    assert str(caught.value).startswith(source)
+
+
+def test_option_names_derive_from_one_table():
+    names = {option.name for option in OPTIONS}
+    assert {"iface", "recipe", "scm_size", "pool_size", "start_timeout"} <= names
+    scm = next(option for option in OPTIONS if option.name == "scm_size")
+    assert scm.cli == "--daos-scm-size"
+    assert scm.ini == "daos_scm_size"
+    assert scm.env == "PYTEST_DAOS_SCM_SIZE"
+
+
+@pytest.mark.parametrize(
+    ("text", "size"),
+    [("2G", 2 * 10**9), ("512MiB", 512 * 2**20), ("10 GB", 10**10), ("10", 10), ("1.5T", 1.5e12)],
+)
+def test_parse_bytes_follows_dmg(text, size):
+    assert parse_bytes(text) == size
+
+
+@pytest.mark.parametrize("text", ["10%", "G", "2 furlongs", ""])
+def test_parse_bytes_refuses(text):
+    with pytest.raises(ValueError, match="is not a size"):
+        parse_bytes(text)
+
+
+def test_parse_gib():
+    assert parse_gib("4") == parse_gib("4G") == parse_gib("4GiB") == 4
+    with pytest.raises(ValueError, match="whole number of GiB"):
+        parse_gib("0")
