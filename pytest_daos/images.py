@@ -27,6 +27,9 @@ from .recipes import ImageSpec, Recipe
 _DOCKERFILE = ".dockerfile.pytest-daos"
 _SKIP_DIRS = {"__pycache__", ".git", ".mypy_cache", ".pytest_cache", ".ruff_cache"}
 _STEP_RE = re.compile(r"^Step (\d+)/(\d+) : (.*)$")
+_ANSI_RE = re.compile(r"\x1b\[[0-9;]*m")
+_FAILED_RUN_RE = re.compile(r"^The command '.*' returned a non-zero code: (\d+)$", re.DOTALL)
+STEP_TEXT = 60
 TAIL_LINES = 30
 
 Progress = Callable[[str], None]
@@ -181,7 +184,10 @@ class ImageBuilder:
                     tail.append(line)
                     match = _STEP_RE.match(line)
                     if match:
-                        step = f"step {match.group(1)}/{match.group(2)} ({match.group(3)})"
+                        text = " ".join(match.group(3).split())
+                        if len(text) > STEP_TEXT:
+                            text = text[: STEP_TEXT - 3] + "..."
+                        step = f"step {match.group(1)}/{match.group(2)} ({text})"
                         self.progress(
                             f"  image {counter} {spec.name}: {step} "
                             f"[{time.monotonic() - started:.0f}s]"
@@ -196,11 +202,14 @@ class ImageBuilder:
 
 def _chunk_lines(chunk: dict[str, Any]) -> list[str]:
     text = chunk.get("stream") or chunk.get("status") or chunk.get("error") or ""
-    return [line for line in str(text).splitlines() if line.strip()]
+    return [_ANSI_RE.sub("", line) for line in str(text).splitlines() if line.strip()]
 
 
 def _explain(why: str, spec: ImageSpec) -> str:
     """Add the fix to the errors users meet most."""
+    failed_run = _FAILED_RUN_RE.match(why.strip())
+    if failed_run:
+        return f"the command exited with status {failed_run.group(1)} (see the last lines below)"
     lowered = why.lower()
     if (
         "pull access denied" in lowered

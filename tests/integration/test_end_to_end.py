@@ -1,0 +1,78 @@
+"""A downstream suite run through the plugin against the sim recipe, end to end."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+DOWNSTREAM = """
+import pathlib
+
+def test_pool_is_in_dmg_pool_list(daos_cluster, daos_pool):
+    result = daos_cluster.admin.exec(["dmg", "-j", "pool", "list"])
+    assert daos_pool.uuid in result.stdout
+    assert daos_pool.uuid in [p["uuid"] for p in daos_cluster.dmg("pool", "list")["pools"]]
+
+def test_container_is_listed_during_its_test(daos_cluster, daos_container):
+    result = daos_cluster.client.exec(["daos", "-j", "container", "list", daos_container.pool.uuid])
+    assert daos_container.uuid in result.stdout
+    pathlib.Path("container-uuid").write_text(daos_container.uuid)
+
+def test_container_is_gone_after_its_test(daos_cluster, daos_pool):
+    uuid = pathlib.Path("container-uuid").read_text()
+    listed = daos_cluster.daos("container", "list", daos_pool.uuid) or []
+    assert uuid not in [c["uuid"] for c in listed]
+"""
+
+
+@pytest.fixture
+def run(pytester, base_image):
+    """Run the downstream suite in a pytest subprocess against the sim recipe."""
+
+    def run(*args):
+        return pytester.runpytest_subprocess(
+            "-p", "no:cacheprovider", f"--daos-sim-base-image={base_image}", *args, timeout=600
+        )
+
+    return run
+
+
+def test_downstream_suite_twice(pytester, run, leaves_nothing_behind):
+    pytester.makepyfile(test_downstream=DOWNSTREAM)
+    first = run()
+    first.assert_outcomes(passed=3)
+    text = first.stdout.str()
+    assert "pytest-daos" in text
+    assert re.search(r"plugin start-up \(pytest start to first test\): \d+\.\ds", text)
+    second = run()
+    second.assert_outcomes(passed=3)
+    second.stdout.fnmatch_lines(["images: 4 cached, 0 built (all images were cached)"])
+    assert "building image" not in second.stdout.str()
+
+
+def test_failing_pool_leaves_nothing_behind(pytester, run, leaves_nothing_behind):
+    pytester.makepyfile(test_downstream=DOWNSTREAM)
+    result = run("--daos-pool-size=500G")
+    result.assert_outcomes(errors=3)
+    result.stdout.fnmatch_lines(["*DER_NOSPACE*"])
+
+
+def test_missing_base_image_fails_fast_with_the_fix(pytester, leaves_nothing_behind):
+    pytester.makepyfile(test_downstream=DOWNSTREAM)
+    result = pytester.runpytest_subprocess(
+        "-p", "no:cacheprovider", "--daos-sim-base-image=pytest-daos/no-such-base:1",
+        "--daos-rebuild", timeout=120,
+    )  # fmt: skip
+    result.assert_outcomes(errors=3)
+    result.stdout.fnmatch_lines(
+        ["*building image daos-base*failed*is not on this host and cannot be pulled*"]
+    )
+
+
+@pytest.mark.parametrize("option", ["--daos-iface=lo"])
+def test_loopback_cluster(pytester, run, leaves_nothing_behind, option):
+    pytester.makepyfile(test_downstream=DOWNSTREAM)
+    result = run(option)
+    result.assert_outcomes(passed=3)
+    result.stdout.fnmatch_lines(["*interface lo (127.0.0.1)*"])

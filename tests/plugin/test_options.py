@@ -1,0 +1,89 @@
+"""The plugin inside pytest, without Docker: options, markers, header, and clear errors."""
+
+from __future__ import annotations
+
+import pytest
+
+DAOS_TEST = """
+def test_needs_daos(daos_pool):
+    pass
+"""
+PLAIN_TEST = """
+def test_plain():
+    assert 1 + 1 == 2
+"""
+
+
+@pytest.fixture
+def nowhere(monkeypatch):
+    """No Docker engine: any Docker call fails at once."""
+    monkeypatch.setenv("DOCKER_HOST", "unix:///nonexistent/docker.sock")
+
+
+def test_help_lists_every_option_with_its_ini_and_environment_names(pytester):
+    result = pytester.runpytest("--help")
+    text = result.stdout.str()
+    for flag in ("--daos-iface", "--daos-recipe", "--daos-scm-size", "--daos-pool-size",
+                 "--daos-start-timeout", "--daos-rebuild", "--daos-privileged"):  # fmt: skip
+        assert flag in text
+    assert "PYTEST_DAOS_SCM_SIZE" in text
+    assert "daos_scm_size" in text
+
+
+def test_bad_value_is_one_usage_error_without_traceback(pytester):
+    pytester.makepyfile(PLAIN_TEST)
+    result = pytester.runpytest("--daos-scm-size=1.5G")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(["*pytest-daos: --daos-scm-size=1.5G: '1.5G' is not a whole*"])
+    assert "Traceback" not in result.stderr.str()
+
+
+def test_bad_ini_value_names_the_ini_key(pytester):
+    pytester.makeini("[pytest]\ndaos_recipe = nosuch\n")
+    pytester.makepyfile(PLAIN_TEST)
+    result = pytester.runpytest()
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(["*ini key daos_recipe=nosuch*"])
+
+
+def test_suite_without_daos_tests_never_touches_docker(pytester, nowhere):
+    pytester.makepyfile(PLAIN_TEST)
+    result = pytester.runpytest()
+    result.assert_outcomes(passed=1)
+    assert "pytest-daos" not in result.stdout.str()
+
+
+def test_daos_marker_is_added_to_tests_that_use_daos_fixtures(pytester, nowhere):
+    pytester.makepyfile(DAOS_TEST + PLAIN_TEST)
+    result = pytester.runpytest("-m", "not daos")
+    result.assert_outcomes(passed=1, deselected=1)
+    result = pytester.runpytest("-m", "daos", "--collect-only", "-q")
+    result.stdout.fnmatch_lines(["*::test_needs_daos"])
+    assert "test_plain" not in result.stdout.str()
+
+
+def test_header_names_version_recipe_and_interface(pytester):
+    pytester.makepyfile(PLAIN_TEST)
+    result = pytester.runpytest("--daos-iface=lo")
+    result.stdout.fnmatch_lines(["daos: DAOS 2.6, recipe sim, interface lo (127.0.0.1)"])
+
+
+def test_unknown_interface_fails_daos_tests_with_the_interfaces_that_exist(pytester, nowhere):
+    pytester.makepyfile(DAOS_TEST + PLAIN_TEST)
+    result = pytester.runpytest("--daos-iface=nope0")
+    result.assert_outcomes(passed=1, errors=1)
+    result.stdout.fnmatch_lines(
+        [
+            "*pytest-daos could not start DAOS: network interface 'nope0' does not exist"
+            "*lo (127.0.0.1)*"
+        ]
+    )
+    assert "Traceback" not in result.stdout.str()
+
+
+def test_missing_docker_engine_is_explained(pytester, nowhere):
+    pytester.makepyfile(DAOS_TEST)
+    result = pytester.runpytest("--daos-iface=lo")
+    result.assert_outcomes(errors=1)
+    result.stdout.fnmatch_lines(["*no Docker engine answers*start one*"])
+    result.stdout.fnmatch_lines(["*the cluster did not start: no Docker engine answers*"])
