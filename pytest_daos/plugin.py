@@ -17,8 +17,9 @@ from typing import Any
 
 import pytest
 
+from .doctor import PrerequisiteError
 from .handles import DaosCluster, DaosContainer, DaosNode, DaosPool
-from .host import HostError, resolve_iface
+from .host import HostError, missing_capabilities, resolve_iface
 from .session import DaosSession
 from .settings import OPTIONS, Settings, SettingsError, resolve
 
@@ -82,7 +83,19 @@ def pytest_report_header(config: pytest.Config) -> str:
         where = f"{iface.name} ({iface.ip})"
     except HostError as exc:
         where = f"unusable: {exc}"
-    return f"daos: DAOS {settings.version}, recipe {settings.recipe}, interface {where}"
+    missing = missing_capabilities()
+    if settings.privileged == "yes" or (settings.privileged == "auto" and not missing):
+        mode = "--privileged"
+    else:
+        mode = "explicit capabilities" + (
+            f" (this runtime lacks {', '.join('CAP_' + name for name in missing)})"
+            if missing
+            else ""
+        )
+    return (
+        f"daos: DAOS {settings.version}, recipe {settings.recipe}, interface {where}, "
+        f"nodes run with {mode}"
+    )
 
 
 def _uses_daos(item: pytest.Item) -> bool:
@@ -129,8 +142,13 @@ def pytest_runtestloop(session: pytest.Session) -> Generator[None, object, objec
     if not config.option.collectonly and any(_uses_daos(item) for item in session.items):
         _install_sigterm(config)
         # A failure is kept and reported by the fixture of each test that needs the cluster.
-        with contextlib.suppress(Exception):
+        try:
             _start(config)
+        except PrerequisiteError as exc:
+            if _state(config).settings.required:
+                pytest.exit(f"pytest-daos (--daos-required): {exc}", returncode=1)
+        except Exception:
+            pass
     return (yield)
 
 
@@ -217,10 +235,16 @@ def pytest_runtest_makereport(
 
 
 def _cluster_or_fail(config: pytest.Config) -> DaosCluster:
+    """The cluster; a host that cannot run DAOS skips the test, another failure fails it."""
     try:
         return _start(config)
+    except PrerequisiteError as exc:
+        problem: BaseException = exc
     except (HostError, RuntimeError) as exc:
-        pytest.fail(f"pytest-daos could not start DAOS: {exc}", pytrace=False)
+        problem = exc
+    if isinstance(problem, PrerequisiteError):  # --daos-required stopped the run before this
+        pytest.skip(f"pytest-daos: {problem}")
+    pytest.fail(f"pytest-daos could not start DAOS: {problem}", pytrace=False)
 
 
 @pytest.fixture(scope="session")

@@ -13,8 +13,17 @@ from typing import Any
 
 from . import daos_config
 from .cluster import ClusterPlan, Deadline, DockerCluster, reap_orphans
+from .doctor import require, run_checks
 from .handles import DaosCluster, DaosNode
-from .host import HostError, Interface, host_facts, missing_capabilities, resolve_iface
+from .host import (
+    Check,
+    Interface,
+    check_docker,
+    docker_client,
+    host_facts,
+    missing_capabilities,
+    resolve_iface,
+)
 from .hugepages import Hugepages, Reservation
 from .images import ImageBuilder, ImageResult
 from .labels import Owner
@@ -30,34 +39,6 @@ LOG_FILES = {
 }
 
 
-class DockerUnavailable(HostError):
-    """No Docker engine answers."""
-
-
-def docker_client() -> Any:
-    """A Docker SDK client for the engine of the environment (DOCKER_HOST or the socket)."""
-    import docker
-    import docker.errors
-
-    try:
-        client = docker.from_env()
-        client.ping()
-    except docker.errors.DockerException as exc:
-        text = str(exc)
-        if "Permission denied" in text:
-            raise DockerUnavailable(
-                "the Docker engine refused this user (permission denied on its socket): "
-                "add the user to the docker group (`sudo usermod -aG docker $USER`, then log "
-                "in again) or run as root"
-            ) from None
-        raise DockerUnavailable(
-            f"no Docker engine answers ({text.strip()}): start one "
-            "(`sudo systemctl start docker`, or `bash scripts/host-setup.sh` from the "
-            "pytest-daos source tree) or point DOCKER_HOST at one"
-        ) from None
-    return client
-
-
 @dataclass
 class StartReport:
     """What a start did: images built or cached, phase times, privileged mode."""
@@ -69,6 +50,7 @@ class StartReport:
     phases: dict[str, float] = field(default_factory=dict)
     privileged_mode: str = ""
     reaped: list[str] = field(default_factory=list)
+    checks: list[Check] = field(default_factory=list)
 
     @property
     def built(self) -> list[str]:
@@ -114,10 +96,14 @@ class DaosSession:
     def _start(self) -> DaosCluster:
         settings = self.settings
         started = time.monotonic()
+        engine = check_docker(self.client_factory)
+        client = engine[1]
+        if client is not None:
+            self.report.reaped = reap_orphans(client)
+        self.report.checks = run_checks(settings, engine)
+        require(self.report.checks)
         iface = resolve_iface(settings.iface)
         self.report.iface = iface
-        client = self.client_factory()
-        self.report.reaped = reap_orphans(client)
         self._phase("prerequisites", started)
 
         started = time.monotonic()

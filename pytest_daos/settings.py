@@ -138,6 +138,9 @@ OPTIONS: tuple[Option, ...] = (
     Option("start_timeout", _parse_positive_float, "300",
            "seconds the cluster may take to start, format, join and create the pool"),
     Option("rebuild", _parse_bool, "false", "rebuild every image even when cached", flag=True),
+    Option("required", _parse_bool, "false",
+           "stop the run when the host cannot run DAOS (default: skip the tests that need it)",
+           flag=True),
     Option("state_dir", _text, None,
            "folder for build logs and locks (default: <tmp>/pytest-daos-<uid>)"),
 )  # fmt: skip
@@ -158,6 +161,7 @@ class Settings:
     privileged: str = "auto"
     start_timeout: float = 300.0
     rebuild: bool = False
+    required: bool = False
     state_dir: Path = field(default_factory=lambda: default_state_dir())
 
 

@@ -65,25 +65,37 @@ def test_daos_marker_is_added_to_tests_that_use_daos_fixtures(pytester, nowhere)
 def test_header_names_version_recipe_and_interface(pytester):
     pytester.makepyfile(PLAIN_TEST)
     result = pytester.runpytest("--daos-iface=lo")
-    result.stdout.fnmatch_lines(["daos: DAOS 2.6, recipe sim, interface lo (127.0.0.1)"])
-
-
-def test_unknown_interface_fails_daos_tests_with_the_interfaces_that_exist(pytester, nowhere):
-    pytester.makepyfile(DAOS_TEST + PLAIN_TEST)
-    result = pytester.runpytest("--daos-iface=nope0")
-    result.assert_outcomes(passed=1, errors=1)
     result.stdout.fnmatch_lines(
-        [
-            "*pytest-daos could not start DAOS: network interface 'nope0' does not exist"
-            "*lo (127.0.0.1)*"
-        ]
+        ["daos: DAOS 2.6, recipe sim, interface lo (127.0.0.1), nodes run with *"]
     )
+    result = pytester.runpytest("--daos-iface=lo", "--daos-privileged=yes")
+    result.stdout.fnmatch_lines(["daos: *, nodes run with --privileged"])
+
+
+def test_unknown_interface_skips_daos_tests_naming_the_interfaces_that_exist(pytester, nowhere):
+    pytester.makepyfile(DAOS_TEST + PLAIN_TEST)
+    result = pytester.runpytest("--daos-iface=nope0", "-rs")
+    result.assert_outcomes(passed=1, skipped=1)
+    result.stdout.fnmatch_lines(
+        ["SKIPPED*pytest-daos: the host cannot run DAOS:*interface: network interface 'nope0' "
+         "does not exist; interfaces with an IPv4 address:*lo (127.0.0.1)*"]
+    )  # fmt: skip
     assert "Traceback" not in result.stdout.str()
+
+
+def test_required_turns_the_skip_into_a_session_error(pytester, nowhere):
+    pytester.makepyfile(DAOS_TEST + PLAIN_TEST)
+    result = pytester.runpytest("--daos-iface=nope0", "--daos-required")
+    assert result.ret == 1
+    result.assert_outcomes()
+    result.stdout.fnmatch_lines(
+        ["*pytest-daos (--daos-required): the host cannot run DAOS:*'nope0' does not exist*"]
+    )
+    assert "Traceback" not in result.stdout.str() + result.stderr.str()
 
 
 def test_missing_docker_engine_is_explained(pytester, nowhere):
     pytester.makepyfile(DAOS_TEST)
-    result = pytester.runpytest("--daos-iface=lo")
-    result.assert_outcomes(errors=1)
-    result.stdout.fnmatch_lines(["*no Docker engine answers*start one*"])
-    result.stdout.fnmatch_lines(["*the cluster did not start: no Docker engine answers*"])
+    result = pytester.runpytest("--daos-iface=lo", "-rs")
+    result.assert_outcomes(skipped=1)
+    result.stdout.fnmatch_lines(["*docker: no Docker engine answers*start one*"])

@@ -1,0 +1,77 @@
+"""Every prerequisite check for one set of settings, and the doctor's report of them."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from . import daos_config, host
+from .host import Check
+from .settings import Settings
+
+PORTS = {"control": daos_config.CONTROL_PORT, "fabric": daos_config.FABRIC_PORT}
+
+
+class PrerequisiteError(host.HostError):
+    """The host cannot run DAOS; the message names every failed check and its fix."""
+
+    def __init__(self, checks: list[Check]) -> None:
+        self.checks = checks
+        super().__init__(f"the host cannot run DAOS: {host.summary(checks)}")
+
+
+def run_checks(
+    settings: Settings, docker: tuple[Check, Any], root: Path = host.ROOT
+) -> list[Check]:
+    """All checks, in the order a person fixes them.
+
+    `docker` is what `host.check_docker` returned: its check and the client (or None).
+    """
+    facts = host.host_facts(root)
+    docker_check, client = docker
+    reserved = daos_config.system_ram_reserved(
+        facts,
+        daos_config.ClusterConfig(
+            daos_version=settings.version,
+            provider="",
+            iface="",
+            scm_size_gib=settings.scm_size,
+            bdev_size_gib=settings.bdev_size,
+            hugepages=settings.hugepages,
+        ),
+    )
+    checks = [
+        docker_check,
+        host.check_privileged(settings.privileged, root),
+        host.check_interface(settings.iface, root),
+        host.check_hugetlbfs(root),
+        host.check_hugepages(settings.hugepages, root),
+        host.check_iommu(root),
+        host.check_ports(PORTS, root),
+        host.check_memory(facts, settings.scm_size, settings.hugepages, reserved),
+        host.check_thp(facts),
+        host.check_cores(
+            facts, daos_config.TARGETS + daos_config.XS_HELPERS + daos_config.RESERVED_CORES
+        ),
+    ]
+    if client is not None:
+        checks.append(host.check_disk(client.info().get("DockerRootDir", "/"), settings.bdev_size))
+    return checks
+
+
+def require(checks: list[Check]) -> None:
+    """Raise PrerequisiteError when any check failed."""
+    if any(check.status == host.FAIL for check in checks):
+        raise PrerequisiteError(checks)
+
+
+def report(checks: list[Check], as_json: bool = False) -> str:
+    """The doctor's output: a table for people, or JSON for machines."""
+    ready = not any(check.status == host.FAIL for check in checks)
+    if as_json:
+        return json.dumps(
+            {"ready": ready, "checks": [check.__dict__ for check in checks]}, indent=2
+        )
+    verdict = "DAOS can run on this host" if ready else "DAOS cannot run on this host yet"
+    return f"{host.table(checks)}\n\n{verdict}"

@@ -1,0 +1,164 @@
+"""Each prerequisite check through fake /proc and /sys trees: ok, warn and fail."""
+
+from __future__ import annotations
+
+import gzip
+import os
+import socket
+
+import pytest
+
+from pytest_daos import host
+from pytest_daos.host import FAIL, OK, WARN, Check, HostFacts
+
+GIB = 1024**3
+
+
+def write(root, path, text):
+    target = root / path
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(text)
+    return target
+
+
+def meminfo(total_pages, free_pages):
+    return (
+        f"MemTotal:       24684092 kB\nHugePages_Total: {total_pages}\n"
+        f"HugePages_Free: {free_pages}\nHugepagesize:       2048 kB\n"
+    )
+
+
+def test_interface_ok_down_missing_and_loopback(tmp_path):
+    write(tmp_path, "sys/class/net/lo/operstate", "unknown\n")
+    check = host.check_interface("lo", tmp_path)
+    assert check.status == OK and "single-host" in check.detail and "ofi_rxm" in check.detail
+    write(tmp_path, "sys/class/net/lo/operstate", "down\n")
+    down = host.check_interface("lo", tmp_path)
+    assert (down.status, down.fix) == (FAIL, "sudo ip link set lo up")
+    missing = host.check_interface("nope0", tmp_path)
+    assert missing.status == FAIL
+    assert "'nope0' does not exist" in missing.detail and "lo (127.0.0.1)" in missing.detail
+
+
+def test_hugetlbfs_supported_mounted_or_not(tmp_path):
+    write(tmp_path, "proc/filesystems", "nodev\tproc\nnodev\thugetlbfs\n")
+    write(tmp_path, "proc/mounts", "nodev /dev/hugepages hugetlbfs rw 0 0\n")
+    assert host.check_hugetlbfs(tmp_path).status == OK
+    write(tmp_path, "proc/mounts", "proc /proc proc rw 0 0\n")
+    unmounted = host.check_hugetlbfs(tmp_path)
+    assert unmounted.status == FAIL
+    assert unmounted.fix.endswith("mount -t hugetlbfs nodev /dev/hugepages")
+
+
+def test_hugetlbfs_from_kernel_config_or_absent(tmp_path):
+    write(tmp_path, "proc/filesystems", "nodev\tproc\n")
+    write(tmp_path, "proc/mounts", "nodev /dev/hugepages hugetlbfs rw 0 0\n")
+    assert host.check_hugetlbfs(tmp_path).status == FAIL
+    (tmp_path / "proc/config.gz").write_bytes(gzip.compress(b"CONFIG_HUGETLBFS=y\n"))
+    assert host.check_hugetlbfs(tmp_path).status == OK
+
+
+def test_hugepages_free_short_as_root_and_not(tmp_path):
+    write(tmp_path, "proc/meminfo", meminfo(2048, 1500))
+    assert host.check_hugepages(1024, tmp_path, is_root=False).status == OK
+    short = host.check_hugepages(2000, tmp_path, is_root=False)
+    assert short.status == FAIL
+    assert short.fix == "sudo sysctl vm.nr_hugepages=2548"
+    assert "1500 of 2048 hugepages (2048 KiB) free, the engine needs 2000" in short.detail
+    assert host.check_hugepages(2000, tmp_path, is_root=True).status == WARN
+
+
+def test_iommu(tmp_path):
+    write(tmp_path, "proc/cmdline", "quiet\n")
+    missing = host.check_iommu(tmp_path)
+    assert missing.status == WARN and "GRUB_CMDLINE_LINUX" in missing.fix
+    write(tmp_path, "proc/cmdline", "quiet intel_iommu=on\n")
+    assert host.check_iommu(tmp_path).status == OK
+    write(tmp_path, "proc/cmdline", "quiet\n")
+    (tmp_path / "sys/class/iommu/dmar0").mkdir(parents=True)
+    assert host.check_iommu(tmp_path).status == OK
+
+
+TCP = (
+    "  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  "
+    "timeout inode\n"
+    "   0: 00000000:2711 00000000:0000 0A 00000000:00000000 00:00000000 00000000     0  "
+    "      0 4242 1 0000000000000000 100 0 0 10 0\n"
+    "   1: 0100007F:7AB8 0100007F:2711 01 00000000:00000000 00:00000000 00000000     0  "
+    "      0 999 1 0000000000000000 100 0 0 10 0\n"
+)
+
+
+def test_ports_free_and_busy_with_the_owner(tmp_path):
+    write(tmp_path, "proc/net/tcp", TCP.splitlines()[0] + "\n")
+    assert host.check_ports({"control": 10001}, tmp_path).status == OK
+    write(tmp_path, "proc/net/tcp", TCP)
+    (tmp_path / "proc/77/fd").mkdir(parents=True)
+    os.symlink("socket:[4242]", tmp_path / "proc/77/fd/3")
+    write(tmp_path, "proc/77/comm", "daos_server\n")
+    busy = host.check_ports({"control": 10001, "fabric": 31416}, tmp_path)
+    assert busy.status == FAIL
+    assert busy.detail == "control port 10001 is used by daos_server (pid 77)"
+
+
+def test_ports_on_the_real_host_name_a_listener():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        sock.listen()
+        port = sock.getsockname()[1]
+        check = host.check_ports({"test": port})
+    assert check.status == FAIL
+    assert f"test port {port} is used by" in check.detail
+    assert f"(pid {os.getpid()})" in check.detail
+
+
+FACTS = HostFacts(cpu_count=2, thp_enabled=True, mem_total_bytes=24 * GIB,
+                  hugepage_size_bytes=2 * 1024 * 1024)  # fmt: skip
+
+
+def test_memory_fits_or_not():
+    assert host.check_memory(FACTS, 4, 1024, 16).status == OK
+    tight = host.check_memory(FACTS, 8, 1024, 16)
+    assert tight.status == FAIL and "--daos-scm-size" in tight.fix
+
+
+def test_thp_and_cores_say_what_the_config_does():
+    assert "allow_thp: true" in host.check_thp(FACTS).detail
+    assert "DAOS_TARGET_OVERSUBSCRIBE=1" in host.check_cores(FACTS, 3).detail
+    assert host.check_cores(HostFacts(8, False, GIB, 2 * 1024**2), 3).detail == (
+        "8 cores, the engine needs 3"
+    )
+
+
+def test_disk(tmp_path):
+    assert host.check_disk(str(tmp_path), 1).status == OK
+    assert host.check_disk(str(tmp_path), 10**9).status == FAIL
+    assert host.check_disk(str(tmp_path / "missing"), 1).status == WARN
+
+
+@pytest.mark.parametrize(
+    ("mode", "capbnd", "status"),
+    [
+        ("auto", "000001ffffffffff", OK),
+        ("auto", "000001fffeffffff", WARN),
+        ("yes", "000001fffeffffff", FAIL),
+        ("no", "000001fffeffffff", WARN),
+    ],
+)
+def test_privileged(tmp_path, mode, capbnd, status):
+    write(tmp_path, "proc/self/status", f"CapBnd:\t{capbnd}\n")
+    check = host.check_privileged(mode, tmp_path)
+    assert check.status == status
+    if status != OK:
+        assert "CAP_SYS_RESOURCE" in check.detail
+
+
+def test_table_and_summary():
+    checks = [Check("a", OK, "fine"), Check("b", FAIL, "broken", "mend it"), Check("c", WARN, "hm")]
+    assert host.summary(checks) == "b: broken (fix: mend it)"
+    assert host.table(checks).splitlines() == [
+        "OK    a  fine",
+        "FAIL  b  broken",
+        "         fix: mend it",
+        "WARN  c  hm",
+    ]

@@ -1,0 +1,44 @@
+"""The `pytest-daos` command."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from pytest_daos.cli import main
+
+
+@pytest.fixture
+def nowhere(monkeypatch):
+    monkeypatch.setenv("DOCKER_HOST", "unix:///nonexistent/docker.sock")
+
+
+def test_doctor_json_names_every_check_and_exits_1_when_daos_cannot_run(nowhere, capsys):
+    assert main(["doctor", "--json", "--daos-iface=nope0"]) == 1
+    report = json.loads(capsys.readouterr().out)
+    assert report["ready"] is False
+    statuses = {check["name"]: check["status"] for check in report["checks"]}
+    assert statuses["docker"] == "fail"
+    assert statuses["interface"] == "fail"
+    assert {"privileged", "hugetlbfs", "hugepages", "iommu", "ports", "memory"} <= set(statuses)
+
+
+def test_doctor_table(nowhere, capsys):
+    assert main(["doctor", "--daos-iface=lo"]) == 1
+    out = capsys.readouterr().out
+    assert "FAIL  docker" in out
+    assert "fix: start one" in out
+    assert out.rstrip().endswith("DAOS cannot run on this host yet")
+
+
+def test_bad_setting_is_one_line(capsys):
+    assert main(["doctor", "--daos-scm-size=lots"]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("pytest-daos: --daos-scm-size=lots:")
+    assert len(err.strip().splitlines()) == 1
+
+
+def test_build_without_engine_says_how_to_start_one(nowhere, capsys):
+    assert main(["build"]) == 1
+    assert "no Docker engine answers" in capsys.readouterr().err
