@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
+from pytest_daos.host import docker_client
 from pytest_daos.labels import SESSION_LABEL
-from pytest_daos.session import docker_client
 
 BASE_IMAGE = os.environ.get("PYTEST_DAOS_SIM_BASE_IMAGE", "pytest-daos/sim-base:bookworm")
 
