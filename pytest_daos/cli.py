@@ -13,8 +13,8 @@ from collections.abc import Sequence
 from . import __version__
 from .doctor import report, run_checks
 from .host import FAIL, HostError, check_docker, docker_client
-from .images import BuildError, ImageBuilder
-from .recipes import load_recipe
+from .images import BuildError, ImageBuilder, UnreachableContext
+from .recipes import RecipeError, load_recipe
 from .settings import OPTIONS, Settings, SettingsError, resolve
 
 
@@ -25,6 +25,9 @@ def _parser() -> argparse.ArgumentParser:
         if option.flag:
             group.add_argument(option.cli, action="store_const", const=True, default=None,
                                dest=option.name, help=option.help)  # fmt: skip
+        elif option.multiple:
+            group.add_argument(option.cli, action="append", dest=option.name,
+                               metavar="KEY=VALUE", help=option.help)  # fmt: skip
         else:
             group.add_argument(option.cli, dest=option.name, metavar="VALUE", help=option.help)
     parser = argparse.ArgumentParser(
@@ -64,7 +67,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "doctor":
             return _doctor(settings, args.json)
         return _build(settings)
-    except (SettingsError, HostError, BuildError) as exc:
+    except (SettingsError, RecipeError, HostError, BuildError, UnreachableContext) as exc:
         print(f"pytest-daos: {exc}", file=sys.stderr)
         return 1
 

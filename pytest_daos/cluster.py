@@ -90,15 +90,20 @@ def run_options(plan: ClusterPlan, node: NodeSpec, privileged: bool) -> dict[str
         "network_mode": "host",
         "extra_hosts": {hostname: plan.iface.ip for hostname in HOSTNAMES.values()},
         "tmpfs": {"/run": ""},
-        "init": True,
+        "init": node.init,
         "detach": True,
         "labels": {**plan.owner.labels(), ROLE_LABEL: node.role},
         "environment": dict(node.environment),
     }
     if node.command is not None:
         options["command"] = list(node.command)
-    if node.hugepages:
-        options["volumes"] = {"/dev/hugepages": {"bind": "/dev/hugepages", "mode": "rw"}}
+    if node.mounts:
+        options["volumes"] = {
+            mount.source: {"bind": mount.target, "mode": "ro" if mount.read_only else "rw"}
+            for mount in node.mounts
+        }
+    if node.cgroupns is not None:
+        options["cgroupns"] = node.cgroupns
     if node.devices:
         options["devices"] = [f"{device}:{device}:rwm" for device in node.devices]
     if privileged:

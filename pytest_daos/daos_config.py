@@ -1,8 +1,11 @@
 """The DAOS configuration files of the cluster: daos_server.yml, daos_control.yml, daos_agent.yml.
 
 DAOS parses them strictly (an unknown key is fatal), so each file holds only keys of the
-release in use. What a small host needs goes in by itself: `allow_thp` where transparent
-hugepages are not `[never]`, `DAOS_TARGET_OVERSUBSCRIBE=1` where the engine's targets,
+release in use: 2.0 has flat per-engine storage keys and no `system_ram_reserved`, 2.4
+accepts the `storage:` list, 2.6 requires it and adds `allow_thp` (2.6.5).
+
+What a small host needs goes in by itself: `allow_thp` where transparent hugepages are not
+`[never]`, `DAOS_TARGET_OVERSUBSCRIBE=1` where the engine's targets,
 helpers and the two cores DAOS reserves do not fit, a `system_ram_reserved` that fits the
 host's memory (real-2.6/INDEX.md records each of these on a 2-core, 24 GiB host).
 """
@@ -13,6 +16,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from .dmg import release
 from .host import HostFacts
 from .recipes import HOSTNAMES
 
@@ -55,6 +59,7 @@ def system_ram_reserved(facts: HostFacts, config: ClusterConfig) -> int:
 
 
 def server_config(config: ClusterConfig, facts: HostFacts) -> dict[str, Any]:
+    version = release(config.daos_version)
     engine_env = []
     if facts.cpu_count < TARGETS + XS_HELPERS + RESERVED_CORES:
         engine_env.append("DAOS_TARGET_OVERSUBSCRIBE=1")
@@ -69,9 +74,10 @@ def server_config(config: ClusterConfig, facts: HostFacts) -> dict[str, Any]:
         "helper_log_file": "/tmp/daos_server_helper.log",
         "transport_config": {"allow_insecure": True},
         "nr_hugepages": config.hugepages,
-        "system_ram_reserved": system_ram_reserved(facts, config),
     }
-    if facts.thp_enabled:
+    if version >= (2, 4):
+        server["system_ram_reserved"] = system_ram_reserved(facts, config)
+    if facts.thp_enabled and version >= (2, 6):
         server["allow_thp"] = True
     engine: dict[str, Any] = {
         "targets": TARGETS,
@@ -81,12 +87,20 @@ def server_config(config: ClusterConfig, facts: HostFacts) -> dict[str, Any]:
         "log_file": ENGINE_LOG,
         "log_mask": "INFO",
     }
+    if version < (2, 6):
+        engine["first_core"] = 0
     if engine_env:
         engine["env_vars"] = engine_env
-    engine["storage"] = [
-        {"class": "ram", "scm_mount": SCM_MOUNT, "scm_size": config.scm_size_gib},
-        {"class": "file", "bdev_list": [BDEV_FILE], "bdev_size": config.bdev_size_gib},
-    ]
+    if version < (2, 4):
+        engine.update(
+            scm_class="ram", scm_mount=SCM_MOUNT, scm_size=config.scm_size_gib,
+            bdev_class="file", bdev_list=[BDEV_FILE], bdev_size=config.bdev_size_gib,
+        )  # fmt: skip
+    else:
+        engine["storage"] = [
+            {"class": "ram", "scm_mount": SCM_MOUNT, "scm_size": config.scm_size_gib},
+            {"class": "file", "bdev_list": [BDEV_FILE], "bdev_size": config.bdev_size_gib},
+        ]
     server["engines"] = [engine]
     return server
 
@@ -101,18 +115,22 @@ def control_config() -> dict[str, Any]:
 
 
 def agent_config(config: ClusterConfig) -> dict[str, Any]:
-    return {
+    agent: dict[str, Any] = {
         "name": "daos_server",
         "access_points": [HOSTNAMES["server"]],
         "port": CONTROL_PORT,
         "runtime_dir": AGENT_RUNTIME_DIR,
         "log_file": AGENT_LOG,
-        "control_log_mask": "info",
-        "transport_config": {"allow_insecure": True},
-        "fabric_ifaces": [
-            {"numa_node": 0, "devices": [{"iface": config.iface, "domain": config.iface}]}
-        ],
     }
+    if release(config.daos_version) >= (2, 4):
+        agent["control_log_mask"] = "info"
+    agent["transport_config"] = {"allow_insecure": True}
+    if release(config.daos_version) >= (2, 4):
+        # The agent cannot detect fabric interfaces inside a container (DAOS-11979).
+        agent["fabric_ifaces"] = [
+            {"numa_node": 0, "devices": [{"iface": config.iface, "domain": config.iface}]}
+        ]
+    return agent
 
 
 def config_files(config: ClusterConfig, facts: HostFacts) -> dict[str, str]:

@@ -10,8 +10,10 @@ from __future__ import annotations
 import hashlib
 import io
 import re
+import socket
 import tarfile
 import time
+import urllib.parse
 from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -75,8 +77,13 @@ def _context_files(context: Path) -> Iterator[tuple[str, Path]]:
 def build_context(spec: ImageSpec) -> bytes:
     """The build context as an uncompressed tar: the context's files plus the Dockerfile.
 
-    Entries carry no owner or time, so equal content gives equal bytes.
+    Entries carry no owner or time, so equal content gives equal bytes. A remote context
+    is its URL (with the git ref): the Docker engine fetches it.
     """
+    if spec.remote is not None:
+        return spec.remote.encode()
+    if spec.dockerfile is None:
+        raise ValueError(f"image {spec.name} has a local context and no Dockerfile")
     buffer = io.BytesIO()
     with tarfile.open(fileobj=buffer, mode="w", format=tarfile.PAX_FORMAT) as tar:
 
@@ -85,7 +92,7 @@ def build_context(spec: ImageSpec) -> bytes:
             info.size, info.mode, info.mtime = len(data), mode, 0
             tar.addfile(info, io.BytesIO(data))
 
-        if spec.context is not None:
+        if isinstance(spec.context, Path):
             for name, path in _context_files(spec.context):
                 add(name, path.read_bytes(), 0o755 if path.stat().st_mode & 0o111 else 0o644)
         add(_DOCKERFILE, spec.dockerfile.read_bytes())
@@ -164,12 +171,16 @@ class ImageBuilder:
         tail: deque[str] = deque(maxlen=TAIL_LINES)
         step = ""
         started = time.monotonic()
+        if spec.remote is not None:
+            check_reachable(spec)
+            source: dict[str, Any] = {"path": spec.remote}
+        else:
+            source = {"fileobj": io.BytesIO(context), "custom_context": True,
+                      "dockerfile": _DOCKERFILE}  # fmt: skip
         with log_path.open("w") as log:
             log.write(f"# pytest-daos build of {spec.tag}\n# key {key}\n")
             stream = self.client.api.build(
-                fileobj=io.BytesIO(context),
-                custom_context=True,
-                dockerfile=_DOCKERFILE,
+                **source,
                 tag=spec.tag,
                 buildargs=dict(spec.build_args),
                 labels={KEY_LABEL: key, f"{LABEL_PREFIX}image": spec.name},
@@ -198,6 +209,30 @@ class ImageBuilder:
                     raise BuildError(spec, step, list(tail), log_path, _explain(str(why), spec))
         image = self.client.images.get(spec.tag)
         return str(image.id)
+
+
+class UnreachableContext(RuntimeError):
+    """A remote build context cannot be reached from this host."""
+
+
+REACH_TIMEOUT = 5.0
+
+
+def check_reachable(spec: ImageSpec, timeout: float = REACH_TIMEOUT) -> None:
+    """Fail in seconds, naming the URL, when the host of a remote context cannot be reached
+    (the Docker engine would otherwise try for minutes)."""
+    url = spec.remote or ""
+    parsed = urllib.parse.urlsplit(url.split("#", 1)[0])
+    port = parsed.port or (80 if parsed.scheme == "http" else 443)
+    try:
+        socket.create_connection((parsed.hostname or "", port), timeout=timeout).close()
+    except OSError as exc:
+        raise UnreachableContext(
+            f"the build context of image {spec.name} cannot be reached: {url} "
+            f"({parsed.hostname}:{port}: {exc.strerror or exc}). Use --daos-recipe=sim (the "
+            "DAOS stand-in), or build from a local copy of the DAOS repository with a recipe "
+            "file (--daos-recipe=path/to/recipe.toml, see docs/recipes.md)"
+        ) from None
 
 
 def _chunk_lines(chunk: dict[str, Any]) -> list[str]:

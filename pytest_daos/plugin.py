@@ -20,6 +20,7 @@ import pytest
 from .doctor import PrerequisiteError
 from .handles import DaosCluster, DaosContainer, DaosNode, DaosPool
 from .host import HostError, missing_capabilities, resolve_iface
+from .recipes import RecipeError, load_recipe
 from .session import DaosSession
 from .settings import OPTIONS, Settings, SettingsError, resolve
 
@@ -52,9 +53,15 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         if option.flag:
             group.addoption(option.cli, action="store_const", const=True, default=None,
                             dest=option.ini, help=help_text)  # fmt: skip
+        elif option.multiple:
+            group.addoption(option.cli, action="append", default=None, dest=option.ini,
+                            metavar="KEY=VALUE", help=help_text)  # fmt: skip
         else:
             group.addoption(option.cli, default=None, dest=option.ini, help=help_text)
-        parser.addini(option.ini, option.help, default="")
+        if option.multiple:
+            parser.addini(option.ini, option.help, type="linelist", default=[])
+        else:
+            parser.addini(option.ini, option.help, default="")
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -67,7 +74,8 @@ def pytest_configure(config: pytest.Config) -> None:
             cli=lambda option: config.getoption(option.ini),
             ini=lambda option: config.getini(option.ini),
         )
-    except SettingsError as exc:
+        load_recipe(settings)  # a recipe that cannot be made is a usage error, found now
+    except (SettingsError, RecipeError) as exc:
         raise pytest.UsageError(f"pytest-daos: {exc}") from None
     config.stash[STATE] = _State(settings)
 

@@ -16,7 +16,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-SUPPORTED_VERSIONS = ("2.6",)
+SUPPORTED_VERSIONS = ("2.0", "2.4", "2.6")
+RECIPES = ("upstream", "sim")
 PRIVILEGED_MODES = ("auto", "yes", "no")
 
 
@@ -94,6 +95,13 @@ def _text(text: str) -> str:
     return text.strip()
 
 
+def _build_arg(text: str) -> tuple[str, str]:
+    key, sep, value = text.partition("=")
+    if not sep or not key.strip() or " " in key.strip():
+        raise ValueError(f"{text!r} is not KEY=VALUE")
+    return key.strip(), value
+
+
 @dataclass(frozen=True)
 class Option:
     """One setting: its name, how to parse it, its default and its help text."""
@@ -103,6 +111,7 @@ class Option:
     default: str | None
     help: str
     flag: bool = False  # a command-line switch without a value
+    multiple: bool = False  # repeatable; the value is a tuple of parsed items
 
     @property
     def cli(self) -> str:
@@ -121,9 +130,15 @@ OPTIONS: tuple[Option, ...] = (
     Option("iface", _text, None,
            "network interface whose IPv4 address the cluster uses (default: the interface of "
            "the default route, else lo)"),
-    Option("version", _choice(SUPPORTED_VERSIONS), "2.6", "DAOS release to run"),
-    Option("recipe", _choice(("sim",)), "sim",
-           "image recipe: sim (the pytest-daos stand-in for DAOS)"),
+    Option("version", _choice(SUPPORTED_VERSIONS), "2.6",
+           "DAOS release to run: 2.0, 2.4 or 2.6 (the sim imitates 2.6)"),
+    Option("recipe", _choice(RECIPES), "upstream",
+           "image recipe: upstream (the DAOS project's vcluster Dockerfiles, from GitHub) or "
+           "sim (the pytest-daos stand-in for DAOS, built offline)"),
+    Option("build_arg", _build_arg, None,
+           "KEY=VALUE build argument for the recipe's images, overriding the recipe's own "
+           "(repeatable; in the ini file one per line, in the environment separated by spaces)",
+           multiple=True),
     Option("sim_base_image", _text, "python:3.11-slim-bookworm",
            "base image of the sim recipe's images (needs python3 and PyYAML, or pip access)"),
     Option("scm_size", parse_gib, "4", "SCM (tmpfs) size of the server's engine, in GiB"),
@@ -152,7 +167,8 @@ class Settings:
 
     iface: str | None = None
     version: str = "2.6"
-    recipe: str = "sim"
+    recipe: str = "upstream"
+    build_args: tuple[tuple[str, str], ...] = ()
     sim_base_image: str = "python:3.11-slim-bookworm"
     scm_size: int = 4
     bdev_size: int = 8
@@ -169,7 +185,7 @@ def default_state_dir() -> Path:
     return Path(tempfile.gettempdir()) / f"pytest-daos-{os.getuid()}"
 
 
-Getter = Callable[[Option], "str | bool | None"]
+Getter = Callable[[Option], "str | bool | list[str] | None"]
 
 
 def resolve(cli: Getter, ini: Getter, environ: Mapping[str, str] | None = None) -> Settings:
@@ -187,16 +203,23 @@ def resolve(cli: Getter, ini: Getter, environ: Mapping[str, str] | None = None) 
             (f"ini key {option.ini}", ini(option)),
             (f"environment variable {option.env}", environ.get(option.env)),
         ):
-            if raw is None or raw == "":
+            if raw is None or raw == "" or raw == []:
                 continue
             try:
-                values[option.name] = option.parse(str(raw))
+                if option.multiple:
+                    items = raw.split() if isinstance(raw, str) else list(raw)  # type: ignore[arg-type]
+                    values[option.name] = tuple(option.parse(str(item)) for item in items)
+                else:
+                    values[option.name] = option.parse(str(raw))
             except ValueError as exc:
-                raise SettingsError(f"{source}={raw}: {exc}") from None
+                shown = " ".join(raw) if isinstance(raw, list) else raw
+                raise SettingsError(f"{source}={shown}: {exc}") from None
             break
         else:
             if option.default is not None:
                 values[option.name] = option.parse(option.default)
+    if "build_arg" in values:
+        values["build_args"] = values.pop("build_arg")
     if values.get("state_dir") is not None:
         values["state_dir"] = Path(values["state_dir"])
     else:

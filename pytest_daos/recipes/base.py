@@ -19,29 +19,51 @@ class ImageSpec:
     """One image: where its Dockerfile and build context are, its tag and build arguments.
 
     `parent` names the image of this recipe it is built FROM (built first; its image id is
-    part of this image's content key). `context` is a local folder, or None for a build
-    that needs only the Dockerfile.
+    part of this image's content key). `context` is a local folder, a remote git context
+    (`https://host/repo.git#ref:folder`, whose own Dockerfile is used: `dockerfile` None),
+    or None for a build that needs only the Dockerfile.
     """
 
     name: str
     tag: str
-    dockerfile: Path
-    context: Path | None = None
+    dockerfile: Path | None
+    context: Path | str | None = None
     build_args: Mapping[str, str] = field(default_factory=dict)
     parent: str | None = None
+
+    @property
+    def remote(self) -> str | None:
+        """The URL of a remote context, else None."""
+        return self.context if isinstance(self.context, str) else None
+
+
+@dataclass(frozen=True)
+class Mount:
+    """A host path bound into a node."""
+
+    source: str
+    target: str
+    read_only: bool = False
 
 
 @dataclass(frozen=True)
 class NodeSpec:
-    """How one node runs: its image, command, config files and host resources."""
+    """How one node runs: its image, command, config files and host resources.
+
+    `init` runs a small init (docker --init) as PID 1 so that SIGTERM stops the node at
+    once; images whose own PID 1 is an init (systemd) set it False. `cgroupns` "host"
+    shares the host's cgroup namespace, as systemd in a container needs on cgroup v2.
+    """
 
     role: str
     image: str
     command: tuple[str, ...] | None = None
     config_files: tuple[str, ...] = ()
-    hugepages: bool = False
+    mounts: tuple[Mount, ...] = ()
     devices: tuple[str, ...] = ()
     environment: Mapping[str, str] = field(default_factory=dict)
+    init: bool = True
+    cgroupns: str | None = None
 
     @property
     def hostname(self) -> str:

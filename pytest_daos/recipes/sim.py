@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .base import ImageSpec, NodeSpec, Recipe
+from .base import ImageSpec, Mount, NodeSpec, Recipe
 
 HERE = Path(__file__).parent / "sim"
 SIM_PACKAGE = Path(__file__).parent.parent / "sim"
@@ -39,7 +39,7 @@ def sim_recipe(version: str, base_image: str) -> Recipe:
         )
     nodes = (
         NodeSpec(role="server", image="daos-server", config_files=("daos_server.yml",),
-                 hugepages=True),
+                 mounts=(Mount("/dev/hugepages", "/dev/hugepages"),)),
         NodeSpec(role="admin", image="daos-admin", config_files=("daos_control.yml",)),
         NodeSpec(role="client", image="daos-client", config_files=("daos_agent.yml",)),
     )  # fmt: skip

@@ -64,7 +64,7 @@ def test_daos_marker_is_added_to_tests_that_use_daos_fixtures(pytester, nowhere)
 
 def test_header_names_version_recipe_and_interface(pytester):
     pytester.makepyfile(PLAIN_TEST)
-    result = pytester.runpytest("--daos-iface=lo")
+    result = pytester.runpytest("--daos-iface=lo", "--daos-recipe=sim")
     result.stdout.fnmatch_lines(
         ["daos: DAOS 2.6, recipe sim, interface lo (127.0.0.1), nodes run with *"]
     )

@@ -89,3 +89,32 @@ def test_yaml_writer_round_trips_awkward_strings():
         "n": None,
     }
     assert yaml.safe_load(daos_config.to_yaml(value)) == value
+
+
+def with_version(version):
+    from dataclasses import replace
+
+    return replace(CONFIG, daos_version=version)
+
+
+def test_2_4_has_the_storage_list_and_no_allow_thp():
+    server = yaml.safe_load(
+        daos_config.to_yaml(daos_config.server_config(with_version("2.4.2"), SMALL))
+    )
+    assert "allow_thp" not in server
+    assert server["system_ram_reserved"] == 16
+    assert [tier["class"] for tier in server["engines"][0]["storage"]] == ["ram", "file"]
+    assert server["engines"][0]["first_core"] == 0
+
+
+def test_2_0_has_flat_storage_keys_and_no_2_4_keys():
+    server = daos_config.server_config(with_version("2.0.3"), SMALL)
+    engine = server["engines"][0]
+    assert "system_ram_reserved" not in server and "allow_thp" not in server
+    assert "storage" not in engine
+    assert (engine["scm_class"], engine["scm_mount"], engine["scm_size"]) == ("ram", "/mnt/daos", 4)
+    assert (engine["bdev_class"], engine["bdev_list"], engine["bdev_size"]) == (
+        "file", ["/tmp/daos-bdev"], 8,
+    )  # fmt: skip
+    agent = daos_config.agent_config(with_version("2.0.3"))
+    assert "fabric_ifaces" not in agent and "control_log_mask" not in agent

@@ -15,7 +15,8 @@ def getter(values):
 
 def test_defaults():
     settings = resolve(getter({}), getter({}), environ={})
-    assert settings.recipe == "sim"
+    assert settings.recipe == "upstream"
+    assert settings.build_args == ()
     assert settings.version == "2.6"
     assert (settings.scm_size, settings.bdev_size, settings.hugepages) == (4, 8, 1024)
     assert settings.pool_size == "2G"
@@ -93,3 +94,14 @@ def test_parse_gib():
     assert parse_gib("4") == parse_gib("4G") == parse_gib("4GiB") == 4
     with pytest.raises(ValueError, match="whole number of GiB"):
         parse_gib("0")
+
+
+def test_build_args_from_each_source():
+    cli = resolve(getter({"build_arg": ["A=1", "B=x=y"]}), getter({}), environ={})
+    assert cli.build_args == (("A", "1"), ("B", "x=y"))
+    ini = resolve(getter({}), getter({"build_arg": ["C=3"]}), environ={})
+    assert ini.build_args == (("C", "3"),)
+    env = resolve(getter({}), getter({}), environ={"PYTEST_DAOS_BUILD_ARG": "D=4 E=5"})
+    assert env.build_args == (("D", "4"), ("E", "5"))
+    with pytest.raises(SettingsError, match="--daos-build-arg=NOVALUE: 'NOVALUE' is not KEY=VALUE"):
+        resolve(getter({"build_arg": ["NOVALUE"]}), getter({}), environ={})

@@ -1,0 +1,236 @@
+"""The `upstream` recipe: the DAOS project's own vcluster Dockerfiles, per DAOS release.
+
+The images are built from remote git contexts
+(`<repository>#<branch>:utils/docker/vcluster/<image>/el8`) with the build arguments and
+image names of each release branch's `.env` and docker-compose.yml. The branches install
+older packages by default (release/2.4 installs DAOS 2.2, release/2.6 installs 2.4.1), so
+the package repository (and, where the Dockerfiles take it, the package version) is pinned
+to the release asked for, from the release's installation guide.
+
+Build arguments that only shape the image's own configuration files (interface, sizes,
+hugepages) keep the branch defaults: the plugin writes the configuration at run time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from .base import ImageSpec, Mount, NodeSpec, Recipe
+
+REPOSITORY = "https://github.com/daos-stack/daos.git"
+ROLES = ("base", "server", "admin", "client")
+
+
+@dataclass(frozen=True)
+class Release:
+    """What one DAOS release's vcluster recipe needs."""
+
+    daos_version: str
+    branch: str
+    provider: str
+    tags: Mapping[str, str]  # role -> image name
+    args: Mapping[str, Mapping[str, str]]  # role -> build arguments
+    extra_server_mounts: tuple[Mount, ...] = field(default=())
+
+
+_EL8_2_0 = "rocky8.4"
+_EL8_2_4 = "rocky8.6"
+_NSP_2_6, _TAG_2_6 = "daos", "v2.6.5"
+_SERVER_SIZES_OLD = {
+    "DAOS_HUGEPAGES_NBR": "4096",
+    "DAOS_IFACE_NAME": "eth0",
+    "DAOS_SCM_SIZE": "4",
+    "DAOS_BDEV_SIZE": "16",
+}
+_ADMIN_USER = {"DAOS_ADMIN_USER": "root", "DAOS_ADMIN_GROUP": "root"}
+_AGENT_IFACE = {
+    "DAOS_AGENT_IFACE_CFG": "yes",
+    "DAOS_AGENT_IFACE_NUMA_NODE": "0",
+    "DAOS_AGENT_IFACE_NAME": "eth0",
+    "DAOS_AGENT_IFACE_DOMAIN_NAME": "eth0",
+}
+# DAOS 2.4+ servers need these for hugepages in a container (DAOS-11979).
+_HUGEPAGE_SYSFS = (
+    Mount("/sys/kernel/mm/hugepages", "/sys/kernel/mm/hugepages"),
+    Mount("/sys/devices/system/node", "/sys/devices/system/node"),
+)
+
+RELEASES: dict[str, Release] = {
+    # release/2.0: docs/QSG/docker.md; rockylinux 8.4 (8.5 breaks SPDK hugepages, DAOS-10046).
+    "2.0": Release(
+        daos_version="2.0.3",
+        branch="release/2.0",
+        provider="ofi+sockets",
+        tags={role: f"daos-{role}:{_EL8_2_0}" for role in ROLES},
+        args={
+            "base": {
+                "RHEL_BASE_IMAGE": "rockylinux/rockylinux",
+                "RHEL_BASE_VERSION": "8.4",
+                "DAOS_REPOS": "https://packages.daos.io/v2.0/EL8/packages/x86_64/",
+                "DAOS_GPG_KEYS": "https://packages.daos.io/RPM-GPG-KEY",
+                "DAOS_AUTH": "no",
+            },
+            "server": {
+                "DAOS_BASE_IMAGE": "daos-base",
+                "DAOS_BASE_VERSION": _EL8_2_0,
+                "DAOS_AUTH": "no",
+                **_SERVER_SIZES_OLD,
+            },
+            "admin": {
+                "DAOS_BASE_IMAGE": "daos-base",
+                "DAOS_BASE_VERSION": _EL8_2_0,
+                "DAOS_AUTH": "no",
+                **_ADMIN_USER,
+            },
+            "client": {
+                "DAOS_BASE_IMAGE": "daos-base",
+                "DAOS_BASE_VERSION": _EL8_2_0,
+                "DAOS_AUTH": "no",
+                **_ADMIN_USER,
+            },
+        },
+    ),
+    # release/2.4: its .env installs DAOS 2.2; pinned to the v2.4 repository instead.
+    "2.4": Release(
+        daos_version="2.4.2",
+        branch="release/2.4",
+        provider="ofi+tcp;ofi_rxm",
+        tags={role: f"daos-{role}:{_EL8_2_4}" for role in ROLES},
+        args={
+            "base": {
+                "RHEL_BASE_IMAGE": "rockylinux/rockylinux",
+                "RHEL_BASE_VERSION": "8.6",
+                "BUST_CACHE": "",
+                "DAOS_REPOS": "https://packages.daos.io/v2.4/EL8/packages/x86_64/",
+                "DAOS_GPG_KEYS": "https://packages.daos.io/RPM-GPG-KEY",
+                "DAOS_REPOS_NOAUTH": "",
+                "DAOS_AUTH": "no",
+            },
+            "server": {
+                "DAOS_BASE_IMAGE": "daos-base",
+                "DAOS_BASE_VERSION": _EL8_2_4,
+                "DAOS_AUTH": "no",
+                **_SERVER_SIZES_OLD,
+            },
+            "admin": {
+                "DAOS_BASE_IMAGE": "daos-base",
+                "DAOS_BASE_VERSION": _EL8_2_4,
+                "DAOS_AUTH": "no",
+                **_ADMIN_USER,
+            },
+            "client": {
+                "DAOS_BASE_IMAGE": "daos-base",
+                "DAOS_BASE_VERSION": _EL8_2_4,
+                "DAOS_AUTH": "no",
+                **_ADMIN_USER,
+                **_AGENT_IFACE,
+            },
+        },
+        extra_server_mounts=_HUGEPAGE_SYSFS,
+    ),
+    # release/2.6: its .env installs DAOS 2.4.1; every argument is mandatory there.
+    "2.6": Release(
+        daos_version="2.6.5",
+        branch="release/2.6",
+        provider="ofi+tcp",
+        tags={role: f"{_NSP_2_6}/daos-{role}-el8:{_TAG_2_6}" for role in ROLES},
+        args={
+            "base": {
+                "BUST_CACHE": "",
+                "LINUX_IMAGE_NAME": "rockylinux/rockylinux",
+                "LINUX_IMAGE_TAG": "8.9",
+                "DAOS_REPOS": "https://packages.daos.io/v2.6/EL8/packages/x86_64/",
+                "DAOS_GPG_KEYS": "https://packages.daos.io/RPM-GPG-KEY",
+                "DAOS_REPOS_NOAUTH": "",
+                "DAOS_VERSION": "2.6.5",
+                "DAOS_AUTH": "no",
+            },
+            "server": {
+                "LINUX_DISTRO": "el8",
+                "DAOS_DOCKER_IMAGE_NSP": _NSP_2_6,
+                "DAOS_DOCKER_IMAGE_TAG": _TAG_2_6,
+                "DAOS_VERSION": "2.6.5",
+                "DAOS_AUTH": "no",
+                "DAOS_HUGEPAGES_NBR": "4096",
+                "DAOS_IFACE_NAME": "eth0",
+                "DAOS_SCM_SIZE": "6",
+                "DAOS_BDEV_SIZE": "24",
+                "DAOS_MD_ON_SSD": "no",
+            },
+            "admin": {
+                "LINUX_DISTRO": "el8",
+                "DAOS_DOCKER_IMAGE_NSP": _NSP_2_6,
+                "DAOS_DOCKER_IMAGE_TAG": _TAG_2_6,
+                "DAOS_VERSION": "2.6.5",
+                "DAOS_AUTH": "no",
+            },
+            "client": {
+                "LINUX_DISTRO": "el8",
+                "DAOS_DOCKER_IMAGE_NSP": _NSP_2_6,
+                "DAOS_DOCKER_IMAGE_TAG": _TAG_2_6,
+                "DAOS_VERSION": "2.6.5",
+                "DAOS_AUTH": "no",
+                **_AGENT_IFACE,
+            },
+        },
+        extra_server_mounts=_HUGEPAGE_SYSFS,
+    ),
+}
+
+
+def context_url(repository: str, branch: str, role: str) -> str:
+    """The remote build context of one image: `<repo>#<branch>:<folder>`."""
+    return f"{repository}#{branch}:utils/docker/vcluster/daos-{role}/el8"
+
+
+def apply_overrides(
+    args: Mapping[str, Mapping[str, str]], overrides: Mapping[str, str]
+) -> dict[str, dict[str, str]]:
+    """Build arguments with `--daos-build-arg` overrides: a key replaces that argument in
+    every image that takes it; a key no image takes goes to every image."""
+    result = {role: dict(values) for role, values in args.items()}
+    known = {key for values in args.values() for key in values}
+    for key, value in overrides.items():
+        for values in result.values():
+            if key in values or key not in known:
+                values[key] = value
+    return result
+
+
+def upstream_recipe(
+    version: str, overrides: Mapping[str, str] | None = None, repository: str = REPOSITORY
+) -> Recipe:
+    """The upstream recipe of DAOS `version` ("2.0", "2.4" or "2.6")."""
+    release = RELEASES[version]
+    args = apply_overrides(release.args, overrides or {})
+    images = tuple(
+        ImageSpec(
+            name=f"daos-{role}",
+            tag=release.tags[role],
+            dockerfile=None,
+            context=context_url(repository, release.branch, role),
+            build_args=args[role],
+            parent=None if role == "base" else "daos-base",
+        )
+        for role in ROLES
+    )
+    # systemd is PID 1 in these images: no docker --init, the host's cgroup namespace.
+    cgroup = Mount("/sys/fs/cgroup", "/sys/fs/cgroup", read_only=True)
+    nodes = (
+        NodeSpec(role="server", image="daos-server", config_files=("daos_server.yml",),
+                 mounts=(cgroup, Mount("/dev/hugepages", "/dev/hugepages"),
+                         *release.extra_server_mounts),
+                 init=False, cgroupns="host"),
+        NodeSpec(role="admin", image="daos-admin", config_files=("daos_control.yml",),
+                 mounts=(cgroup,), init=False, cgroupns="host"),
+        NodeSpec(role="client", image="daos-client", config_files=("daos_agent.yml",),
+                 mounts=(cgroup,), devices=("/dev/fuse",), init=False, cgroupns="host"),
+    )  # fmt: skip
+    return Recipe(
+        name="upstream",
+        daos_version=release.daos_version,
+        provider=release.provider,
+        images=images,
+        nodes=nodes,
+    )
