@@ -46,6 +46,7 @@ def test_2_0_quick_start():
 
 def test_2_4_pins_the_2_4_packages_instead_of_the_branch_default_2_2():
     base, server, admin, client = calls("2.4")
+    assert (admin[0], client[0]) == ("daos-admin:rocky8.6", "daos-client:rocky8.6")
     assert base[0] == "daos-base:rocky8.6"
     assert base[1] == f"{REPO}#release/2.4:utils/docker/vcluster/daos-base/el8"
     assert base[2]["DAOS_REPOS"] == "https://packages.daos.io/v2.4/EL8/packages/x86_64/"
@@ -94,7 +95,7 @@ def test_build_arg_overrides():
 
 
 def test_sim_refuses_a_release_it_does_not_imitate():
-    with pytest.raises(RecipeError, match="the sim recipe imitates DAOS 2.6, not 2.4"):
+    with pytest.raises(RecipeError, match=r"the sim recipe imitates DAOS 2\.6, not 2\.4"):
         load_recipe(Settings(recipe="sim", version="2.4"))
 
 
