@@ -132,9 +132,10 @@ OPTIONS: tuple[Option, ...] = (
            "the default route, else lo)"),
     Option("version", _choice(SUPPORTED_VERSIONS), "2.6",
            "DAOS release to run: 2.0, 2.4 or 2.6 (the sim imitates 2.6)"),
-    Option("recipe", _choice(RECIPES), "upstream",
-           "image recipe: upstream (the DAOS project's vcluster Dockerfiles, from GitHub) or "
-           "sim (the pytest-daos stand-in for DAOS, built offline)"),
+    Option("recipe", _text, "upstream",
+           "image recipe: upstream (the DAOS project's vcluster Dockerfiles, from GitHub), "
+           "sim (the pytest-daos stand-in for DAOS, built offline), or the path of a recipe "
+           "file (TOML, see docs/recipes.md)"),
     Option("build_arg", _build_arg, None,
            "KEY=VALUE build argument for the recipe's images, overriding the recipe's own "
            "(repeatable; in the ini file one per line, in the environment separated by spaces)",

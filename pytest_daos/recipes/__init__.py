@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
-from ..settings import Settings
-from .base import HOSTNAMES, ROLES, ImageSpec, Mount, NodeSpec, Recipe
+from pathlib import Path
+
+from ..settings import RECIPES, Settings
+from .base import HOSTNAMES, ROLES, ImageSpec, Mount, NodeSpec, Recipe, RecipeError
+from .file import load_recipe_file
 from .sim import SIM_RELEASES, sim_recipe
 from .upstream import upstream_recipe
 
@@ -19,12 +22,16 @@ __all__ = [
 ]
 
 
-class RecipeError(ValueError):
-    """The recipe cannot be made from these settings; the message says what to change."""
-
-
 def load_recipe(settings: Settings) -> Recipe:
-    """The recipe the settings name."""
+    """The recipe the settings name: upstream, sim, or the path of a recipe file."""
+    if settings.recipe not in RECIPES:
+        path = Path(settings.recipe)
+        if not path.is_file():
+            raise RecipeError(
+                f"--daos-recipe={settings.recipe}: not one of {', '.join(RECIPES)}, and no "
+                f"recipe file {path.absolute()} exists"
+            )
+        return load_recipe_file(path)
     if settings.recipe == "sim":
         if settings.version not in SIM_RELEASES:
             raise RecipeError(

@@ -14,6 +14,10 @@ ROLES = ("server", "admin", "client")
 HOSTNAMES = {"server": "daos-server", "admin": "daos-admin", "client": "daos-client"}
 
 
+class RecipeError(ValueError):
+    """The recipe cannot be made from these settings; the message says what to change."""
+
+
 @dataclass(frozen=True)
 class ImageSpec:
     """One image: where its Dockerfile and build context are, its tag and build arguments.

@@ -39,11 +39,20 @@ def test_bad_value_is_one_usage_error_without_traceback(pytester):
 
 
 def test_bad_ini_value_names_the_ini_key(pytester):
-    pytester.makeini("[pytest]\ndaos_recipe = nosuch\n")
+    pytester.makeini("[pytest]\ndaos_version = 9.9\n")
     pytester.makepyfile(PLAIN_TEST)
     result = pytester.runpytest()
     assert result.ret == pytest.ExitCode.USAGE_ERROR
-    result.stderr.fnmatch_lines(["*ini key daos_recipe=nosuch*"])
+    result.stderr.fnmatch_lines(["*ini key daos_version=9.9: '9.9' is not one of 2.0, 2.4, 2.6*"])
+
+
+def test_unknown_recipe_is_a_usage_error_naming_the_choices(pytester):
+    pytester.makepyfile(PLAIN_TEST)
+    result = pytester.runpytest("--daos-recipe=nosuch.toml")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(
+        ["*--daos-recipe=nosuch.toml: not one of upstream, sim, and no recipe file */nosuch.toml*"]
+    )
 
 
 def test_suite_without_daos_tests_never_touches_docker(pytester, nowhere):

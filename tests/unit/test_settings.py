@@ -55,7 +55,7 @@ def test_state_dir_is_a_path():
     ("cli", "ini", "env", "source"),
     [
         ({"scm_size": "1.5G"}, {}, {}, "--daos-scm-size=1.5G"),
-        ({}, {"recipe": "bogus"}, {}, "ini key daos_recipe=bogus"),
+        ({}, {"version": "3.1"}, {}, "ini key daos_version=3.1"),
         ({}, {}, {"PYTEST_DAOS_POOL_SIZE": "lots"}, "environment variable PYTEST_DAOS_POOL_SIZE"),
         ({"version": "1.2"}, {}, {}, "--daos-version=1.2"),
         ({"start_timeout": "-3"}, {}, {}, "--daos-start-timeout=-3"),

@@ -1,0 +1,122 @@
+"""Recipe files: what a valid one gives, and errors that name file, line and key."""
+
+from __future__ import annotations
+
+import pytest
+
+from pytest_daos.recipes import RecipeError, load_recipe
+from pytest_daos.recipes.file import RecipeFileError, load_recipe_file
+from pytest_daos.settings import Settings
+
+VALID = """\
+daos_version = "2.6.5"
+provider = "ofi+tcp;ofi_rxm"
+
+[images.child]
+context = "child"
+tag = "mine/child:1"
+parent = "base"
+build_args = { PARENT = "mine/base:1", N = 3 }
+
+[images.base]
+context = "base"
+dockerfile = "Containerfile"
+tag = "mine/base:1"
+
+[images.remote]
+context = "https://example.org/daos.git#release/2.6:utils/docker/vcluster/daos-base/el8"
+tag = "mine/remote:1"
+
+[nodes.server]
+image = "child"
+config_files = ["daos_server.yml"]
+mounts = ["/dev/hugepages:/dev/hugepages", "/sys/fs/cgroup:/sys/fs/cgroup:ro"]
+init = false
+cgroupns = "host"
+
+[nodes.admin]
+image = "base"
+command = ["sleep", "infinity"]
+
+[nodes.client]
+image = "base"
+devices = ["/dev/fuse"]
+environment = { A = "1" }
+"""
+
+
+@pytest.fixture
+def folder(tmp_path):
+    (tmp_path / "base").mkdir()
+    (tmp_path / "base/Containerfile").write_text("FROM scratch\n")
+    (tmp_path / "child").mkdir()
+    (tmp_path / "child/Dockerfile").write_text("ARG PARENT\nFROM ${PARENT}\n")
+    return tmp_path
+
+
+def write(folder, text):
+    path = folder / "recipe.toml"
+    path.write_text(text)
+    return path
+
+
+def test_valid_recipe(folder):
+    recipe = load_recipe_file(write(folder, VALID))
+    assert [spec.name for spec in recipe.images] == ["base", "child", "remote"]  # parents first
+    base, child, remote = recipe.images
+    assert base.dockerfile == folder / "base/Containerfile"
+    assert child.build_args == {"PARENT": "mine/base:1", "N": "3"}
+    assert child.parent == "base"
+    assert remote.remote.startswith("https://example.org/daos.git#release/2.6")
+    assert remote.dockerfile is None
+    server = recipe.node("server")
+    assert (server.init, server.cgroupns) == (False, "host")
+    assert [(m.source, m.target, m.read_only) for m in server.mounts] == [
+        ("/dev/hugepages", "/dev/hugepages", False), ("/sys/fs/cgroup", "/sys/fs/cgroup", True),
+    ]  # fmt: skip
+    assert recipe.node("admin").command == ("sleep", "infinity")
+    assert recipe.node("client").devices == ("/dev/fuse",)
+    assert (recipe.daos_version, recipe.provider) == ("2.6.5", "ofi+tcp;ofi_rxm")
+
+
+def test_settings_name_a_recipe_file(folder):
+    path = write(folder, VALID)
+    assert load_recipe(Settings(recipe=str(path))).images[0].tag == "mine/base:1"
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "message"),
+    [
+        ('tag = "mine/child:1"', 'tag = "mine/child:1"\ncolour = "red"',
+         r"recipe.toml:7: images.child.colour: unknown key \(known keys: context, "),
+        ("init = false", 'init = "no"', r"recipe.toml:\d+: nodes.server.init: must be a bool, not str"),
+        ('parent = "base"', 'parent = "nope"', r"recipe.toml:7: images.child.parent: no image 'nope'"),
+        ('"/dev/hugepages:/dev/hugepages"', '"/dev/hugepages"',
+         r"nodes.server.mounts: '/dev/hugepages' is not SOURCE:TARGET\[:ro\|rw\]"),
+        ('config_files = ["daos_server.yml"]', 'config_files = ["server.yaml"]',
+         r"nodes.server.config_files: 'server.yaml' is not one of"),
+        ('dockerfile = "Containerfile"', 'dockerfile = "Missing"',
+         r"recipe.toml:12: images.base.dockerfile: no such file: .*base/Missing"),
+        ('context = "child"', 'context = "nowhere"', r"images.child.context: no such folder"),
+        ('tag = "mine/remote:1"', 'tag = "mine/remote:1"\ndockerfile = "x"',
+         r"images.remote.dockerfile: a remote context uses its own Dockerfile"),
+        ('daos_version = "2.6.5"', 'daos_version = "latest"', r"recipe.toml:1: daos_version: must look"),
+        ("[nodes.client]", "[nodes.klient]", r"the table \[nodes.client\] is missing"),
+        ('tag = "mine/base:1"', "tag = ", r"recipe.toml: not valid TOML: .*line 13"),
+    ],
+)  # fmt: skip
+def test_errors_name_file_line_and_key(folder, old, new, message):
+    assert old in VALID
+    with pytest.raises(RecipeFileError, match=message):
+        load_recipe_file(write(folder, VALID.replace(old, new, 1)))
+
+
+def test_parent_cycle(folder):
+    text = VALID.replace('tag = "mine/base:1"', 'tag = "mine/base:1"\nparent = "child"')
+    with pytest.raises(RecipeFileError, match="the parents form a cycle"):
+        load_recipe_file(write(folder, text))
+
+
+def test_recipe_file_errors_are_recipe_errors(folder):
+    with pytest.raises(RecipeError, match="cannot read the recipe file"):
+        load_recipe_file(folder / "absent.toml")
