@@ -14,7 +14,7 @@ from . import __version__
 from .doctor import report, run_checks
 from .host import FAIL, HostError, check_docker, docker_client
 from .images import BuildError, ImageBuilder, UnreachableContext
-from .recipes import RecipeError, load_recipe
+from .recipes import RecipeError, known_recipes, load_recipe
 from .settings import OPTIONS, Settings, SettingsError, resolve
 
 
@@ -43,6 +43,14 @@ def _parser() -> argparse.ArgumentParser:
     commands.add_parser(
         "build", parents=[options], help="build the recipe's images (or confirm them cached)"
     )
+    prune = commands.add_parser(
+        "prune",
+        parents=[options],
+        help="remove the images pytest-daos built whose content keys match no current recipe "
+        "(the sim and upstream recipes of every release, and --daos-recipe if it is a file); "
+        "never other images",
+    )
+    prune.add_argument("--dry-run", action="store_true", help="only say what would be removed")
     return parser
 
 
@@ -60,12 +68,21 @@ def _build(settings: Settings) -> int:
     return 0
 
 
+def _prune(settings: Settings, dry_run: bool) -> int:
+    builder = ImageBuilder(docker_client(), settings.state_dir)
+    lines = builder.prune(known_recipes(settings), dry_run=dry_run)
+    print("\n".join(lines) if lines else "nothing to prune")
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
         settings = resolve(cli=lambda option: getattr(args, option.name, None), ini=lambda _: None)
         if args.command == "doctor":
             return _doctor(settings, args.json)
+        if args.command == "prune":
+            return _prune(settings, args.dry_run)
         return _build(settings)
     except (SettingsError, RecipeError, HostError, BuildError, UnreachableContext) as exc:
         print(f"pytest-daos: {exc}", file=sys.stderr)

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from filelock import FileLock
+from filelock import FileLock, Timeout
 
 from .labels import KEY_LABEL, LABEL_PREFIX
 from .recipes import ImageSpec, Recipe
@@ -129,10 +129,15 @@ class ImageBuilder:
         """
         self.state_dir.mkdir(parents=True, exist_ok=True)
         lock = FileLock(str(self.state_dir / "build.lock"))
-        if lock.is_locked:
+        try:
+            lock.acquire(timeout=0)
+        except Timeout:
             self.progress("waiting for another pytest-daos build on this host")
-        with lock:
+            lock.acquire()
+        try:
             return self._ensure_locked(recipe, rebuild)
+        finally:
+            lock.release()
 
     def _ensure_locked(self, recipe: Recipe, rebuild: bool) -> list[ImageResult]:
         results: dict[str, ImageResult] = {}
@@ -152,6 +157,59 @@ class ImageBuilder:
                 seconds=time.monotonic() - started,
             )  # fmt: skip
         return [results[spec.name] for spec in recipe.images]
+
+    def current(self, recipe: Recipe) -> list[tuple[ImageSpec, str, str | None]]:
+        """Each image of the recipe, the content key it should have, and the id of the image
+        on this host that has it (None when missing or stale). Builds nothing."""
+        found: dict[str, str | None] = {}
+        rows = []
+        for spec in recipe.images:
+            parent_id = found.get(spec.parent) if spec.parent else None
+            key = content_key(spec, build_context(spec), parent_id)
+            found[spec.name] = (
+                None if spec.parent and parent_id is None else self._cached(spec.tag, key)
+            )
+            rows.append((spec, key, found[spec.name]))
+        return rows
+
+    def prune(self, recipes: list[Recipe], dry_run: bool = False) -> list[str]:
+        """Remove the images pytest-daos built whose keys match none of `recipes`.
+
+        Only images labelled with a content key are considered; every other image is left
+        alone. Returns a line per image removed (or, with `dry_run`, to be removed).
+        """
+        import docker.errors
+
+        parents = {
+            image.id: image.attrs.get("ParentId") or None
+            for image in self.client.images.list(all=True)
+        }
+        keep = set()
+        for recipe in recipes:
+            for _, _, image_id in self.current(recipe):
+                while image_id:  # a kept image and the layers it is built on
+                    keep.add(image_id)
+                    image_id = parents.get(image_id)
+        stale = [
+            image
+            for image in self.client.images.list(all=True, filters={"label": KEY_LABEL})
+            if image.id not in keep
+        ]
+        lines = []
+        # Newest first: children go before the images they were built on.
+        for image in sorted(stale, key=lambda image: image.attrs.get("Created", 0), reverse=True):
+            name = ", ".join(image.tags) or image.id.removeprefix("sha256:")[:12]
+            if dry_run:
+                lines.append(f"would remove {name}")
+                continue
+            try:
+                self.client.images.remove(image.id)
+                lines.append(f"removed {name}")
+            except docker.errors.ImageNotFound:
+                lines.append(f"removed {name} (with the image built on it)")
+            except docker.errors.APIError as exc:
+                lines.append(f"kept {name}: {exc.explanation or exc}")
+        return lines
 
     def _cached(self, tag: str, key: str) -> str | None:
         """The image id when `tag` exists with content key `key`."""

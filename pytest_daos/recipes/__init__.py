@@ -8,7 +8,7 @@ from ..settings import RECIPES, Settings
 from .base import HOSTNAMES, ROLES, ImageSpec, Mount, NodeSpec, Recipe, RecipeError
 from .file import load_recipe_file
 from .sim import SIM_RELEASES, sim_recipe
-from .upstream import upstream_recipe
+from .upstream import RELEASES, upstream_recipe
 
 __all__ = [
     "HOSTNAMES",
@@ -18,6 +18,7 @@ __all__ = [
     "NodeSpec",
     "Recipe",
     "RecipeError",
+    "known_recipes",
     "load_recipe",
 ]
 
@@ -41,3 +42,14 @@ def load_recipe(settings: Settings) -> Recipe:
             )
         return sim_recipe(settings.version, settings.sim_base_image)
     return upstream_recipe(settings.version, dict(settings.build_args))
+
+
+def known_recipes(settings: Settings) -> list[Recipe]:
+    """Every recipe these settings can name: the sim and upstream recipes of every release
+    (with these settings' base image and build arguments), and the recipe file if one is
+    named. `pytest-daos prune` keeps the images of these."""
+    recipes = [sim_recipe(version, settings.sim_base_image) for version in SIM_RELEASES]
+    recipes += [upstream_recipe(version, dict(settings.build_args)) for version in RELEASES]
+    if settings.recipe not in RECIPES:
+        recipes.append(load_recipe(settings))
+    return recipes

@@ -1,0 +1,98 @@
+"""`pytest-daos build` and `pytest-daos prune` on a real engine, with a small recipe file."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+RECIPE = """\
+daos_version = "2.6.5"
+
+[images.base]
+context = "base"
+tag = "pytest-daos-test/base:{tag}"
+build_args = {{ FROM_IMAGE = "{base_image}" }}
+
+[images.child]
+context = "child"
+tag = "pytest-daos-test/child:{tag}"
+parent = "base"
+build_args = {{ PARENT = "pytest-daos-test/base:{tag}" }}
+
+[nodes.server]
+image = "child"
+[nodes.admin]
+image = "child"
+[nodes.client]
+image = "child"
+"""
+
+
+@pytest.fixture
+def recipe_file(tmp_path: Path, docker: Any, base_image: str) -> Iterator[Path]:
+    tag = uuid.uuid4().hex[:8]
+    (tmp_path / "base").mkdir()
+    (tmp_path / "base/Dockerfile").write_text(
+        "ARG FROM_IMAGE\nFROM ${FROM_IMAGE}\nCOPY data.txt /data.txt\nRUN sleep 3\n"
+    )
+    (tmp_path / "base/data.txt").write_text(f"{tag}\n")  # new content: no layer cache
+    (tmp_path / "child").mkdir()
+    (tmp_path / "child/Dockerfile").write_text("ARG PARENT\nFROM ${PARENT}\nRUN cat /data.txt\n")
+    path = tmp_path / "recipe.toml"
+    path.write_text(RECIPE.format(tag=tag, base_image=base_image))
+    yield path
+    for name in ("child", "base"):
+        for image in docker.images.list(filters={"reference": f"pytest-daos-test/{name}"}):
+            docker.images.remove(image.id, force=True)
+
+
+def cli(*args: str) -> list[str]:
+    return [sys.executable, "-m", "pytest_daos.cli", *args]
+
+
+def test_two_builds_at_once_build_once(recipe_file: Path, tmp_path: Path) -> None:
+    state = f"--daos-state-dir={tmp_path / 'state'}"
+    command = cli("build", f"--daos-recipe={recipe_file}", state)
+    first, second = (
+        subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        for _ in range(2)
+    )
+    outputs = [process.communicate(timeout=300)[0] for process in (first, second)]
+    assert [process.returncode for process in (first, second)] == [0, 0], outputs
+    builder = [out for out in outputs if "pytest-daos-test/child" in out and " built " in out]
+    waiter = [out for out in outputs if "waiting for another pytest-daos build" in out]
+    assert len(builder) == 1 and len(waiter) == 1, outputs
+    assert " built " not in waiter[0]
+    assert waiter[0].count(" cached ") == 2
+
+
+def test_prune_removes_only_stale_images_of_ours(
+    recipe_file: Path, tmp_path: Path, docker: Any, base_image: str
+) -> None:
+    state = f"--daos-state-dir={tmp_path / 'state'}"
+    build = cli("build", f"--daos-recipe={recipe_file}", state)
+    subprocess.run(build, check=True, capture_output=True, timeout=300)
+    old = {image.id for image in docker.images.list(filters={"reference": "pytest-daos-test/*"})}
+    (recipe_file.parent / "base/data.txt").write_text(f"{uuid.uuid4()}\n")
+    subprocess.run(build, check=True, capture_output=True, timeout=300)
+    new = {image.id for image in docker.images.list(filters={"reference": "pytest-daos-test/*"})}
+    assert len(old) == len(new) == 2 and not old & new
+
+    prune = cli("prune", f"--daos-recipe={recipe_file}", state,
+                f"--daos-sim-base-image={base_image}")  # fmt: skip
+    dry = subprocess.run([*prune, "--dry-run"], capture_output=True, text=True, check=True)
+    for image_id in old:
+        assert f"would remove {image_id[7:19]}" in dry.stdout
+    assert {i.id for i in docker.images.list(all=True)} >= old  # a dry run removes nothing
+
+    subprocess.run(prune, capture_output=True, text=True, check=True)
+    remaining = {image.id for image in docker.images.list(all=True)}
+    assert not old & remaining
+    assert new <= remaining
+    assert docker.images.get(base_image).id in remaining  # not ours: never touched
