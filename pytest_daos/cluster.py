@@ -22,7 +22,10 @@ from .transport import DockerExec, put_files
 CONFIG_DIR = "/etc/daos"
 POLL_INTERVAL = 0.25
 STOP_GRACE = 5
-UNCONFINED = ("seccomp=unconfined", "apparmor=unconfined", "systempaths=unconfined")
+#: `--security-opt systempaths=unconfined` is a docker CLI option: the API form is empty
+#: MaskedPaths and ReadonlyPaths (no /proc or /sys paths hidden or read-only).
+UNCONFINED = ("seccomp=unconfined", "apparmor=unconfined")
+UNCONFINED_PATHS = {"MaskedPaths": [], "ReadonlyPaths": []}
 LOG_TAIL = 40
 
 Progress = Callable[[str], None]
@@ -79,41 +82,51 @@ def container_name(owner: Owner, role: str) -> str:
     return f"pytest-daos-{owner.session}-{role}"
 
 
-def run_options(plan: ClusterPlan, node: NodeSpec, privileged: bool) -> dict[str, Any]:
-    """Keyword arguments of `containers.create` for one node (the DAOS docker quick start:
-    host network, the three host names, /run on tmpfs, the host's hugetlbfs on the server).
-    """
-    options: dict[str, Any] = {
+@dataclass(frozen=True)
+class NodeRun:
+    """How one node is created: `create_container` arguments, host config arguments, and
+    raw HostConfig fields the SDK has no argument for."""
+
+    create: dict[str, Any]
+    host: dict[str, Any]
+    raw_host: dict[str, Any]
+
+
+def run_options(plan: ClusterPlan, node: NodeSpec, privileged: bool) -> NodeRun:
+    """How to create one node (the DAOS docker quick start: host network, the three host
+    names, /run on tmpfs, the host's hugetlbfs on the server)."""
+    create: dict[str, Any] = {
         "image": plan.image_tags[node.image],
         "name": container_name(plan.owner, node.role),
         "hostname": node.hostname,
+        "labels": {**plan.owner.labels(), ROLE_LABEL: node.role},
+        "environment": dict(node.environment),
+        "command": list(node.command) if node.command is not None else None,
+        "detach": True,
+    }
+    host: dict[str, Any] = {
         "network_mode": "host",
         "extra_hosts": {hostname: plan.iface.ip for hostname in HOSTNAMES.values()},
         "tmpfs": {"/run": ""},
         "init": node.init,
-        "detach": True,
-        "labels": {**plan.owner.labels(), ROLE_LABEL: node.role},
-        "environment": dict(node.environment),
-    }
-    if node.command is not None:
-        options["command"] = list(node.command)
-    if node.mounts:
-        options["volumes"] = {
-            mount.source: {"bind": mount.target, "mode": "ro" if mount.read_only else "rw"}
+        "binds": [
+            f"{mount.source}:{mount.target}:{'ro' if mount.read_only else 'rw'}"
             for mount in node.mounts
-        }
+        ],
+        "devices": [f"{device}:{device}:rwm" for device in node.devices],
+    }
     if node.cgroupns is not None:
-        options["cgroupns"] = node.cgroupns
-    if node.devices:
-        options["devices"] = [f"{device}:{device}:rwm" for device in node.devices]
+        host["cgroupns"] = node.cgroupns
+    raw_host: dict[str, Any] = {}
     if privileged:
-        options["privileged"] = True
+        host["privileged"] = True
     else:
-        options["cap_add"] = ["ALL"]
+        host["cap_add"] = ["ALL"]
         if plan.missing_caps:
-            options["cap_drop"] = list(plan.missing_caps)
-        options["security_opt"] = list(UNCONFINED)
-    return options
+            host["cap_drop"] = list(plan.missing_caps)
+        host["security_opt"] = list(UNCONFINED)
+        raw_host.update(UNCONFINED_PATHS)
+    return NodeRun(create, host, raw_host)
 
 
 def is_caps_refusal(error: Exception) -> bool:
@@ -150,7 +163,7 @@ class DockerCluster:
         self.plan = plan
         self.progress = progress or (lambda message: None)
         self.containers: dict[str, Any] = {}
-        self.privileged_mode: str | None = None  # "privileged" or "capabilities" once started
+        self.privileged_mode: str | None = None  # how the nodes run, once started
 
     def transport(self, role: str) -> DockerExec:
         return DockerExec(self.containers[role])
@@ -162,23 +175,38 @@ class DockerCluster:
 
     def start_nodes(self) -> None:
         """Create and start every node, falling back from --privileged where refused."""
+        import docker.errors
+
         privileged = self.plan.privileged != "no"
         for node in self.plan.recipe.nodes:
             try:
-                self.containers[node.role] = self._start_node(node, privileged)
-            except Exception as exc:
-                if not (privileged and self.plan.privileged == "auto" and is_caps_refusal(exc)):
-                    raise
-                self.progress(
-                    "Docker refused --privileged (unable to apply caps): running the nodes with "
-                    "explicit capabilities and unconfined seccomp/apparmor/systempaths"
-                )
-                privileged = False
-                self.containers[node.role] = self._start_node(node, privileged)
-        self.privileged_mode = "privileged" if privileged else "capabilities"
+                try:
+                    self.containers[node.role] = self._start_node(node, privileged)
+                except docker.errors.APIError as exc:
+                    auto = privileged and self.plan.privileged == "auto"
+                    if not (auto and is_caps_refusal(exc)):
+                        raise
+                    self.progress(
+                        "Docker refused --privileged (unable to apply caps): running the nodes "
+                        "with explicit capabilities and unconfined seccomp/apparmor/systempaths"
+                    )
+                    privileged = False
+                    self.containers[node.role] = self._start_node(node, privileged)
+            except docker.errors.DockerException as exc:
+                explanation = getattr(exc, "explanation", None) or str(exc)
+                raise StartError(
+                    "nodes", f"Docker could not start the {node.role} node: {explanation}"
+                ) from None
+        self.privileged_mode = (
+            "--privileged" if privileged else "with explicit capabilities, unconfined profiles"
+        )
 
     def _start_node(self, node: NodeSpec, privileged: bool) -> Any:
-        container = self.client.containers.create(**run_options(self.plan, node, privileged))
+        run = run_options(self.plan, node, privileged)
+        host_config = self.client.api.create_host_config(**run.host)
+        host_config.update(run.raw_host)
+        created = self.client.api.create_container(**run.create, host_config=host_config)
+        container = self.client.containers.get(created["Id"])
         try:
             files = {name: self.plan.config_files[name] for name in node.config_files}
             if files:

@@ -44,6 +44,7 @@ class Reservation:
     previous_nr: int | None  # None: vm.nr_hugepages was left as it was
     mounted_by_us: bool
     files_before: frozenset[str]
+    created_dir: bool = False  # the mount point did not exist before
 
 
 class Hugepages:
@@ -88,7 +89,7 @@ class Hugepages:
         if pages <= 0:
             return Reservation(0, None, False, self._files())
         state = self.state()
-        mounted_by_us = False
+        mounted_by_us = created_dir = False
         if not state.mounted:
             if not self.is_root:
                 raise HostError(
@@ -96,6 +97,7 @@ class Hugepages:
                     f"`sudo mkdir -p {self.mount_point} && "
                     f"sudo mount -t hugetlbfs nodev {self.mount_point}`"
                 )
+            created_dir = not self._dir.exists()
             self._dir.mkdir(parents=True, exist_ok=True)
             self.run(["mount", "-t", "hugetlbfs", "nodev", str(self.mount_point)])
             mounted_by_us = True
@@ -116,12 +118,14 @@ class Hugepages:
                 self._nr_file.write_text(f"{current}\n")
                 if mounted_by_us:
                     self.run(["umount", str(self.mount_point)])
+                if created_dir:
+                    self._dir.rmdir()
                 raise HostError(
                     f"the kernel gave only {free} of the {pages} hugepages asked for "
                     "(memory is short or fragmented): free memory, lower --daos-hugepages, "
                     "or reserve hugepages at boot (hugepages=N on the kernel command line)"
                 )
-        return Reservation(pages, previous_nr, mounted_by_us, files_before)
+        return Reservation(pages, previous_nr, mounted_by_us, files_before, created_dir)
 
     def release(self, reservation: Reservation) -> None:
         """Undo `reserve`: delete the engine's new hugepage files, restore, unmount."""
@@ -146,6 +150,12 @@ class Hugepages:
                 self.run(["umount", str(self.mount_point)])
             except (OSError, subprocess.CalledProcessError) as exc:
                 problems.append(f"could not unmount {self.mount_point}: {exc}")
+            else:
+                if reservation.created_dir:
+                    try:
+                        self._dir.rmdir()
+                    except OSError as exc:
+                        problems.append(f"could not remove {self.mount_point}: {exc}")
         if problems:
             raise HostError("; ".join(problems))
 

@@ -198,7 +198,7 @@ def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> Non
         write(
             f"DAOS {report.daos_version}, recipe {report.recipe}, interface "
             f"{report.iface.name} ({report.iface.ip})"
-            + (f", nodes ran with {report.privileged_mode}" if report.privileged_mode else "")
+            + (f", nodes ran {report.privileged_mode}" if report.privileged_mode else "")
         )
     if report.images:
         built = report.built

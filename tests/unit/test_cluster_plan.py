@@ -26,36 +26,51 @@ def plan(**overrides):
 
 def test_every_node_runs_like_the_daos_docker_quick_start():
     for node in RECIPE.nodes:
-        options = run_options(plan(), node, privileged=True)
-        assert options["network_mode"] == "host"
-        assert options["hostname"] == node.hostname
-        assert options["extra_hosts"] == {
+        run = run_options(plan(), node, privileged=True)
+        assert run.host["network_mode"] == "host"
+        assert run.create["hostname"] == node.hostname
+        assert run.host["extra_hosts"] == {
             "daos-server": "192.0.2.2", "daos-admin": "192.0.2.2", "daos-client": "192.0.2.2",
         }  # fmt: skip
-        assert options["tmpfs"] == {"/run": ""}
-        assert options["privileged"] is True
-        assert options["labels"][SESSION_LABEL] == "abc123"
-        assert options["labels"][ROLE_LABEL] == node.role
-        assert options["name"] == container_name(OWNER, node.role)
-        assert options["name"] == f"pytest-daos-abc123-{node.role}"
+        assert run.host["tmpfs"] == {"/run": ""}
+        assert run.host["init"] is True
+        assert run.host["privileged"] is True
+        assert run.raw_host == {}
+        assert run.create["labels"][SESSION_LABEL] == "abc123"
+        assert run.create["labels"][ROLE_LABEL] == node.role
+        assert run.create["name"] == container_name(OWNER, node.role)
+        assert run.create["name"] == f"pytest-daos-abc123-{node.role}"
 
 
 def test_only_the_server_gets_the_hosts_hugetlbfs():
-    server, admin, client = (run_options(plan(), RECIPE.node(role), True)
+    server, admin, client = (run_options(plan(), RECIPE.node(role), True).host
                              for role in ("server", "admin", "client"))  # fmt: skip
-    assert server["volumes"] == {"/dev/hugepages": {"bind": "/dev/hugepages", "mode": "rw"}}
-    assert "volumes" not in admin and "volumes" not in client
+    assert server["binds"] == ["/dev/hugepages:/dev/hugepages:rw"]
+    assert admin["binds"] == client["binds"] == []
 
 
 def test_without_privileged_capabilities_are_explicit():
-    options = run_options(plan(), RECIPE.node("server"), privileged=False)
-    assert "privileged" not in options
-    assert options["cap_add"] == ["ALL"]
-    assert options["cap_drop"] == ["SYS_RESOURCE"]
-    assert options["security_opt"] == [
-        "seccomp=unconfined", "apparmor=unconfined", "systempaths=unconfined",
-    ]  # fmt: skip
-    assert "cap_drop" not in run_options(plan(missing_caps=()), RECIPE.node("server"), False)
+    run = run_options(plan(), RECIPE.node("server"), privileged=False)
+    assert "privileged" not in run.host
+    assert run.host["cap_add"] == ["ALL"]
+    assert run.host["cap_drop"] == ["SYS_RESOURCE"]
+    assert run.host["security_opt"] == ["seccomp=unconfined", "apparmor=unconfined"]
+    # what the docker CLI sends for --security-opt systempaths=unconfined
+    assert run.raw_host == {"MaskedPaths": [], "ReadonlyPaths": []}
+    assert "cap_drop" not in run_options(plan(missing_caps=()), RECIPE.node("server"), False).host
+
+
+def test_systemd_nodes_of_the_upstream_recipe():
+    from pytest_daos.recipes.upstream import upstream_recipe
+
+    recipe = upstream_recipe("2.6")
+    run = run_options(plan(recipe=recipe, image_tags={i.name: i.tag for i in recipe.images}),
+                      recipe.node("server"), privileged=True)  # fmt: skip
+    assert run.host["init"] is False
+    assert run.host["cgroupns"] == "host"
+    assert "/sys/fs/cgroup:/sys/fs/cgroup:ro" in run.host["binds"]
+    assert run.create["command"] is None  # the image's own entrypoint: /sbin/init
+    assert run.create["image"] == "daos/daos-server-el8:v2.6.5"
 
 
 def test_caps_refusal_is_recognised():

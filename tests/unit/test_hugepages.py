@@ -73,14 +73,17 @@ def test_enough_free_pages_change_nothing(tmp_path):
 
 def test_short_host_is_raised_and_restored_exactly(tmp_path):
     kernel = FakeKernel(tmp_path, total=10, free=4, mounted=False)
+    (tmp_path / "dev/hugepages").rmdir()
     pages = SyncingHugepages(kernel)
     reservation = pages.reserve(100)
+    assert reservation.created_dir
     assert kernel.commands == [["mount", "-t", "hugetlbfs", "nodev", "/dev/hugepages"]]
     assert nr(tmp_path) == 106  # 10 + (100 - 4)
     assert pages.state().free == 100
     pages.release(reservation)
     assert nr(tmp_path) == 10
     assert kernel.commands[-1] == ["umount", "/dev/hugepages"]
+    assert not (tmp_path / "dev/hugepages").exists()
 
 
 def test_release_deletes_only_the_engine_files_of_this_session(tmp_path):
