@@ -25,7 +25,7 @@ STOP_GRACE = 5
 #: `--security-opt systempaths=unconfined` is a docker CLI option: the API form is empty
 #: MaskedPaths and ReadonlyPaths (no /proc or /sys paths hidden or read-only).
 UNCONFINED = ("seccomp=unconfined", "apparmor=unconfined")
-UNCONFINED_PATHS = {"MaskedPaths": [], "ReadonlyPaths": []}
+UNCONFINED_PATHS: dict[str, list[str]] = {"MaskedPaths": [], "ReadonlyPaths": []}
 LOG_TAIL = 40
 
 Progress = Callable[[str], None]
