@@ -32,4 +32,4 @@ if [ "$command" = test ]; then
     .venv/bin/mypy
     exec .venv/bin/python -m pytest "$@"
 fi
-exec .venv/bin/python -m pytest examples "$@"
+exec .venv/bin/python -m pytest examples --daos-recipe=sim "$@"

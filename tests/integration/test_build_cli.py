@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -70,6 +71,22 @@ def test_two_builds_at_once_build_once(recipe_file: Path, tmp_path: Path) -> Non
     assert len(builder) == 1 and len(waiter) == 1, outputs
     assert " built " not in waiter[0]
     assert waiter[0].count(" cached ") == 2
+
+
+def test_upstream_build_here_fails_fast_with_the_fix(tmp_path: Path) -> None:
+    started = time.monotonic()
+    result = subprocess.run(
+        cli("build", "--daos-recipe=upstream", f"--daos-state-dir={tmp_path}"),
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert time.monotonic() - started < 30
+    assert result.returncode == 1
+    assert result.stderr.startswith("pytest-daos: the build context of image daos-base cannot be")
+    assert "https://github.com/daos-stack/daos.git#release/2.6:utils/docker/vcluster/" in (
+        result.stderr
+    )
+    assert "--daos-recipe=sim" in result.stderr
+    assert "Traceback" not in result.stderr
 
 
 def test_prune_removes_only_stale_images_of_ours(

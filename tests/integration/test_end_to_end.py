@@ -32,7 +32,12 @@ def run(pytester, base_image):
 
     def run(*args):
         return pytester.runpytest_subprocess(
-            "-p", "no:cacheprovider", f"--daos-sim-base-image={base_image}", *args, timeout=600
+            "-p",
+            "no:cacheprovider",
+            "--daos-recipe=sim",
+            f"--daos-sim-base-image={base_image}",
+            *args,
+            timeout=600,
         )
 
     return run
@@ -61,7 +66,8 @@ def test_failing_pool_leaves_nothing_behind(pytester, run, leaves_nothing_behind
 def test_missing_base_image_fails_fast_with_the_fix(pytester, leaves_nothing_behind):
     pytester.makepyfile(test_downstream=DOWNSTREAM)
     result = pytester.runpytest_subprocess(
-        "-p", "no:cacheprovider", "--daos-sim-base-image=pytest-daos/no-such-base:1",
+        "-p", "no:cacheprovider", "--daos-recipe=sim",
+        "--daos-sim-base-image=pytest-daos/no-such-base:1",
         "--daos-rebuild", timeout=120,
     )  # fmt: skip
     result.assert_outcomes(errors=3)
