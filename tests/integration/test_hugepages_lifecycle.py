@@ -1,0 +1,45 @@
+"""Real hugepages: raised for the session, taken by the engine, all given back after,
+also when the server's main process is killed with SIGKILL (as SPDK, it leaves its
+hugepage files behind)."""
+
+from __future__ import annotations
+
+DOWNSTREAM = """
+import os
+import signal
+from pathlib import Path
+
+import docker
+
+PAGES = 256
+
+
+def engine_files():
+    return [name for name in os.listdir("/dev/hugepages") if name.startswith("spdk_pid")]
+
+
+def test_pages_are_raised_and_taken(daos_cluster):
+    assert int(Path("/proc/sys/vm/nr_hugepages").read_text()) >= PAGES
+    assert len(engine_files()) == PAGES
+
+
+def test_sigkill_of_the_server_main_process(daos_cluster):
+    server = docker.from_env().containers.get(daos_cluster.server.transport.name)
+    titles = server.top()["Titles"]
+    pid, ppid, cmd = titles.index("PID"), titles.index("PPID"), titles.index("CMD")
+    rows = [row for row in server.top()["Processes"] if "daos_server start" in row[cmd]]
+    main = [row for row in rows if row[ppid] not in {other[pid] for other in rows}]
+    assert len(main) == 1, rows
+    os.kill(int(main[0][pid]), signal.SIGKILL)
+    assert len(engine_files()) == PAGES  # the files stay after the kill
+"""
+
+
+def test_hugepages_come_back_after_a_sigkilled_server(pytester, base_image, leaves_nothing_behind):
+    pytester.makepyfile(test_hugepages=DOWNSTREAM)
+    result = pytester.runpytest_subprocess(
+        "-p", "no:cacheprovider", "--daos-recipe=sim", f"--daos-sim-base-image={base_image}",
+        "--daos-hugepages=256", timeout=600,
+    )  # fmt: skip
+    result.assert_outcomes(passed=2)
+    assert "teardown problem" not in result.stdout.str()
