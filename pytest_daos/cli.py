@@ -1,4 +1,4 @@
-"""The `pytest-daos` command: check the host and build the images outside a test run.
+"""The `pytest-daos` command: check the host, build images, and run a cluster from a shell.
 
 Every subcommand takes the plugin's options (`--daos-iface`, `--daos-recipe`, ...), which
 also come from the PYTEST_DAOS_* environment variables, as in pytest.
@@ -7,14 +7,18 @@ also come from the PYTEST_DAOS_* environment variables, as in pytest.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import sys
 from collections.abc import Sequence
 
 from . import __version__
+from .cluster import ClusterConflict, StartError, reap_kept
+from .coordination import ClusterState, host_lock, load_state
 from .doctor import report, run_checks
 from .host import FAIL, HostError, check_docker, docker_client
 from .images import BuildError, ImageBuilder, UnreachableContext
 from .recipes import RecipeError, known_recipes, load_recipe
+from .session import DaosSession, attach_state, teardown
 from .settings import OPTIONS, Settings, SettingsError, resolve
 
 
@@ -32,7 +36,8 @@ def _parser() -> argparse.ArgumentParser:
             group.add_argument(option.cli, dest=option.name, metavar="VALUE", help=option.help)
     parser = argparse.ArgumentParser(
         prog="pytest-daos",
-        description="Check this host for DAOS and build the images of a pytest-daos recipe.",
+        description="Check this host for DAOS, build the images of a pytest-daos recipe, and "
+        "start, inspect and remove a kept cluster.",
     )
     parser.add_argument("--version", action="version", version=f"pytest-daos {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -51,6 +56,20 @@ def _parser() -> argparse.ArgumentParser:
         "never other images",
     )
     prune.add_argument("--dry-run", action="store_true", help="only say what would be removed")
+    commands.add_parser(
+        "up", parents=[options], help="start a cluster and keep it running (for --daos-reuse)"
+    )
+    down = commands.add_parser(
+        "down", parents=[options], help="remove the cluster of this host and give back hugepages"
+    )
+    down.add_argument(
+        "--force", action="store_true", help="also when a running pytest session owns it"
+    )
+    commands.add_parser("status", parents=[options], help="show the cluster of this host")
+    logs = commands.add_parser("logs", parents=[options], help="print the nodes' log tails")
+    logs.add_argument("roles", nargs="*", choices=["server", "admin", "client"], default=[],
+                      help="the nodes (default: all)")  # fmt: skip
+    logs.add_argument("--lines", type=int, default=50, help="lines of each log (default 50)")
     return parser
 
 
@@ -75,6 +94,78 @@ def _prune(settings: Settings, dry_run: bool) -> int:
     return 0
 
 
+def _up(settings: Settings) -> int:
+    session = DaosSession(dataclasses.replace(settings, keep=True), progress=print)
+    cluster = session.start()
+    print(f"DAOS {cluster.version} is up on {cluster.iface} ({cluster.ip}), kept running:")
+    return _status(settings)
+
+
+def _recorded(settings: Settings) -> ClusterState | None:
+    state = load_state(settings.state_dir)
+    if state is None:
+        print(f"no pytest-daos cluster is recorded in {settings.state_dir}")
+    return state
+
+
+def _down(settings: Settings, force: bool) -> int:
+    client = docker_client()
+    with host_lock(settings.state_dir):
+        state = _recorded(settings)
+        if state is None:
+            removed = reap_kept(client)
+            print("\n".join(f"removed {name}" for name in removed) or "nothing to remove")
+            return 0
+        if state.owner_alive() and not state.keep and not force:
+            print(
+                f"the cluster belongs to the running pytest session {state.session} (pid "
+                f"{state.owner['pid']}): let it end, or use --force",
+                file=sys.stderr,
+            )
+            return 1
+        problems = teardown(client, settings.state_dir, state)
+    for problem in problems:
+        print(f"problem: {problem}", file=sys.stderr)
+    print(f"removed the cluster of session {state.session}")
+    return 1 if problems else 0
+
+
+def _status(settings: Settings) -> int:
+    state = _recorded(settings)
+    if state is None:
+        return 1
+    owner = "kept" if state.keep else f"owned by pid {state.owner['pid']}"
+    alive = "" if state.keep or state.owner_alive() else " (its owner is gone)"
+    print(f"session {state.session}: {state.recipe} recipe, DAOS {state.daos_version}, "
+          f"{state.iface} ({state.ip}), {owner}{alive}")  # fmt: skip
+    client = docker_client()
+    for role, name in state.containers.items():
+        try:
+            status = client.containers.get(name).status
+        except Exception:
+            status = "gone"
+        print(f"  {role:6} {name}: {status}")
+    try:
+        _, cluster = attach_state(client, state)
+        for member in cluster.members():
+            print(f"  rank {member.rank}: {member.state} ({member.addr})")
+    except Exception as exc:
+        print(f"  dmg system query: {exc}")
+        return 1
+    return 0
+
+
+def _logs(settings: Settings, roles: list[str], lines: int) -> int:
+    state = _recorded(settings)
+    if state is None:
+        return 1
+    docker, _ = attach_state(docker_client(), state)
+    for role in roles or list(state.containers):
+        for source, text in docker.logs(role, lines).items():
+            print(f"--- {role} {source} ---\n{text.rstrip()}")
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
@@ -83,8 +174,19 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _doctor(settings, args.json)
         if args.command == "prune":
             return _prune(settings, args.dry_run)
+        if args.command == "up":
+            return _up(settings)
+        if args.command == "down":
+            return _down(settings, args.force)
+        if args.command == "status":
+            return _status(settings)
+        if args.command == "logs":
+            return _logs(settings, args.roles, args.lines)
         return _build(settings)
-    except (SettingsError, RecipeError, HostError, BuildError, UnreachableContext) as exc:
+    except (
+        SettingsError, RecipeError, HostError, BuildError, UnreachableContext, StartError,
+        ClusterConflict,
+    ) as exc:  # fmt: skip
         print(f"pytest-daos: {exc}", file=sys.stderr)
         return 1
 

@@ -15,7 +15,7 @@ from typing import Any
 from . import envelope
 from .dmg import Dmg, Member, all_joined
 from .host import Interface
-from .labels import ROLE_LABEL, SESSION_LABEL, Owner
+from .labels import KEEP_LABEL, ROLE_LABEL, SESSION_LABEL, Owner
 from .recipes import HOSTNAMES, NodeSpec, Recipe
 from .transport import DockerExec, put_files
 
@@ -76,6 +76,7 @@ class ClusterPlan:
     privileged: str = "auto"  # "yes", "no" or "auto"
     missing_caps: tuple[str, ...] = ()
     log_files: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    extra_labels: Mapping[str, str] = field(default_factory=dict)
 
 
 def container_name(owner: Owner, role: str) -> str:
@@ -99,7 +100,7 @@ def run_options(plan: ClusterPlan, node: NodeSpec, privileged: bool) -> NodeRun:
         "image": plan.image_tags[node.image],
         "name": container_name(plan.owner, node.role),
         "hostname": node.hostname,
-        "labels": {**plan.owner.labels(), ROLE_LABEL: node.role},
+        "labels": {**plan.owner.labels(), **plan.extra_labels, ROLE_LABEL: node.role},
         "environment": dict(node.environment),
         "command": list(node.command) if node.command is not None else None,
         "detach": True,
@@ -137,11 +138,17 @@ def is_caps_refusal(error: Exception) -> bool:
 def reap_orphans(client: Any) -> list[str]:
     """Remove the containers of sessions whose owner is gone; return their names.
 
-    Raises ClusterConflict when a live session's cluster holds the host (one DAOS cluster
-    per Docker host: the nodes use the host network and its ports).
+    Kept containers (`pytest-daos up`, --daos-keep) are left alone. Raises ClusterConflict
+    when a live session's cluster holds the host (one DAOS cluster per Docker host: the
+    nodes use the host network and its ports).
     """
     removed = []
     for container in client.containers.list(all=True, filters={"label": SESSION_LABEL}):
+        if container.labels.get(KEEP_LABEL) == "true":
+            raise ClusterConflict(
+                f"a kept DAOS cluster ({container.name}) holds this host: reuse it with "
+                "--daos-reuse or remove it with `pytest-daos down`"
+            )
         owner = Owner.from_labels(container.labels)
         if owner.is_alive():
             raise ClusterConflict(
@@ -155,21 +162,77 @@ def reap_orphans(client: Any) -> list[str]:
     return removed
 
 
+def reap_kept(client: Any) -> list[str]:
+    """Remove kept containers that no state file records (`pytest-daos down`)."""
+    removed = []
+    for container in client.containers.list(all=True, filters={"label": f"{KEEP_LABEL}=true"}):
+        container.remove(force=True, v=True)
+        removed.append(str(container.name))
+    return removed
+
+
 class DockerCluster:
     """The nodes of one cluster as Docker containers."""
 
-    def __init__(self, client: Any, plan: ClusterPlan, progress: Progress | None = None) -> None:
+    def __init__(
+        self,
+        client: Any,
+        daos_version: str,
+        log_files: Mapping[str, tuple[str, ...]],
+        plan: ClusterPlan | None = None,
+        progress: Progress | None = None,
+    ) -> None:
         self.client = client
-        self.plan = plan
+        self.daos_version = daos_version
+        self.log_files = dict(log_files)
+        self._plan = plan
         self.progress = progress or (lambda message: None)
         self.containers: dict[str, Any] = {}
         self.privileged_mode: str | None = None  # how the nodes run, once started
+
+    @classmethod
+    def planned(
+        cls, client: Any, plan: ClusterPlan, progress: Progress | None = None
+    ) -> DockerCluster:
+        """A cluster to start from a plan."""
+        return cls(client, plan.recipe.daos_version, plan.log_files, plan, progress)
+
+    @property
+    def plan(self) -> ClusterPlan:
+        if self._plan is None:
+            raise RuntimeError("this cluster was attached, not planned: it cannot start nodes")
+        return self._plan
+
+    @classmethod
+    def attach(
+        cls,
+        client: Any,
+        names: Mapping[str, str],
+        daos_version: str,
+        log_files: Mapping[str, tuple[str, ...]],
+    ) -> DockerCluster:
+        """The running nodes of a cluster another process started, by container name.
+
+        Raises StartError when a node is gone or not running.
+        """
+        import docker.errors
+
+        cluster = cls(client, daos_version, log_files)
+        for role, name in names.items():
+            try:
+                container = client.containers.get(name)
+            except docker.errors.NotFound:
+                raise StartError("attach", f"the {role} node {name} is gone") from None
+            if container.status != "running":
+                raise StartError("attach", f"the {role} node {name} is {container.status}")
+            cluster.containers[role] = container
+        return cluster
 
     def transport(self, role: str) -> DockerExec:
         return DockerExec(self.containers[role])
 
     def dmg(self) -> Dmg:
-        return Dmg(self.transport("admin"), self.plan.recipe.daos_version)
+        return Dmg(self.transport("admin"), self.daos_version)
 
     # -- start ---------------------------------------------------------------------------
 
@@ -296,7 +359,7 @@ class DockerCluster:
         """Tail of a node's output and of its DAOS log files, by source name."""
         container = self.containers[role]
         tails = {"output": container.logs(tail=lines).decode(errors="replace")}
-        for path in self.plan.log_files.get(role, ()):
+        for path in self.log_files.get(role, ()):
             if container.status != "running":
                 break
             result = DockerExec(container).run(["tail", "-n", str(lines), path], timeout=10)

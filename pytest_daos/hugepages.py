@@ -12,8 +12,9 @@ import os
 import re
 import subprocess
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Any
 
 from .host import HostError
 
@@ -45,6 +46,13 @@ class Reservation:
     mounted_by_us: bool
     files_before: frozenset[str]
     created_dir: bool = False  # the mount point did not exist before
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**asdict(self), "files_before": sorted(self.files_before)}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Reservation:
+        return cls(**{**data, "files_before": frozenset(data["files_before"])})
 
 
 class Hugepages:

@@ -20,6 +20,7 @@ ROLE_LABEL = LABEL_PREFIX + "role"
 PID_LABEL = LABEL_PREFIX + "owner-pid"
 BOOT_LABEL = LABEL_PREFIX + "boot-id"
 STARTED_LABEL = LABEL_PREFIX + "started"
+KEEP_LABEL = LABEL_PREFIX + "keep"  # left running on purpose (--daos-keep, pytest-daos up)
 
 
 def boot_id(root: Path = Path("/")) -> str:

@@ -8,6 +8,7 @@ the end of the session, also after Ctrl-C or SIGTERM.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import signal
 import time
 import uuid
@@ -17,12 +18,17 @@ from typing import Any
 
 import pytest
 
+from .coordination import load_state
 from .doctor import PrerequisiteError
 from .handles import DaosCluster, DaosContainer, DaosNode, DaosPool
 from .host import HostError, missing_capabilities, resolve_iface
+from .labels import Owner
 from .recipes import RecipeError, load_recipe
-from .session import DaosSession
+from .session import DaosSession, StartReport
 from .settings import OPTIONS, Settings, SettingsError, resolve
+
+#: Where the pytest-xdist controller hands its identity (the cluster's owner) to workers.
+OWNER_KEY = "pytest_daos_owner"
 
 #: Fixtures that need the cluster; a test using any of them gets the `daos` marker.
 DAOS_FIXTURES = frozenset({"daos_cluster", "daos_pool", "daos_container", "daos_client"})
@@ -31,8 +37,12 @@ DAOS_FIXTURES = frozenset({"daos_cluster", "daos_pool", "daos_container", "daos_
 class _State:
     """Per-run state of the plugin, kept in `config.stash`."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, owner: Owner, worker: bool) -> None:
         self.settings = settings
+        self.owner = owner  # who owns the cluster: this session, or the xdist controller
+        self.worker = worker  # a pytest-xdist worker: the controller tears the cluster down
+        self.controller = False  # a pytest-xdist controller (set when it configures a node)
+        self.report: StartReport | None = None
         self.started_at = time.monotonic()
         self.first_test_at: float | None = None
         self.session: DaosSession | None = None
@@ -77,7 +87,19 @@ def pytest_configure(config: pytest.Config) -> None:
         load_recipe(settings)  # a recipe that cannot be made is a usage error, found now
     except (SettingsError, RecipeError) as exc:
         raise pytest.UsageError(f"pytest-daos: {exc}") from None
-    config.stash[STATE] = _State(settings)
+    workerinput = getattr(config, "workerinput", None)
+    if workerinput is not None and OWNER_KEY in workerinput:
+        config.stash[STATE] = _State(settings, Owner(**workerinput[OWNER_KEY]), worker=True)
+    else:
+        config.stash[STATE] = _State(settings, Owner.current(), worker=False)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_configure_node(node: Any) -> None:
+    """pytest-xdist controller: the workers share one cluster, owned by this process."""
+    state = _state(node.config)
+    state.controller = True
+    node.workerinput[OWNER_KEY] = dataclasses.asdict(state.owner)
 
 
 def _state(config: pytest.Config) -> _State:
@@ -130,7 +152,7 @@ def _start(config: pytest.Config) -> DaosCluster:
     """Start the cluster once; a failure is kept and raised to every test that needs it."""
     state = _state(config)
     if state.cluster is None and state.error is None:
-        state.session = DaosSession(state.settings, progress=_progress(config))
+        state.session = DaosSession(state.settings, progress=_progress(config), owner=state.owner)
         try:
             state.cluster = state.session.start()
         except (Exception, KeyboardInterrupt) as exc:
@@ -177,10 +199,19 @@ def _install_sigterm(config: pytest.Config) -> None:
 
 
 def pytest_sessionfinish(session: pytest.Session) -> None:
+    """Tear the cluster down once: here, or in the xdist controller after every worker."""
     state = session.config.stash.get(STATE, None)
-    if state is None or state.session is None:
+    if state is None:
         return
-    state.teardown_problems = state.session.stop()
+    if state.session is not None:
+        state.report = state.session.report
+    if state.controller:
+        recorded = load_state(state.settings.state_dir)
+        if recorded is not None and recorded.session == state.owner.session:
+            state.report = StartReport.from_dict(recorded.report)
+        state.teardown_problems = DaosSession(state.settings, owner=state.owner).finish()
+    elif state.session is not None and not state.worker:
+        state.teardown_problems = state.session.finish()
     state.cluster = None
     if state.previous_sigterm is not None:
         signal.signal(signal.SIGTERM, state.previous_sigterm)
@@ -189,17 +220,21 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
 
 def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
     state = config.stash.get(STATE, None)
-    if state is None or state.session is None:
+    if state is None or (state.session is None and state.report is None):
         return
-    report = state.session.report
+    report = state.report or state.session.report  # type: ignore[union-attr]
     write = terminalreporter.write_line
     terminalreporter.section("pytest-daos")
-    if report.iface is not None:
+    if report.iface:
         write(
             f"DAOS {report.daos_version}, recipe {report.recipe}, interface "
-            f"{report.iface.name} ({report.iface.ip})"
+            f"{report.iface} ({report.ip})"
             + (f", nodes ran {report.privileged_mode}" if report.privileged_mode else "")
         )
+    if state.controller:
+        write("one cluster for all pytest-xdist workers, torn down after the last one")
+    if report.attached:
+        write(f"no start: {report.attached}")
     if report.images:
         built = report.built
         write(
@@ -218,6 +253,15 @@ def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> Non
         write(f"the cluster did not start: {str(state.error).splitlines()[0]}", red=True)
     for problem in state.teardown_problems:
         write(f"teardown problem: {problem}", red=True)
+    if state.settings.keep or state.settings.reuse:
+        recorded = load_state(state.settings.state_dir)
+        if recorded is not None and recorded.keep and not state.worker:
+            write(
+                f"the cluster is kept running (session {recorded.session}): "
+                f"`pytest-daos status` shows it, `pytest-daos down` removes it, "
+                f"`docker exec -it {recorded.containers.get('admin')} dmg system query` "
+                "reaches it"
+            )
 
 
 @pytest.hookimpl(wrapper=True)

@@ -154,6 +154,11 @@ OPTIONS: tuple[Option, ...] = (
     Option("start_timeout", _parse_positive_float, "300",
            "seconds the cluster may take to start, format, join and create the pool"),
     Option("rebuild", _parse_bool, "false", "rebuild every image even when cached", flag=True),
+    Option("keep", _parse_bool, "false",
+           "leave the cluster running at the end (pytest-daos status/down reach it)", flag=True),
+    Option("reuse", _parse_bool, "false",
+           "attach to a running cluster started with the same settings (or start one and keep "
+           "it)", flag=True),
     Option("required", _parse_bool, "false",
            "stop the run when the host cannot run DAOS (default: skip the tests that need it)",
            flag=True),
@@ -179,6 +184,8 @@ class Settings:
     start_timeout: float = 300.0
     rebuild: bool = False
     required: bool = False
+    keep: bool = False
+    reuse: bool = False
     state_dir: Path = field(default_factory=lambda: default_state_dir())
 
 

@@ -1,0 +1,81 @@
+"""One cluster shared: pytest-xdist workers, --daos-keep and --daos-reuse, and the start
+kept out of a per-test timeout."""
+
+from __future__ import annotations
+
+import re
+import sys
+
+SUITE_40 = """
+import pathlib
+import pytest
+
+@pytest.mark.parametrize("n", range(40))
+def test_many(daos_cluster, daos_pool, n, worker_id):
+    ids = {node.role: node.transport.name for node in daos_cluster.nodes}
+    pathlib.Path(f"seen-{n}.txt").write_text(f"{worker_id} {sorted(ids.items())}")
+    assert daos_pool.uuid
+"""
+
+
+def test_xdist_workers_share_one_cluster(pytester, base_image, leaves_nothing_behind):
+    pytester.makepyfile(test_many=SUITE_40)
+    result = pytester.runpytest_subprocess(
+        "-p", "no:cacheprovider", "-n", "4", "--daos-recipe=sim",
+        f"--daos-sim-base-image={base_image}", timeout=600,
+    )  # fmt: skip
+    result.assert_outcomes(passed=40)
+    seen = [path.read_text().split(" ", 1) for path in pytester.path.glob("seen-*.txt")]
+    assert len(seen) == 40
+    assert len({workers for workers, _ in seen}) > 1  # the tests really ran on several workers
+    assert len({nodes for _, nodes in seen}) == 1  # and all of them saw the same three nodes
+    text = result.stdout.str()
+    assert "one cluster for all pytest-xdist workers, torn down after the last one" in text
+    assert len(re.findall(r"cluster start: ", text)) == 1
+
+
+FAST = """
+def test_first(daos_pool):
+    assert daos_pool.uuid
+"""
+
+
+def test_start_does_not_count_against_a_per_test_timeout(
+    pytester, base_image, leaves_nothing_behind
+):
+    pytester.makepyfile(test_fast=FAST)
+    result = pytester.runpytest_subprocess(
+        "-p", "no:cacheprovider", "--timeout=1", "--daos-recipe=sim", "--daos-rebuild",
+        f"--daos-sim-base-image={base_image}", timeout=600,
+    )  # fmt: skip
+    result.assert_outcomes(passed=1)
+    match = re.search(r"cluster start: (\d+\.\d)s", result.stdout.str())
+    assert match and float(match.group(1)) > 1  # longer than the test's own time limit
+
+
+REUSE = """
+def test_reused(daos_cluster, daos_pool):
+    assert daos_cluster.members()[0].state == "joined"
+"""
+
+
+def test_keep_then_reuse_then_down(pytester, base_image, leaves_nothing_behind):
+    pytester.makepyfile(test_reuse=REUSE)
+    common = ("-p", "no:cacheprovider", "--daos-recipe=sim", f"--daos-sim-base-image={base_image}")
+    kept = pytester.runpytest_subprocess(*common, "--daos-keep", timeout=600)
+    kept.assert_outcomes(passed=1)
+    kept.stdout.fnmatch_lines(["*the cluster is kept running*pytest-daos down*"])
+
+    reused = pytester.runpytest_subprocess(*common, "--daos-reuse", timeout=600)
+    reused.assert_outcomes(passed=1)
+    reused.stdout.fnmatch_lines(["no start: reused the kept cluster of session *"])
+    startup = re.search(r"plugin start-up \(pytest start to first test\): (\d+\.\d)s",
+                        reused.stdout.str())  # fmt: skip
+    assert startup and float(startup.group(1)) < 2.0
+
+    blocked = pytester.runpytest_subprocess(*common, timeout=600)
+    blocked.assert_outcomes(errors=1)
+    blocked.stdout.fnmatch_lines(["*a kept DAOS cluster*holds this host*pytest-daos down*"])
+
+    down = pytester.run(sys.executable, "-m", "pytest_daos.cli", "down", timeout=120)
+    assert down.ret == 0, down.stdout.str() + down.stderr.str()
