@@ -35,7 +35,9 @@ class ContainerInfo:
         )
 
 
-def container_create_argv(version: str, pool: str, label: str | None, type: str) -> list[str]:
+def container_create_argv(
+    version: str, pool: str, label: str | None, type: str, properties: str | None = None
+) -> list[str]:
     """argv (after `daos -j`) creating a container: `--label` in 2.0, a positional from 2.4."""
     if type.upper() not in CONTAINER_TYPES:
         known = ", ".join(CONTAINER_TYPES)
@@ -43,7 +45,10 @@ def container_create_argv(version: str, pool: str, label: str | None, type: str)
     argv = ["container", "create", pool]
     if label is not None:
         argv += [f"--label={label}"] if release(version) < (2, 4) else [label]
-    return [*argv, f"--type={type}"]
+    argv.append(f"--type={type}")
+    if properties is not None:
+        argv.append(f"--properties={properties}")
+    return argv
 
 
 def container_ids(version: str, item: dict[str, Any]) -> tuple[str, str]:
@@ -73,9 +78,10 @@ class Daos:
         return response
 
     def container_create(
-        self, pool: str, label: str | None = None, type: str = "POSIX"
-    ) -> ContainerInfo:
-        argv = container_create_argv(self.version, pool, label, type)
+        self, pool: str, label: str | None = None, type: str = "POSIX",
+        properties: str | None = None,
+    ) -> ContainerInfo:  # fmt: skip
+        argv = container_create_argv(self.version, pool, label, type, properties)
         return ContainerInfo.from_json(self(*argv))
 
     def container_list(self, pool: str) -> list[tuple[str, str]]:

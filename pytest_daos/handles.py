@@ -110,9 +110,10 @@ class DaosCluster:
         """The ranks as `dmg system query` reports them."""
         return self._dmg.system_query()
 
-    def create_pool(self, label: str, size: str) -> DaosPool:
-        """Create a pool; the caller destroys it (`DaosPool.destroy`)."""
-        created = self._dmg.pool_create(label, size)
+    def create_pool(self, label: str, size: str, properties: str | None = None) -> DaosPool:
+        """Create a pool of `size` (`dmg --size`: total bytes, or N% of the free space);
+        the caller destroys it (`DaosPool.destroy`)."""
+        created = self._dmg.pool_create(label, size, properties=properties)
         return DaosPool(self, created.label, created.uuid, created.tier_bytes, created.svc_reps)
 
 
@@ -134,9 +135,11 @@ class DaosPool:
         """`dmg pool query` of this pool (the parsed response)."""
         return self.cluster.dmg_tool.pool_query(self.uuid)
 
-    def create_container(self, label: str | None = None, type: str = "POSIX") -> DaosContainer:
+    def create_container(
+        self, label: str | None = None, type: str = "POSIX", properties: str | None = None
+    ) -> DaosContainer:
         """Create a container in this pool; the caller destroys it (`DaosContainer.destroy`)."""
-        info = self.cluster.daos_tool.container_create(self.uuid, label, type)
+        info = self.cluster.daos_tool.container_create(self.uuid, label, type, properties)
         return DaosContainer(self, info.label, info.uuid, info.type)
 
     def destroy(self) -> None:

@@ -11,48 +11,24 @@ import contextlib
 import dataclasses
 import signal
 import time
-import uuid
-from collections.abc import Generator, Iterator
+from collections.abc import Generator
 from types import FrameType
 from typing import Any
 
 import pytest
 
+from . import factories
 from .coordination import load_state
 from .doctor import PrerequisiteError
-from .handles import DaosCluster, DaosContainer, DaosNode, DaosPool
 from .host import HostError, missing_capabilities, resolve_iface
 from .labels import Owner
 from .recipes import RecipeError, load_recipe
+from .runtime import STASH, Runtime, runtime
 from .session import DaosSession, StartReport
-from .settings import OPTIONS, Settings, SettingsError, resolve
+from .settings import OPTIONS, SettingsError, resolve
 
 #: Where the pytest-xdist controller hands its identity (the cluster's owner) to workers.
 OWNER_KEY = "pytest_daos_owner"
-
-#: Fixtures that need the cluster; a test using any of them gets the `daos` marker.
-DAOS_FIXTURES = frozenset({"daos_cluster", "daos_pool", "daos_container", "daos_client"})
-
-
-class _State:
-    """Per-run state of the plugin, kept in `config.stash`."""
-
-    def __init__(self, settings: Settings, owner: Owner, worker: bool) -> None:
-        self.settings = settings
-        self.owner = owner  # who owns the cluster: this session, or the xdist controller
-        self.worker = worker  # a pytest-xdist worker: the controller tears the cluster down
-        self.controller = False  # a pytest-xdist controller (set when it configures a node)
-        self.report: StartReport | None = None
-        self.started_at = time.monotonic()
-        self.first_test_at: float | None = None
-        self.session: DaosSession | None = None
-        self.cluster: DaosCluster | None = None
-        self.error: BaseException | None = None
-        self.teardown_problems: list[str] = []
-        self.previous_sigterm: Any = None
-
-
-STATE = pytest.StashKey[_State]()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -89,25 +65,23 @@ def pytest_configure(config: pytest.Config) -> None:
         raise pytest.UsageError(f"pytest-daos: {exc}") from None
     workerinput = getattr(config, "workerinput", None)
     if workerinput is not None and OWNER_KEY in workerinput:
-        config.stash[STATE] = _State(settings, Owner(**workerinput[OWNER_KEY]), worker=True)
+        state = Runtime(settings, Owner(**workerinput[OWNER_KEY]), worker=True)
     else:
-        config.stash[STATE] = _State(settings, Owner.current(), worker=False)
+        state = Runtime(settings, Owner.current(), worker=False)
+    state.progress = _progress(config)
+    config.stash[STASH] = state
 
 
 @pytest.hookimpl(optionalhook=True)
 def pytest_configure_node(node: Any) -> None:
     """pytest-xdist controller: the workers share one cluster, owned by this process."""
-    state = _state(node.config)
+    state = runtime(node.config)
     state.controller = True
     node.workerinput[OWNER_KEY] = dataclasses.asdict(state.owner)
 
 
-def _state(config: pytest.Config) -> _State:
-    return config.stash[STATE]
-
-
 def pytest_report_header(config: pytest.Config) -> str:
-    settings = _state(config).settings
+    settings = runtime(config).settings
     try:
         iface = resolve_iface(settings.iface)
         where = f"{iface.name} ({iface.ip})"
@@ -129,7 +103,15 @@ def pytest_report_header(config: pytest.Config) -> str:
 
 
 def _uses_daos(item: pytest.Item) -> bool:
-    return bool(DAOS_FIXTURES.intersection(getattr(item, "fixturenames", ())))
+    """Whether the test uses a fixture made by pytest-daos's factories (directly or not)."""
+    info = getattr(item, "_fixtureinfo", None)
+    if info is None:
+        return False
+    return any(
+        getattr(definition.func, factories.MARK, False)
+        for definitions in info.name2fixturedefs.values()
+        for definition in definitions
+    )
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -148,23 +130,6 @@ def _progress(config: pytest.Config) -> Any:
     return write
 
 
-def _start(config: pytest.Config) -> DaosCluster:
-    """Start the cluster once; a failure is kept and raised to every test that needs it."""
-    state = _state(config)
-    if state.cluster is None and state.error is None:
-        state.session = DaosSession(state.settings, progress=_progress(config), owner=state.owner)
-        try:
-            state.cluster = state.session.start()
-        except (Exception, KeyboardInterrupt) as exc:
-            state.error = exc
-            if isinstance(exc, KeyboardInterrupt):
-                raise
-    if state.error is not None:
-        raise state.error
-    assert state.cluster is not None
-    return state.cluster
-
-
 @pytest.hookimpl(wrapper=True)
 def pytest_runtestloop(session: pytest.Session) -> Generator[None, object, object]:
     """Start the cluster before the first test when any selected test needs it."""
@@ -173,9 +138,9 @@ def pytest_runtestloop(session: pytest.Session) -> Generator[None, object, objec
         _install_sigterm(config)
         # A failure is kept and reported by the fixture of each test that needs the cluster.
         try:
-            _start(config)
+            runtime(config).cluster_for()
         except PrerequisiteError as exc:
-            if _state(config).settings.required:
+            if runtime(config).settings.required:
                 pytest.exit(f"pytest-daos (--daos-required): {exc}", returncode=1)
         except Exception:
             pass
@@ -183,7 +148,7 @@ def pytest_runtestloop(session: pytest.Session) -> Generator[None, object, objec
 
 
 def pytest_runtest_call(item: pytest.Item) -> None:
-    state = _state(item.config)
+    state = runtime(item.config)
     if state.first_test_at is None:
         state.first_test_at = time.monotonic()
 
@@ -195,34 +160,31 @@ def _install_sigterm(config: pytest.Config) -> None:
         raise KeyboardInterrupt("SIGTERM")
 
     with contextlib.suppress(ValueError):  # not the main thread
-        _state(config).previous_sigterm = signal.signal(signal.SIGTERM, on_sigterm)
+        runtime(config).previous_sigterm = signal.signal(signal.SIGTERM, on_sigterm)
 
 
 def pytest_sessionfinish(session: pytest.Session) -> None:
     """Tear the cluster down once: here, or in the xdist controller after every worker."""
-    state = session.config.stash.get(STATE, None)
+    state = session.config.stash.get(STASH, None)
     if state is None:
         return
-    if state.session is not None:
-        state.report = state.session.report
     if state.controller:
         recorded = load_state(state.settings.state_dir)
         if recorded is not None and recorded.session == state.owner.session:
             state.report = StartReport.from_dict(recorded.report)
         state.teardown_problems = DaosSession(state.settings, owner=state.owner).finish()
-    elif state.session is not None and not state.worker:
-        state.teardown_problems = state.session.finish()
-    state.cluster = None
+    else:
+        state.finish()
     if state.previous_sigterm is not None:
         signal.signal(signal.SIGTERM, state.previous_sigterm)
         state.previous_sigterm = None
 
 
 def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
-    state = config.stash.get(STATE, None)
-    if state is None or (state.session is None and state.report is None):
+    state = config.stash.get(STASH, None)
+    if state is None or state.report is None:
         return
-    report = state.report or state.session.report  # type: ignore[union-attr]
+    report = state.report
     write = terminalreporter.write_line
     terminalreporter.section("pytest-daos")
     if report.iface:
@@ -270,7 +232,7 @@ def pytest_runtest_makereport(
 ) -> Generator[None, pytest.TestReport, pytest.TestReport]:
     """Attach the node logs to the report of a failed test that used DAOS."""
     report = yield
-    state = item.config.stash.get(STATE, None)
+    state = item.config.stash.get(STASH, None)
     if report.failed and state is not None and state.cluster is not None and _uses_daos(item):
         for node in state.cluster.nodes:
             try:
@@ -283,47 +245,14 @@ def pytest_runtest_makereport(
     return report
 
 
-# -- fixtures ---------------------------------------------------------------------------------
+# -- the default fixtures, made by the factories a conftest can use too -------------------
 
-
-def _cluster_or_fail(config: pytest.Config) -> DaosCluster:
-    """The cluster; a host that cannot run DAOS skips the test, another failure fails it."""
-    try:
-        return _start(config)
-    except PrerequisiteError as exc:
-        problem: BaseException = exc
-    except (HostError, RuntimeError) as exc:
-        problem = exc
-    if isinstance(problem, PrerequisiteError):  # --daos-required stopped the run before this
-        pytest.skip(f"pytest-daos: {problem}")
-    pytest.fail(f"pytest-daos could not start DAOS: {problem}", pytrace=False)
-
-
-@pytest.fixture(scope="session")
-def daos_cluster(request: pytest.FixtureRequest) -> DaosCluster:
+daos_cluster = factories.daos_cluster()
+daos_cluster.__doc__ = (
     """The running DAOS system: nodes `server`, `admin`, `client`, `dmg()`, `daos()`."""
-    return _cluster_or_fail(request.config)
-
-
-@pytest.fixture(scope="session")
-def daos_client(daos_cluster: DaosCluster) -> DaosNode:
-    """The client node (daos-client), where `daos` and dfuse run."""
-    return daos_cluster.client
-
-
-@pytest.fixture(scope="session")
-def daos_pool(request: pytest.FixtureRequest, daos_cluster: DaosCluster) -> Iterator[DaosPool]:
-    """A pool for the whole session (size --daos-pool-size), destroyed at the end."""
-    settings = _state(request.config).settings
-    label = f"pytest_daos_{uuid.uuid4().hex[:8]}"
-    pool = daos_cluster.create_pool(label, settings.pool_size)
-    yield pool
-    pool.destroy()
-
-
-@pytest.fixture
-def daos_container(daos_pool: DaosPool) -> Iterator[DaosContainer]:
-    """A fresh POSIX container in `daos_pool`, destroyed after the test."""
-    container = daos_pool.create_container(f"c_{uuid.uuid4().hex[:12]}", "POSIX")
-    yield container
-    container.destroy()
+)
+daos_client = factories.daos_client()
+daos_pool = factories.daos_pool()
+daos_pool_factory = factories.daos_pool_factory()
+daos_container = factories.daos_container()
+daos_container_factory = factories.daos_container_factory()

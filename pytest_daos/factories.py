@@ -1,0 +1,186 @@
+"""Fixture factories: the default fixtures are made by these, and a conftest makes more.
+
+    from pytest_daos import factories
+
+    daos_big = factories.daos_cluster(scm_size="8G", bdev_size="16G")
+    big_pool = factories.daos_pool("daos_big", size="6G")
+    big_container = factories.daos_container("big_pool", type="HDF5")
+
+A cluster fixture takes the settings of the command line and ini file, with its own
+arguments on top (any option name: `scm_size`, `hugepages`, `pool_size`, `version`, ...).
+Only one cluster runs on a host at a time: asking for a cluster with other settings tears
+the running one down first. Everything a fixture creates is destroyed at the end of its
+scope, also when the test failed.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Callable, Iterator
+from typing import Any, Literal, TypeVar
+
+import pytest
+
+from .doctor import PrerequisiteError
+from .handles import DaosCluster, DaosContainer, DaosNode, DaosPool
+from .host import HostError
+from .runtime import runtime
+from .settings import SettingsError
+
+#: Marks a fixture function as one that needs the DAOS cluster (tests using it get `daos`).
+MARK = "_pytest_daos_fixture"
+
+
+F = TypeVar("F", bound=Callable[..., Any])
+Scope = Literal["session", "package", "module", "class", "function"]
+
+
+def _needs_daos(function: F) -> F:
+    setattr(function, MARK, True)
+    return function
+
+
+def unique_label(prefix: str) -> str:
+    """A label unique to this test run and pytest-xdist worker: `prefix_gw1_3f2a9c1b`."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
+    return f"{prefix}_{worker}_{uuid.uuid4().hex[:8]}"
+
+
+def _cluster(request: pytest.FixtureRequest, overrides: dict[str, Any]) -> DaosCluster:
+    """The cluster; a host that cannot run DAOS skips the test, another failure fails it."""
+    try:
+        return runtime(request.config).cluster_for(overrides)
+    except PrerequisiteError as exc:
+        message, skip = f"pytest-daos: {exc}", True
+    except (HostError, RuntimeError, SettingsError) as exc:
+        message, skip = f"pytest-daos could not start DAOS: {exc}", False
+    if skip:  # outside the except blocks: no chained traceback in the report
+        pytest.skip(message)
+    pytest.fail(message, pytrace=False)
+
+
+def daos_cluster(scope: Scope = "session", **settings: Any) -> Any:
+    """A fixture giving the running `DaosCluster`, with `settings` on top of the options."""
+
+    @pytest.fixture(scope=scope)
+    @_needs_daos
+    def cluster_fixture(request: pytest.FixtureRequest) -> DaosCluster:
+        return _cluster(request, settings)
+
+    return cluster_fixture
+
+
+def daos_client(cluster: str = "daos_cluster") -> Any:
+    """A session fixture giving the client node of the cluster fixture named `cluster`."""
+
+    @pytest.fixture(scope="session")
+    @_needs_daos
+    def client_fixture(request: pytest.FixtureRequest) -> DaosNode:
+        handle: DaosCluster = request.getfixturevalue(cluster)
+        return handle.client
+
+    return client_fixture
+
+
+def daos_pool_factory(cluster: str = "daos_cluster", scope: Scope = "session") -> Any:
+    """A fixture giving `create(size=None, label=None, properties=None) -> DaosPool`.
+
+    Pools are made in the cluster fixture named `cluster` (size default: --daos-pool-size)
+    and all destroyed at the end of the fixture's scope.
+    """
+
+    @pytest.fixture(scope=scope)
+    @_needs_daos
+    def pool_factory_fixture(
+        request: pytest.FixtureRequest,
+    ) -> Iterator[Callable[..., DaosPool]]:
+        handle: DaosCluster = request.getfixturevalue(cluster)
+        default_size = runtime(request.config).settings.pool_size
+        made: list[DaosPool] = []
+
+        def create(
+            size: str | None = None, label: str | None = None, properties: str | None = None
+        ) -> DaosPool:
+            pool = handle.create_pool(
+                label or unique_label("pool"), size or default_size, properties=properties
+            )
+            made.append(pool)
+            return pool
+
+        yield create
+        _destroy_all(made)
+
+    return pool_factory_fixture
+
+
+def daos_pool(
+    cluster: str = "daos_cluster", size: str | None = None, label: str | None = None,
+    scope: Scope = "session",
+) -> Any:  # fmt: skip
+    """A fixture giving one pool in the cluster fixture named `cluster`, destroyed after."""
+
+    @pytest.fixture(scope=scope)
+    @_needs_daos
+    def pool_fixture(request: pytest.FixtureRequest) -> Iterator[DaosPool]:
+        handle: DaosCluster = request.getfixturevalue(cluster)
+        pool = handle.create_pool(
+            label or unique_label("pool"), size or runtime(request.config).settings.pool_size
+        )
+        yield pool
+        _destroy_all([pool])
+
+    return pool_fixture
+
+
+def daos_container_factory(pool: str = "daos_pool", scope: Scope = "function") -> Any:
+    """A fixture giving `create(label=None, type="POSIX", properties=None) -> DaosContainer`
+    in the pool fixture named `pool`; every container made is destroyed after the scope."""
+
+    @pytest.fixture(scope=scope)
+    @_needs_daos
+    def container_factory_fixture(
+        request: pytest.FixtureRequest,
+    ) -> Iterator[Callable[..., DaosContainer]]:
+        handle: DaosPool = request.getfixturevalue(pool)
+        made: list[DaosContainer] = []
+
+        def create(
+            label: str | None = None, type: str = "POSIX", properties: str | None = None
+        ) -> DaosContainer:
+            container = handle.create_container(
+                label or unique_label("cont"), type, properties=properties
+            )
+            made.append(container)
+            return container
+
+        yield create
+        _destroy_all(made)
+
+    return container_factory_fixture
+
+
+def daos_container(pool: str = "daos_pool", type: str = "POSIX", scope: Scope = "function") -> Any:
+    """A fixture giving a fresh container in the pool fixture named `pool`, destroyed after."""
+
+    @pytest.fixture(scope=scope)
+    @_needs_daos
+    def container_fixture(request: pytest.FixtureRequest) -> Iterator[DaosContainer]:
+        handle: DaosPool = request.getfixturevalue(pool)
+        container = handle.create_container(unique_label("cont"), type)
+        yield container
+        _destroy_all([container])
+
+    return container_fixture
+
+
+def _destroy_all(objects: list[Any]) -> None:
+    """Destroy each (newest first); the first failure is raised after trying all."""
+    failure: Exception | None = None
+    for item in reversed(objects):
+        try:
+            item.destroy()
+        except Exception as exc:
+            failure = failure or exc
+    if failure is not None:
+        raise failure

@@ -1,0 +1,100 @@
+"""The plugin's per-run state: the settings, who owns the cluster, and the one running cluster.
+
+Only one DAOS cluster fits on a host (the nodes use the host network), so a run holds at
+most one. A fixture that asks for a cluster with other settings (a factory-made cluster
+such as `factories.daos_cluster(scm_size=8)`) gets it after the current one is torn down;
+handles on the previous cluster stop working then.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import pytest
+
+from .handles import DaosCluster
+from .labels import Owner
+from .session import DaosSession, StartReport
+from .settings import OPTIONS, Settings, SettingsError
+
+Progress = Callable[[str], None]
+
+
+def apply_overrides(settings: Settings, overrides: Mapping[str, Any]) -> Settings:
+    """Settings with factory arguments applied, parsed like the options ("8G", "2.4", ...)."""
+    options = {option.name: option for option in OPTIONS}
+    values: dict[str, Any] = {}
+    for name, value in overrides.items():
+        if name not in options or name in ("state_dir", "build_arg"):
+            known = ", ".join(sorted(set(options) - {"state_dir", "build_arg"}))
+            raise SettingsError(f"unknown cluster setting {name!r} (settings: {known})")
+        try:
+            values[name] = options[name].parse(str(value))
+        except ValueError as exc:
+            raise SettingsError(f"{name}={value!r}: {exc}") from None
+    return dataclasses.replace(settings, **values)
+
+
+class Runtime:
+    """Everything the plugin keeps for one pytest run."""
+
+    def __init__(self, settings: Settings, owner: Owner, worker: bool) -> None:
+        self.settings = settings
+        self.owner = owner  # who owns the cluster: this session, or the xdist controller
+        self.worker = worker  # a pytest-xdist worker: the controller tears the cluster down
+        self.controller = False  # a pytest-xdist controller (set when it configures a node)
+        self.progress: Progress = lambda message: None
+        self.started_at = time.monotonic()
+        self.first_test_at: float | None = None
+        self.session: DaosSession | None = None
+        self.cluster: DaosCluster | None = None
+        self.report: StartReport | None = None
+        self.errors: dict[Settings, BaseException] = {}
+        self.teardown_problems: list[str] = []
+        self.previous_sigterm: Any = None
+
+    @property
+    def error(self) -> BaseException | None:
+        """The start failure of the default settings, if any."""
+        return self.errors.get(self.settings)
+
+    def cluster_for(self, overrides: Mapping[str, Any] | None = None) -> DaosCluster:
+        """The running cluster for these settings: started once, or switched to.
+
+        A failure is kept and raised again to every later caller with the same settings.
+        """
+        settings = apply_overrides(self.settings, overrides or {})
+        if settings in self.errors:
+            raise self.errors[settings]
+        if self.session is not None and self.cluster is not None:
+            if self.session.settings == settings:
+                return self.cluster
+            self.progress("switching to a DAOS cluster with other settings")
+            self.finish()
+        self.session = DaosSession(settings, progress=self.progress, owner=self.owner)
+        try:
+            self.cluster = self.session.start()
+        except (Exception, KeyboardInterrupt) as exc:
+            self.errors[settings] = exc
+            self.report = self.session.report
+            raise
+        self.report = self.session.report
+        return self.cluster
+
+    def finish(self) -> None:
+        """Tear down the cluster this run owns (not in an xdist worker, nor a kept one)."""
+        if self.session is not None:
+            self.report = self.session.report
+            if not self.worker:
+                self.teardown_problems += self.session.finish()
+        self.cluster = None
+
+
+STASH = pytest.StashKey[Runtime]()
+
+
+def runtime(config: pytest.Config) -> Runtime:
+    return config.stash[STASH]
