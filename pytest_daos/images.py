@@ -92,11 +92,15 @@ def build_context(spec: ImageSpec) -> bytes:
             info.size, info.mode, info.mtime = len(data), mode, 0
             tar.addfile(info, io.BytesIO(data))
 
+        ignore = f"{_DOCKERFILE}\n.dockerignore\n"
         if isinstance(spec.context, Path):
             for name, path in _context_files(spec.context):
+                if name == ".dockerignore":  # the context's own rules, kept, ours added
+                    ignore = path.read_text().rstrip("\n") + "\n" + ignore
+                    continue
                 add(name, path.read_bytes(), 0o755 if path.stat().st_mode & 0o111 else 0o644)
         add(_DOCKERFILE, spec.dockerfile.read_bytes())
-        add(".dockerignore", f"{_DOCKERFILE}\n.dockerignore\n".encode())
+        add(".dockerignore", ignore.encode())
     return buffer.getvalue()
 
 

@@ -52,3 +52,12 @@ def test_every_input_changes_the_key(tmp_path):
 def test_dockerfile_only_image(tmp_path):
     spec = spec_in(tmp_path, context=None)
     assert names(build_context(spec)) == [".dockerfile.pytest-daos", ".dockerignore"]
+
+
+def test_the_contexts_own_dockerignore_is_kept_and_extended(tmp_path):
+    spec = spec_in(tmp_path)
+    (spec.context / ".dockerignore").write_text("secret.txt\n")
+    with tarfile.open(fileobj=io.BytesIO(build_context(spec))) as tar:
+        assert tar.getnames().count(".dockerignore") == 1
+        rules = tar.extractfile(".dockerignore").read().decode().split()
+    assert rules == ["secret.txt", ".dockerfile.pytest-daos", ".dockerignore"]
