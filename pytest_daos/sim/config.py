@@ -1,0 +1,427 @@
+"""The three DAOS configuration files, loaded strictly like DAOS 2.6 does.
+
+An unknown key anywhere (top level, engine entry, storage tier, transport_config...) is an
+error, and so is a value of the wrong kind; both are reported as go-yaml reports them:
+`line N: field foo not found in type config.Server`.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Union
+
+import yaml
+
+from .releases import Release
+
+# A schema is a mapping key -> kind; a kind is a scalar name, ("list", kind) or a Schema.
+Kind = Union[str, tuple[str, Any], "Schema"]
+
+
+@dataclass(frozen=True)
+class Schema:
+    gotype: str
+    fields: dict[str, Kind]
+
+
+_TRANSPORT_SERVER = Schema(
+    "security.TransportConfig",
+    {
+        "allow_insecure": "bool",
+        "client_cert_dir": "str",
+        "ca_cert": "str",
+        "cert": "str",
+        "key": "str",
+    },
+)
+_TRANSPORT_CLIENT = Schema(
+    "security.TransportConfig",
+    {
+        "allow_insecure": "bool",
+        "ca_cert": "str",
+        "cert": "str",
+        "key": "str",
+    },
+)
+
+_TIER_26 = Schema(
+    "storage.TierConfig",
+    {
+        "class": "str",
+        "scm_mount": "str",
+        "scm_size": "int",
+        "scm_list": ("list", "str"),
+        "scm_hugepages_disabled": "bool",
+        "bdev_list": ("list", "str"),
+        "bdev_size": "int",
+        "bdev_roles": ("list", "str"),
+        "bdev_busid_range": "str",
+    },
+)
+
+_ENGINE_26 = Schema(
+    "engine.Config",
+    {
+        "targets": "int",
+        "nr_xs_helpers": "int",
+        "first_core": "int",
+        "pinned_numa_node": "int",
+        "fabric_iface": "str",
+        "fabric_iface_port": "int",
+        "provider": "str",
+        "log_file": "str",
+        "log_mask": "str",
+        "env_vars": ("list", "str"),
+        "env_pass_through": ("list", "str"),
+        "crt_timeout": "int",
+        "bypass_health_chk": "bool",
+        "storage": ("list", _TIER_26),
+    },
+)
+
+_SERVER_26 = Schema(
+    "config.Server",
+    {
+        "name": "str",
+        "access_points": ("list", "str"),
+        "port": "int",
+        "provider": "str",
+        "socket_dir": "str",
+        "control_log_mask": "str",
+        "control_log_file": "str",
+        "helper_log_file": "str",
+        "firmware_helper_log_file": "str",
+        "transport_config": _TRANSPORT_SERVER,
+        "nr_hugepages": "int",
+        "system_ram_reserved": "int",
+        "disable_hugepages": "bool",
+        "allow_thp": "bool",
+        "control_metadata": Schema("storage.ControlMetadata", {"path": "str", "device": "str"}),
+        "fault_path": "str",
+        "fault_cb": "str",
+        "telemetry_port": "int",
+        "core_dump_filter": "int",
+        "disable_vfio": "bool",
+        "disable_vmd": "bool",
+        "enable_hotplug": "bool",
+        "bdev_exclude": ("list", "str"),
+        "bdev_include": ("list", "str"),
+        "client_env_vars": ("list", "str"),
+        "engines": ("list", _ENGINE_26),
+    },
+)
+
+_FABRIC_IFACES = Schema(
+    "config.NUMAFabricConfig",
+    {
+        "numa_node": "int",
+        "devices": (
+            "list",
+            Schema("config.FabricInterfaceConfig", {"iface": "str", "domain": "str"}),
+        ),
+    },
+)
+
+_AGENT_26 = Schema(
+    "config.Config",
+    {
+        "name": "str",
+        "access_points": ("list", "str"),
+        "port": "int",
+        "runtime_dir": "str",
+        "log_file": "str",
+        "control_log_mask": "str",
+        "transport_config": _TRANSPORT_CLIENT,
+        "fabric_ifaces": ("list", _FABRIC_IFACES),
+        "disable_caching": "bool",
+        "cache_expiration": "int",
+        "exclude_fabric_ifaces": ("list", "str"),
+        "telemetry_port": "int",
+        "telemetry_enabled": "bool",
+        "telemetry_retain": "str",
+    },
+)
+
+_CONTROL_26 = Schema(
+    "control.Config",
+    {
+        "name": "str",
+        "hostlist": ("list", "str"),
+        "port": "int",
+        "transport_config": _TRANSPORT_CLIENT,
+    },
+)
+
+#: per release series: (server, agent, control) schemas
+SCHEMAS: dict[tuple[int, int], tuple[Schema, Schema, Schema]] = {
+    (2, 6): (_SERVER_26, _AGENT_26, _CONTROL_26),
+}
+
+
+class ConfigError(Exception):
+    pass
+
+
+_TAG_NAMES = {
+    "tag:yaml.org,2002:str": "!!str",
+    "tag:yaml.org,2002:int": "!!int",
+    "tag:yaml.org,2002:bool": "!!bool",
+    "tag:yaml.org,2002:float": "!!float",
+    "tag:yaml.org,2002:null": "!!null",
+    "tag:yaml.org,2002:map": "!!map",
+    "tag:yaml.org,2002:seq": "!!seq",
+}
+_GO_KINDS = {"str": "string", "int": "int", "bool": "bool"}
+
+
+def _go_type(kind: Kind) -> str:
+    if isinstance(kind, Schema):
+        return kind.gotype
+    if isinstance(kind, tuple):
+        return "[]" + _go_type(kind[1])
+    return _GO_KINDS[kind]
+
+
+def _check(node: yaml.Node, kind: Kind, errors: list[str]) -> None:
+    line = node.start_mark.line + 1
+    tag = _TAG_NAMES.get(node.tag, node.tag)
+    if tag == "!!null":
+        return
+    if isinstance(kind, Schema):
+        if not isinstance(node, yaml.MappingNode):
+            errors.append(f"line {line}: cannot unmarshal {tag} into {kind.gotype}")
+            return
+        for key_node, value_node in node.value:
+            key = key_node.value
+            if key not in kind.fields:
+                errors.append(
+                    f"line {key_node.start_mark.line + 1}: field {key} not found "
+                    f"in type {kind.gotype}"
+                )
+                continue
+            _check(value_node, kind.fields[key], errors)
+        return
+    if isinstance(kind, tuple):
+        if not isinstance(node, yaml.SequenceNode):
+            errors.append(f"line {line}: cannot unmarshal {tag} into {_go_type(kind)}")
+            return
+        for item in node.value:
+            _check(item, kind[1], errors)
+        return
+    if not isinstance(node, yaml.ScalarNode):
+        errors.append(f"line {line}: cannot unmarshal {tag} into {_go_type(kind)}")
+    elif kind == "int" and tag != "!!int":
+        errors.append(f"line {line}: cannot unmarshal {tag} `{node.value}` into int")
+    elif kind == "bool" and tag != "!!bool":
+        errors.append(f"line {line}: cannot unmarshal {tag} `{node.value}` into bool")
+
+
+def load_strict(path: str | os.PathLike[str], schema: Schema) -> dict[str, Any]:
+    """The YAML mapping in `path`, or ConfigError naming every unknown key / bad value."""
+    try:
+        text = Path(path).read_text()
+    except OSError as exc:
+        raise ConfigError(f"open {path}: {(exc.strerror or str(exc)).lower()}") from None
+    try:
+        node = yaml.compose(text)
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"parsing config file {path}: yaml: {exc}") from None
+    if node is None:
+        return {}
+    errors: list[str] = []
+    _check(node, schema, errors)
+    if errors:
+        raise ConfigError(
+            f"parsing config file {path}: yaml: unmarshal errors:\n  " + "\n  ".join(errors)
+        )
+    if not isinstance(data, dict):
+        raise ConfigError(f"parsing config file {path}: not a mapping")
+    return data
+
+
+# --- typed views ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Tier:
+    cls: str
+    scm_mount: str = ""
+    scm_size: int = 0
+    bdev_list: tuple[str, ...] = ()
+    bdev_size: int = 0
+
+
+@dataclass(frozen=True)
+class Engine:
+    targets: int
+    nr_xs_helpers: int
+    first_core: int
+    fabric_iface: str
+    fabric_iface_port: int
+    provider: str
+    log_file: str
+    log_mask: str
+    env_vars: tuple[str, ...]
+    env_pass_through: tuple[str, ...]
+    scm: Tier
+    bdevs: tuple[Tier, ...]
+
+    @property
+    def bdev_files(self) -> list[str]:
+        return [path for tier in self.bdevs for path in tier.bdev_list]
+
+    @property
+    def bdev_bytes(self) -> int:
+        return sum(tier.bdev_size * 1024**3 * len(tier.bdev_list) for tier in self.bdevs)
+
+
+@dataclass(frozen=True)
+class ServerConfig:
+    path: str
+    name: str
+    access_points: tuple[str, ...]
+    port: int
+    provider: str
+    socket_dir: str
+    control_log_file: str
+    nr_hugepages: int
+    disable_hugepages: bool
+    allow_thp: bool
+    engines: tuple[Engine, ...]
+    raw: dict[str, Any] = field(repr=False, default_factory=dict)
+
+
+@dataclass(frozen=True)
+class AgentConfig:
+    path: str
+    name: str
+    access_points: tuple[str, ...]
+    port: int
+    runtime_dir: str
+    log_file: str
+
+
+@dataclass(frozen=True)
+class ControlConfig:
+    path: str | None
+    name: str
+    hostlist: tuple[str, ...]
+    port: int
+
+
+def _strs(value: Any) -> tuple[str, ...]:
+    return tuple(str(v) for v in (value or ()))
+
+
+def _engine(index: int, raw: dict[str, Any], provider: str) -> Engine:
+    where = f"engine {index}"
+    tiers = raw.get("storage") or []
+    if not tiers:
+        raise ConfigError(f"{where}: no storage tiers configured")
+    parsed: list[Tier] = []
+    for n, tier in enumerate(tiers):
+        tier = tier or {}
+        cls = str(tier.get("class", ""))
+        if n == 0:
+            if cls != "ram":
+                raise ConfigError(
+                    f"{where}: storage tier 0: class {cls!r} is not supported by "
+                    "the pytest-daos sim (use class: ram)"
+                )
+            if not tier.get("scm_mount") or not tier.get("scm_size"):
+                raise ConfigError(
+                    f"{where}: storage tier 0: scm_mount and scm_size must be set for class ram"
+                )
+            parsed.append(
+                Tier("ram", scm_mount=str(tier["scm_mount"]), scm_size=int(tier["scm_size"]))
+            )
+        else:
+            if cls != "file":
+                raise ConfigError(
+                    f"{where}: storage tier {n}: class {cls!r} is not supported by "
+                    "the pytest-daos sim (use class: file)"
+                )
+            if not tier.get("bdev_list") or not tier.get("bdev_size"):
+                raise ConfigError(
+                    f"{where}: storage tier {n}: bdev_list and bdev_size must be set for class file"
+                )
+            parsed.append(
+                Tier("file", bdev_list=_strs(tier["bdev_list"]), bdev_size=int(tier["bdev_size"]))
+            )
+    targets = int(raw.get("targets") or 0)
+    if targets < 1:
+        raise ConfigError(f"{where}: targets must be set (at least 1)")
+    return Engine(
+        targets=targets,
+        nr_xs_helpers=int(raw.get("nr_xs_helpers") or 0),
+        first_core=int(raw.get("first_core") or 0),
+        fabric_iface=str(raw.get("fabric_iface") or "lo"),
+        fabric_iface_port=int(raw.get("fabric_iface_port") or 31416),
+        provider=str(raw.get("provider") or provider),
+        log_file=str(raw.get("log_file") or "/tmp/daos_engine.0.log"),
+        log_mask=str(raw.get("log_mask") or "INFO"),
+        env_vars=_strs(raw.get("env_vars")),
+        env_pass_through=_strs(raw.get("env_pass_through")),
+        scm=parsed[0],
+        bdevs=tuple(parsed[1:]),
+    )
+
+
+def load_server(path: str, rel: Release) -> ServerConfig:
+    raw = load_strict(path, SCHEMAS[rel.series][0])
+    provider = str(raw.get("provider") or "")
+    engines_raw = raw.get("engines") or []
+    if not provider and not any((e or {}).get("provider") for e in engines_raw):
+        raise ConfigError("provider not specified in config")
+    if len(engines_raw) > 1:
+        raise ConfigError(
+            f"the pytest-daos sim runs one engine per server; {len(engines_raw)} are configured"
+        )
+    engines = tuple(_engine(i, e or {}, provider) for i, e in enumerate(engines_raw))
+    return ServerConfig(
+        path=path,
+        name=str(raw.get("name") or "daos_server"),
+        access_points=_strs(raw.get("access_points")) or ("localhost",),
+        port=int(raw.get("port") or 10001),
+        provider=provider or (engines[0].provider if engines else ""),
+        socket_dir=str(raw.get("socket_dir") or "/var/run/daos_server"),
+        control_log_file=str(raw.get("control_log_file") or ""),
+        nr_hugepages=int(raw.get("nr_hugepages") or 0),
+        disable_hugepages=bool(raw.get("disable_hugepages")),
+        allow_thp=bool(raw.get("allow_thp")),
+        engines=engines,
+        raw=raw,
+    )
+
+
+def load_agent(path: str, rel: Release) -> AgentConfig:
+    raw = load_strict(path, SCHEMAS[rel.series][1])
+    return AgentConfig(
+        path=path,
+        name=str(raw.get("name") or "daos_server"),
+        access_points=_strs(raw.get("access_points")) or ("localhost",),
+        port=int(raw.get("port") or 10001),
+        runtime_dir=str(raw.get("runtime_dir") or "/var/run/daos_agent"),
+        log_file=str(raw.get("log_file") or "/tmp/daos_agent.log"),
+    )
+
+
+def load_control(path: str | None, rel: Release) -> ControlConfig:
+    """dmg's config: `path`, else ~/.daos_control.yml, else /etc/daos/daos_control.yml."""
+    if path is None:
+        for candidate in (Path.home() / ".daos_control.yml", Path("/etc/daos/daos_control.yml")):
+            if candidate.is_file():
+                path = str(candidate)
+                break
+    if path is None:
+        return ControlConfig(None, "daos_server", ("localhost",), 10001)
+    raw = load_strict(path, SCHEMAS[rel.series][2])
+    return ControlConfig(
+        path=path,
+        name=str(raw.get("name") or "daos_server"),
+        hostlist=_strs(raw.get("hostlist")) or ("localhost",),
+        port=int(raw.get("port") or 10001),
+    )

@@ -1,0 +1,618 @@
+"""dmg, the DAOS admin tool: storage scan/format, system query/stop/start/erase,
+pool create/list/query/destroy. One handler per command; JSON shapes in responses.py,
+plain output in pretty.py."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from . import flags, pretty, responses
+from .config import ConfigError, ControlConfig, load_control
+from .ctl import Ctl, expand_hosts
+from .errors import SimError, go_quote
+from .mgmt import valid_label
+from .output import envelope, rank_set, write_stderr_lines, write_stdout
+from .releases import Release, banner, release
+from .sizes import SizeError, human_bytes, parse_bytes
+
+PROGRAM = "dmg"
+POOL_CREATE_TIMEOUT = 600.0
+
+
+# --- flag value types (go-flags shows their Go type names in errors) -------------------------
+
+
+def parse_size(value: str) -> int:
+    if value == "":
+        raise ValueError("no size specified")
+    try:
+        return parse_bytes(value)
+    except SizeError:
+        raise ValueError(f"invalid size {go_quote(value)}") from None
+
+
+def parse_pool_size(value: str) -> tuple[str, int]:
+    """poolSizeFlag: `N%` of the free space (1..100), or an absolute size."""
+    trimmed = value.strip()
+    if trimmed.endswith("%"):
+        number = trimmed[:-1].strip()
+        if not number.isdigit():
+            raise ValueError(
+                f"invalid pool size ratio {go_quote(value)}: strconv.ParseUint: "
+                f"parsing {go_quote(number)}: invalid syntax"
+            )
+        ratio = int(number)
+        if not 0 < ratio <= 100:
+            raise ValueError(
+                f"Creating DAOS pool with invalid full size ratio {value}: "
+                "allowed range 0 < ratio <= 100"
+            )
+        return ("percent", ratio)
+    return ("bytes", parse_size(value))
+
+
+def parse_tier_ratio(value: str) -> list[float]:
+    if value == "":
+        raise ValueError("no tier ratio specified")
+    ratios = []
+    for part in value.split(","):
+        try:
+            ratio = float(part.strip("%").strip())
+        except ValueError:
+            raise ValueError(f"invalid tier ratio {go_quote(part)}") from None
+        ratios.append(round(ratio, 2) / 100)
+    if len(ratios) == 1:
+        ratios.append(1 - ratios[0] if ratios[0] < 1 else 0.0)
+    if any(r < 0 or r > 1 for r in ratios):
+        raise ValueError("Storage tier ratio must be a value between 0-100")
+    if abs(sum(ratios) - 1) > 0.01:
+        raise ValueError(f"Storage tier ratios must add up to 100 (got {sum(ratios) * 100:f})")
+    return ratios
+
+
+def parse_ranks(value: str) -> list[int]:
+    """A rank set: `0`, `0,2`, `0-3`, `[0-3,5]`."""
+    text = value.strip().strip("[]")
+    ranks: list[int] = []
+    try:
+        for item in filter(None, (p.strip() for p in text.split(","))):
+            lo, _, hi = item.partition("-")
+            ranks += range(int(lo), int(hi or lo) + 1)
+    except ValueError:
+        raise ValueError(f"unexpected rank set {go_quote(value)}") from None
+    return sorted(set(ranks))
+
+
+def parse_uint(value: str) -> int:
+    if not value.isdigit():
+        raise ValueError(f"strconv.ParseUint: parsing {go_quote(value)}: invalid syntax")
+    return int(value)
+
+
+# --- the command tree ------------------------------------------------------------------------
+
+Opt, Arg, Cmd = flags.Opt, flags.Arg, flags.Cmd
+HOST_LIST = Opt(
+    "host-list",
+    "l",
+    arg="HOSTS",
+    help="A comma separated list of addresses <ipv4addr/hostname:port> to connect to",
+)
+RANKS = Opt(
+    "ranks",
+    "r",
+    arg="RANKS",
+    convert=parse_ranks,
+    gotype="ui.RankSetFlag",
+    help="Comma separated ranges or individual system ranks to operate on",
+)
+POOL_ID = Arg("<pool label or UUID>", "pool", required=True)
+
+ROOT = Cmd(
+    PROGRAM,
+    options=(
+        Opt("allow-proxy", help="Allow proxy configuration via environment"),
+        HOST_LIST,
+        Opt("insecure", "i", help="Have dmg attempt to connect without certificates"),
+        Opt("debug", "d", help="Enable debug output"),
+        Opt("log-file", arg="PATH", help="Log command output to the specified file"),
+        Opt("json", "j", help="Enable JSON output"),
+        Opt("json-logging", "J", help="Enable JSON-formatted log output"),
+        Opt("config-path", "o", arg="PATH", help="Client config file path"),
+    ),
+    commands=(
+        Cmd(
+            "storage",
+            help="Perform tasks related to storage attached to remote servers",
+            commands=(
+                Cmd(
+                    "scan",
+                    help="Scan SCM and NVMe storage attached to remote servers",
+                    options=(
+                        Opt("verbose", "v", help="List SCM & NVMe device details"),
+                        Opt("nvme-health", "n", help="Display NVMe device health"),
+                        Opt("nvme-meta", "m", help="Display server meta data"),
+                        HOST_LIST,
+                    ),
+                ),
+                Cmd(
+                    "format",
+                    help="Format SCM and NVMe storage attached to remote servers",
+                    options=(
+                        Opt("verbose", "v", help="Show results of each SCM & NVMe device"),
+                        Opt(
+                            "force",
+                            help="Force storage format on a host, stopping any "
+                            "running engines (CAUTION: destructive operation)",
+                        ),
+                        Opt("replace", help="Replace a rank with the same engine"),
+                        HOST_LIST,
+                    ),
+                ),
+            ),
+        ),
+        Cmd(
+            "system",
+            help="Perform distributed tasks related to DAOS system",
+            commands=(
+                Cmd(
+                    "query",
+                    help="Query DAOS system status",
+                    options=(
+                        Opt("verbose", "v", help="Display more member details"),
+                        RANKS,
+                        Opt("not-ok", help="Display components that need attention"),
+                        Opt(
+                            "with-states",
+                            arg="STATES",
+                            help="Only show engines in one of the listed states",
+                        ),
+                    ),
+                ),
+                Cmd(
+                    "stop",
+                    help="Perform controlled shutdown of DAOS system",
+                    options=(
+                        RANKS,
+                        Opt("force", help="Force stop DAOS system members"),
+                        Opt("full", help="Attempt a full-system shutdown"),
+                        Opt("ignore-admin-excluded", help="Ignore AdminExcluded ranks"),
+                    ),
+                ),
+                Cmd(
+                    "start",
+                    help="Perform start of stopped DAOS system",
+                    options=(
+                        RANKS,
+                        Opt("ignore-admin-excluded", help="Ignore AdminExcluded ranks"),
+                    ),
+                ),
+                Cmd("erase", help="Erase system metadata prior to reformat"),
+            ),
+        ),
+        Cmd(
+            "pool",
+            help="Perform tasks related to DAOS pools",
+            commands=(
+                Cmd(
+                    "create",
+                    help="Create a DAOS pool",
+                    options=(
+                        Opt("group", "g", arg="GROUP", help="DAOS pool to be owned by given group"),
+                        Opt("user", "u", arg="USER", help="DAOS pool to be owned by given user"),
+                        Opt(
+                            "properties",
+                            "P",
+                            arg="PROPS",
+                            repeat=True,
+                            gotype="main.PoolSetPropsFlag",
+                            help="Pool properties to be set",
+                        ),
+                        Opt("acl-file", "a", arg="PATH", help="Access Control List file path"),
+                        Opt(
+                            "size",
+                            "z",
+                            arg="SIZE",
+                            convert=parse_pool_size,
+                            gotype="main.poolSizeFlag",
+                            help="Total size of DAOS pool or its percentage ratio (auto)",
+                        ),
+                        Opt(
+                            "tier-ratio",
+                            "t",
+                            arg="RATIO",
+                            convert=parse_tier_ratio,
+                            gotype="main.tierRatioFlag",
+                            help="Percentage of storage tiers for pool storage "
+                            "(auto; default: 6,94)",
+                        ),
+                        Opt(
+                            "nranks",
+                            "k",
+                            arg="N",
+                            convert=parse_uint,
+                            gotype="uint32",
+                            help="Number of ranks to use (auto)",
+                        ),
+                        Opt(
+                            "nsvc",
+                            "v",
+                            arg="N",
+                            convert=parse_uint,
+                            gotype="uint32",
+                            help="Number of pool service replicas",
+                        ),
+                        Opt(
+                            "scm-size",
+                            "s",
+                            arg="SIZE",
+                            convert=parse_size,
+                            gotype="ui.ByteSizeFlag",
+                            help="Per-engine SCM allocation for DAOS pool (manual)",
+                        ),
+                        Opt(
+                            "nvme-size",
+                            "n",
+                            arg="SIZE",
+                            convert=parse_size,
+                            gotype="ui.ByteSizeFlag",
+                            help="Per-engine NVMe allocation for DAOS pool (manual)",
+                        ),
+                        RANKS,
+                    ),
+                    args=(Arg("<pool label>", "label", required=True),),
+                ),
+                Cmd(
+                    "destroy",
+                    help="Destroy a DAOS pool",
+                    args=(POOL_ID,),
+                    options=(
+                        Opt(
+                            "force",
+                            "f",
+                            help="Forcibly destroy pool with active client connections",
+                        ),
+                        Opt("recursive", "r", help="Remove pool with existing containers"),
+                    ),
+                ),
+                Cmd(
+                    "list",
+                    aliases=("ls",),
+                    help="List DAOS pools",
+                    options=(
+                        Opt(
+                            "verbose",
+                            "v",
+                            help="Add pool UUIDs and service replica lists to display",
+                        ),
+                        Opt("no-query", "n", help="Disable query of listed pools"),
+                        Opt(
+                            "rebuild-only",
+                            "r",
+                            help="List only pools which rebuild stats is not idle",
+                        ),
+                    ),
+                ),
+                Cmd(
+                    "query",
+                    help="Query a DAOS pool",
+                    args=(POOL_ID,),
+                    options=(
+                        Opt(
+                            "show-enabled",
+                            "e",
+                            help="Show engine unique identifiers (ranks) which are enabled",
+                        ),
+                        Opt(
+                            "show-disabled",
+                            "b",
+                            help="Show engine unique identifiers (ranks) which are disabled",
+                        ),
+                        Opt("health-only", "t", help="Only perform pool health related queries"),
+                    ),
+                ),
+            ),
+        ),
+        Cmd("version", help="Print dmg version"),
+    ),
+)
+
+
+# --- running a command -----------------------------------------------------------------------
+
+
+@dataclass
+class Outcome:
+    response: Any = None
+    #: the error in the JSON envelope
+    error: SimError | None = None
+    #: the error written to stderr, if it differs from `error`
+    stderr_error: SimError | None = None
+    text: str = ""
+
+
+class Context:
+    def __init__(self, rel: Release, parsed: flags.Parsed) -> None:
+        self.rel = rel
+        self.parsed = parsed
+        self._config: ControlConfig | None = None
+
+    @property
+    def config(self) -> ControlConfig:
+        if self._config is None:
+            try:
+                self._config = load_control(self.parsed.get("config_path"), self.rel)
+            except ConfigError as exc:
+                raise SimError(f"failed to load control configuration: {exc}") from None
+        return self._config
+
+    @property
+    def ctl(self) -> Ctl:
+        cfg = self.config
+        host_list = self.parsed.get("host_list")
+        hosts = (
+            expand_hosts(host_list, cfg.port)
+            if host_list
+            else [h if ":" in h else f"{h}:{cfg.port}" for h in cfg.hostlist]
+        )
+        return Ctl(hosts)
+
+
+def _incompatible(key: str, other: str) -> SimError:
+    return SimError(f"--{key} may not be mixed with --{other}")
+
+
+def _host_errors(errors: dict[str, SimError]) -> tuple[dict[str, str], SimError | None]:
+    by_text: dict[str, list[str]] = {}
+    for host, err in errors.items():
+        by_text.setdefault(err.message, []).append(host)
+    if not errors:
+        return {}, None
+    count = len(errors)
+    error = SimError(f"{count} host{'s' if count > 1 else ''} had errors")
+    return {text: ",".join(hosts) for text, hosts in by_text.items()}, error
+
+
+def storage_scan(ctx: Context) -> Outcome:
+    results, errors = ctx.ctl.fanout("storage_scan", {})
+    host_errors, error = _host_errors(errors)
+    storages = {host: r["storage"] for host, r in results.items()}
+    response = responses.host_storage_map(ctx.rel, host_errors, storages)
+    return Outcome(response, error, text=pretty.storage_scan(ctx.rel, storages))
+
+
+def storage_format(ctx: Context) -> Outcome:
+    p = ctx.parsed
+    results, errors = ctx.ctl.fanout("storage_format", {"force": bool(p.get("force"))})
+    running = f"client: code = {ctx.rel.format_running_code} description"
+    for err in errors.values():
+        if err.message.startswith(running):
+            raise err
+    host_errors, error = _host_errors(errors)
+    storages = {host: r["storage"] for host, r in results.items()}
+    response = responses.host_storage_map(ctx.rel, host_errors, storages)
+    return Outcome(response, error, text=pretty.storage_format(ctx.rel, storages))
+
+
+def _absent(ranks: list[int]) -> SimError:
+    return SimError(f"non-existent ranks {rank_set(ranks)}")
+
+
+def system_query(ctx: Context) -> Outcome:
+    p = ctx.parsed
+    try:
+        result = ctx.ctl.ms("system_query", {"ranks": p.get("ranks")}, "SystemQueryReq")
+    except SimError as exc:
+        raise exc.wrap("system query failed") from None
+    members = result["members"]
+    if p.get("not_ok"):
+        members = [m for m in members if m["state"] != "joined"]
+    if p.get("with_states"):
+        wanted = {s.strip().lower() for s in p.get("with_states").split(",")}
+        members = [m for m in members if m["state"] in wanted]
+    response = responses.system_query(ctx.rel, members, result["providers"] if members else None)
+    if result["absent"]:
+        error = _absent(result["absent"])
+        return Outcome(response, error, error.wrap("system query failed"))
+    return Outcome(response, text=pretty.system_query(ctx.rel, members, bool(p.get("verbose"))))
+
+
+def _system_action(ctx: Context, action: str) -> Outcome:
+    request = "SystemStopReq" if action == "stop" else "SystemStartReq"
+    params = {"ranks": ctx.parsed.get("ranks"), "force": bool(ctx.parsed.get("force"))}
+    try:
+        result = ctx.ctl.ms(f"system_{action}", params, request)
+    except SimError as exc:
+        raise exc.wrap(f"system {action} failed") from None
+    response = responses.member_results(ctx.rel, result["results"])
+    failed = [r for r in result["results"] if r["errored"]]
+    error = None
+    if result["absent"]:
+        error = _absent(result["absent"])
+    elif failed:
+        error = SimError(f"{len(failed)} rank{'s' if len(failed) > 1 else ''} failed to {action}")
+    return Outcome(
+        response,
+        error,
+        error.wrap(f"system {action} failed") if error else None,
+        text=pretty.member_results(ctx.rel, result["results"]),
+    )
+
+
+def system_stop(ctx: Context) -> Outcome:
+    return _system_action(ctx, "stop")
+
+
+def system_start(ctx: Context) -> Outcome:
+    return _system_action(ctx, "start")
+
+
+def system_erase(ctx: Context) -> Outcome:
+    try:
+        ctx.ctl.ms("system_erase", {}, "SystemEraseReq")
+    except SimError as exc:
+        raise exc.wrap("system erase failed") from None
+    return Outcome(None)
+
+
+def pool_create(ctx: Context) -> Outcome:
+    p = ctx.parsed
+    label = p.args["label"]
+    props = [item for value in p.get("properties", []) for item in value.split(",") if item]
+    for prop in props:
+        name, sep, _ = prop.partition(":")
+        if not sep:
+            raise SimError(f"invalid property {go_quote(prop)} (must be name:value)")
+        if name.strip() == "label":
+            raise SimError("can't set label property with label argument")
+    if not valid_label(label):
+        raise SimError(f"invalid label {go_quote(label)}")
+    if p.get("acl_file"):
+        try:
+            with open(p.get("acl_file")) as acl:
+                acl.read()
+        except OSError as exc:
+            raise SimError(f"open {p.get('acl_file')}: {(exc.strerror or '').lower()}") from None
+    size, scm, nvme = p.get("size"), p.get("scm_size"), p.get("nvme_size")
+    nranks, ranks, ratio = p.get("nranks"), p.get("ranks"), p.get("tier_ratio")
+    manual = scm is not None or nvme is not None
+    if (manual and size) or not (manual or size):
+        raise SimError(
+            "unsupported option combination, use (--scm-size and --nvme-size) or "
+            "(--meta-size and --data-size) or (--size)"
+        )
+    params: dict[str, Any] = {
+        "label": label,
+        "properties": props,
+        "ranks": ranks,
+        "nranks": nranks,
+        "nsvc": p.get("nsvc"),
+        "user": p.get("user"),
+        "group": p.get("group"),
+    }
+    if size and size[0] == "percent":
+        if nranks:
+            raise _incompatible("size=%", "nranks")
+        if ratio:
+            raise _incompatible("size=%", "tier-ratio")
+        params.update(mode="percent", percent=size[1])
+        intro = f"Creating DAOS pool with {size[1]}% of all storage\n"
+    elif size:
+        if nranks and ranks:
+            raise _incompatible("nranks", "ranks")
+        ratio = ratio or [0.06, 0.94]
+        params.update(mode="total", total_bytes=size[1], tier_ratio=ratio)
+        percent = 100.0 * ratio[0] / ratio[1] if ratio[1] else 100.0
+        intro = (
+            f"Creating DAOS pool with automatic storage allocation: "
+            f"{human_bytes(size[1])} total, {percent:0.2f}% ratio"
+        )
+        intro += f" with {nranks} ranks\n" if nranks else "\n"
+    else:
+        if nranks:
+            raise _incompatible("nranks", "scm-size")
+        if ratio:
+            raise _incompatible("tier-ratio", "scm-size")
+        if nvme is not None and scm is None:
+            raise SimError("--nvme-size cannot be set without --scm-size")
+        scm, nvme = scm or 0, nvme or 0
+        params.update(mode="manual", scm_bytes=scm, nvme_bytes=nvme)
+        percent = 100.0 * scm / nvme if nvme else 100.0
+        intro = (
+            f"Creating DAOS pool with manual per-engine storage allocation: "
+            f"{human_bytes(scm)} SCM, {human_bytes(nvme)} NVMe ({percent:0.2f}% ratio)\n"
+        )
+    try:
+        pool = ctx.ctl.ms("pool_create", params, "PoolCreateReq", timeout=POOL_CREATE_TIMEOUT)
+    except SimError as exc:
+        raise exc.wrap("pool create failed") from None
+    return Outcome(
+        responses.pool_create(ctx.rel, pool), text=pretty.pool_create(ctx.rel, pool, intro)
+    )
+
+
+def pool_list(ctx: Context) -> Outcome:
+    p = ctx.parsed
+    try:
+        pools = ctx.ctl.ms("pool_list", {}, "ListPoolsReq")
+    except SimError as exc:
+        raise exc.wrap("list pools failed") from None
+    if p.get("no_query"):
+        pools = [dict(pool, available=False) for pool in pools]
+    if p.get("rebuild_only"):
+        pools = []  # the sim never rebuilds
+    response = responses.pool_list(ctx.rel, pools)
+    return Outcome(
+        response, text=pretty.pool_list(ctx.rel, response["pools"] or [], bool(p.get("verbose")))
+    )
+
+
+def pool_query(ctx: Context) -> Outcome:
+    pool = ctx.ctl.ms("pool_query", {"pool": ctx.parsed.args["pool"]}, "PoolQueryReq")
+    info = responses.pool_info(ctx.rel, pool, "query")
+    return Outcome(info, text=pretty.pool_query(ctx.rel, info))
+
+
+def pool_destroy(ctx: Context) -> Outcome:
+    p = ctx.parsed
+    params = {
+        "pool": p.args["pool"],
+        "force": bool(p.get("force")),
+        "recursive": bool(p.get("recursive")),
+    }
+    try:
+        ctx.ctl.ms("pool_destroy", params, "PoolDestroyReq")
+    except SimError as exc:
+        raise exc.wrap("pool destroy failed") from None
+    return Outcome(None, text="Pool-destroy command succeeded\n")
+
+
+def version(ctx: Context) -> Outcome:
+    return Outcome({"version": ctx.rel.version}, text=banner(PROGRAM, ctx.rel) + "\n")
+
+
+HANDLERS: dict[str, Callable[[Context], Outcome]] = {
+    "storage scan": storage_scan,
+    "storage format": storage_format,
+    "system query": system_query,
+    "system stop": system_stop,
+    "system start": system_start,
+    "system erase": system_erase,
+    "pool create": pool_create,
+    "pool list": pool_list,
+    "pool query": pool_query,
+    "pool destroy": pool_destroy,
+    "version": version,
+}
+
+
+def finish(program: str, outcome: Outcome, as_json: bool) -> int:
+    """Print an outcome as DAOS's Go tools do; the exit code."""
+    if as_json:
+        write_stdout(envelope(outcome.response, outcome.error))
+    elif outcome.text and outcome.error is None:
+        write_stdout(outcome.text)
+    shown = outcome.stderr_error or outcome.error
+    if shown is not None:
+        write_stderr_lines(shown.stderr_lines(program))
+        return 1
+    return 0
+
+
+def main(argv: Sequence[str]) -> int:
+    rel = release()
+    try:
+        parsed, _ = flags.parse(PROGRAM, ROOT, argv)
+    except flags.FlagError as exc:
+        if exc.is_help:
+            write_stdout(exc.message)
+            return 0
+        return finish(PROGRAM, Outcome(error=SimError(exc.message)), bool(exc.partial.get("json")))
+    ctx = Context(rel, parsed)
+    try:
+        outcome = HANDLERS[parsed.command](ctx)
+    except SimError as exc:
+        outcome = Outcome(error=exc)
+    return finish(PROGRAM, outcome, bool(parsed.get("json")))

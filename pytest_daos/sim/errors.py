@@ -1,0 +1,315 @@
+"""DAOS status codes (DER_*), control-plane faults, and the error type every program reports.
+
+An error is carried as DAOS prints it: the Go error text (`error` in the JSON envelope), the
+JSON `status` (the negative DER code when a DAOS status is the cause, else -1025 DER_MISC),
+and for faults the resolution line dmg prints as a second `ERROR:` line.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+#: name -> (code, description), as in DAOS's daos_errno.h (d_errstr).
+DER: dict[str, tuple[int, str]] = {
+    "DER_NO_PERM": (-1001, "Operation not permitted"),
+    "DER_NO_HDL": (-1002, "Invalid handle"),
+    "DER_INVAL": (-1003, "Invalid parameters"),
+    "DER_EXIST": (-1004, "Entity already exists"),
+    "DER_NONEXIST": (-1005, "The specified entity does not exist"),
+    "DER_UNREACH": (-1006, "Unreachable node"),
+    "DER_NOSPACE": (-1007, "No space on storage target"),
+    "DER_ALREADY": (-1008, "Operation already performed"),
+    "DER_NOMEM": (-1009, "Out of memory"),
+    "DER_NOSYS": (-1010, "Function not implemented"),
+    "DER_TIMEDOUT": (-1011, "Time out"),
+    "DER_BUSY": (-1012, "Device or resource busy"),
+    "DER_AGAIN": (-1013, "Try again"),
+    "DER_UNINIT": (-1015, "Device or resource not initialized"),
+    "DER_MISC": (-1025, "Miscellaneous error"),
+    "DER_BADPATH": (-1026, "Bad path name"),
+    "DER_EXCLUDED": (-1032, "Rank has been excluded"),
+    "DER_IO": (-2001, "I/O error"),
+    "DER_NOTLEADER": (-2008, "Not service leader"),
+    "DER_SHUTDOWN": (-2017, "Service should shut down"),
+    "DER_NOTREPLICA": (-2020, "Not a service replica"),
+    "DER_AGENT_COMM": (-2034, "Agent communication error"),
+}
+
+MISC = DER["DER_MISC"][0]
+
+
+def go_quote(text: str) -> str:
+    """`text` as Go's %q / strconv.Quote writes it."""
+    escapes = {
+        '"': '\\"',
+        "\\": "\\\\",
+        "\n": "\\n",
+        "\t": "\\t",
+        "\r": "\\r",
+        "\a": "\\a",
+        "\b": "\\b",
+        "\f": "\\f",
+        "\v": "\\v",
+    }
+    out = []
+    for ch in text:
+        if ch in escapes:
+            out.append(escapes[ch])
+        elif ord(ch) < 0x20 or ord(ch) == 0x7F:
+            out.append(f"\\x{ord(ch):02x}")
+        elif not ch.isprintable():
+            out.append(f"\\u{ord(ch):04x}" if ord(ch) < 0x10000 else f"\\U{ord(ch):08x}")
+        else:
+            out.append(ch)
+    return '"' + "".join(out) + '"'
+
+
+class SimError(Exception):
+    """An error as a DAOS program reports it."""
+
+    def __init__(
+        self,
+        message: str,
+        status: int = MISC,
+        resolution: str | None = None,
+        retryable: bool = False,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.status = status
+        #: the fault's resolution line ("server: code = 609 resolution = ..."), if any
+        self.resolution = resolution
+        #: the management service is not ready yet: dmg retries the request
+        self.retryable = retryable
+
+    def __str__(self) -> str:
+        return self.message
+
+    def wrap(self, prefix: str) -> SimError:
+        """`prefix: message`, keeping the status and resolution (Go's errors.Wrap)."""
+        return SimError(f"{prefix}: {self.message}", self.status, self.resolution, self.retryable)
+
+    def stderr_lines(self, program: str | None) -> list[str]:
+        """The `ERROR:` lines a DAOS program writes for this error."""
+        head = f"ERROR: {program}: " if program else "ERROR: "
+        lines = [head + self.message]
+        if self.resolution:
+            lines.append(head + self.resolution)
+        return lines
+
+    def to_wire(self) -> dict[str, Any]:
+        return {
+            "message": self.message,
+            "status": self.status,
+            "resolution": self.resolution,
+            "retryable": self.retryable,
+        }
+
+    @classmethod
+    def from_wire(cls, data: dict[str, Any]) -> SimError:
+        return cls(
+            str(data.get("message", "unknown error")),
+            int(data.get("status", MISC)),
+            data.get("resolution"),
+            bool(data.get("retryable", False)),
+        )
+
+
+def der(name: str, prefix: str | None = None) -> SimError:
+    """A DAOS status error: `DER_NOSPACE(-1007): No space on storage target`."""
+    code, description = DER[name]
+    error = SimError(f"{name}({code}): {description}", status=code)
+    return error.wrap(prefix) if prefix else error
+
+
+def der_log_text(name: str) -> str:
+    """A DAOS status as the C client logs it: `DER_EXIST(-1004): 'Entity already exists'`."""
+    code, description = DER[name]
+    return f"{name}({code}): '{description}'"
+
+
+def fault(domain: str, code: int, description: str, resolution: str) -> SimError:
+    """A control-plane fault: `server: code = 609 description = "..."`."""
+    return SimError(
+        f"{domain}: code = {code} description = {go_quote(description)}",
+        resolution=f"{domain}: code = {code} resolution = {go_quote(resolution)}"
+        if resolution
+        else None,
+    )
+
+
+def rpc_error(message: str, retryable: bool = False) -> SimError:
+    """A plain server-side error as it reaches dmg through gRPC."""
+    return SimError(f"rpc error: code = Unknown desc = {message}", retryable=retryable)
+
+
+# --- the faults and well-known errors the sim produces -------------------------------------
+
+
+def connection_refused(address: str) -> SimError:
+    return fault(
+        "client",
+        506,
+        f"the server at {address} refused the connection",
+        "verify the server is running on the specified address and port",
+    )
+
+
+def connection_bad_host(address: str) -> SimError:
+    return fault(
+        "client",
+        504,
+        f"the server at {address} could not be resolved",
+        "verify the host name is correct and resolvable",
+    )
+
+
+def connection_no_route(address: str) -> SimError:
+    return fault(
+        "client",
+        505,
+        f"no known route to the server at {address}",
+        "verify the network configuration",
+    )
+
+
+def rpc_timeout(request: str, duration: str) -> SimError:
+    return fault(
+        "client",
+        510,
+        f"the *control.{request} request timed out after {duration}",
+        "retry the request or check server logs for more details",
+    )
+
+
+def format_running_system(code: int) -> SimError:
+    return fault(
+        "client",
+        code,
+        "storage format invoked on a running system",
+        "stop and erase the system, then retry the format operation",
+    )
+
+
+def system_uninitialized() -> SimError:
+    return rpc_error("system is uninitialized (storage format required?)")
+
+
+def raft_unavailable() -> SimError:
+    return rpc_error("raft service unavailable (not started yet?)", retryable=True)
+
+
+def pool_scm_too_small(min_total: str, min_scm: str) -> SimError:
+    return fault(
+        "server",
+        604,
+        "requested SCM capacity is too small (min 16 MiB per target)",
+        f"retry the request with a pool size of at least {min_total}, with at least {min_scm} SCM",
+    )
+
+
+def pool_nvme_too_small(min_total: str, min_nvme: str) -> SimError:
+    return fault(
+        "server",
+        605,
+        "requested NVMe capacity too small (min 1.0 GiB per target)",
+        f"retry the request with a pool size of at least {min_total}, "
+        f"with at least {min_nvme} NVMe",
+    )
+
+
+def pool_invalid_ranks(ranks: list[int]) -> SimError:
+    word = "rank" if len(ranks) == 1 else "ranks"
+    listed = ",".join(sorted(str(r) for r in ranks))
+    return fault(
+        "server",
+        606,
+        f"pool request contains invalid {word}: {listed}",
+        "retry the request with a valid set of ranks",
+    )
+
+
+def pool_invalid_num_ranks(requested: int, available: int) -> SimError:
+    return fault(
+        "server",
+        607,
+        f"pool request contains invalid number of ranks (requested: {requested}, "
+        f"available: {available})",
+        "retry the request with a valid number of ranks",
+    )
+
+
+def pool_invalid_service_reps(maximum: int) -> SimError:
+    return fault(
+        "server",
+        608,
+        f"pool service replicas number should be an odd number between 1 and {maximum}",
+        "retry the request with a valid number of pool service replicas",
+    )
+
+
+def pool_duplicate_label(label: str) -> SimError:
+    return fault(
+        "server",
+        609,
+        f"pool label {go_quote(label)} already exists in the system",
+        "retry the request with a unique pool label",
+    )
+
+
+def data_plane_not_started() -> SimError:
+    return fault(
+        "server",
+        612,
+        "DAOS I/O Engine instance not started or not responding on dRPC",
+        "retry the operation or check server logs for more details",
+    )
+
+
+def instances_not_stopped(action: str, rank: int) -> SimError:
+    return fault(
+        "server",
+        613,
+        f"{action} not supported when rank {rank} is running",
+        f"retry {action} operation after stopping rank {rank}",
+    )
+
+
+def pool_has_containers() -> SimError:
+    return fault(
+        "server",
+        618,
+        "cannot destroy a pool with existing containers",
+        "retry the operation with the recursive flag set to remove containers along with the pool",
+    )
+
+
+def thp_fault() -> SimError:
+    return fault(
+        "server",
+        621,
+        "transparent hugepage (THP) enabled on storage server, DAOS requires THP to be disabled",
+        "disable THP by adding 'transparent_hugepage=never' kernel parameter in the "
+        "grub configuration file then reboot and restart daos_server",
+    )
+
+
+def pool_not_found(pool_id: str) -> SimError:
+    if is_uuid(pool_id):
+        return SimError(f"unable to find pool service with uuid {pool_id.lower()}")
+    return SimError(f"unable to find pool service with label {go_quote(pool_id)}")
+
+
+def pool_no_service_ranks(pool_uuid: str) -> SimError:
+    return rpc_error(f"unable to find any available service ranks for pool {pool_uuid}")
+
+
+def is_uuid(text: str) -> bool:
+    if len(text) != 36:
+        return False
+    try:
+        uuid.UUID(text)
+    except ValueError:
+        return False
+    return True

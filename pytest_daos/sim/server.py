@@ -1,0 +1,186 @@
+"""daos_server: the control plane. `daos_server start -o FILE` loads the config strictly,
+refuses to start with transparent hugepages on (2.6.5, unless allow_thp), removes the
+hugepage files of dead engines, listens on 0.0.0.0:<port>, and runs the engine once the
+storage is formatted. SIGTERM/SIGINT stop the engine and end it with exit 0.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+import threading
+import time
+from collections.abc import Sequence
+from typing import TextIO
+
+from . import flags
+from .config import ConfigError, load_server
+from .errors import thp_fault
+from .host import hugepage_dir, thp_enabled
+from .hugepages import remove_stale_files
+from .mgmt import Service
+from .protocol import serve_tcp
+from .releases import Release, banner, release
+
+DEFAULT_CONFIG = "/etc/daos/daos_server.yml"
+JOIN_DELAY_ENV = "DAOS_SIM_JOIN_DELAY"
+
+ROOT = flags.Cmd(
+    "daos_server",
+    options=(
+        flags.Opt("config", "o", arg="PATH", help="Server config file path"),
+        flags.Opt("debug", "b", help="Enable debug output"),
+        flags.Opt("json-logging", "J", help="Enable JSON logging"),
+        flags.Opt("syslog", help="Enable logging to syslog"),
+        flags.Opt("version", help="Print the version"),
+    ),
+    commands=(
+        flags.Cmd(
+            "start",
+            help="Start daos_server",
+            options=(
+                flags.Opt(
+                    "port",
+                    "p",
+                    arg="PORT",
+                    convert=int,
+                    gotype="uint16",
+                    help="Port for the gRPC management interfect to listen on",
+                ),
+                flags.Opt("storage", "s", arg="PATH", help="Storage path"),
+                flags.Opt("modules", "m", arg="MODULES", help="List of server modules to load"),
+                flags.Opt(
+                    "targets",
+                    "t",
+                    arg="N",
+                    convert=int,
+                    gotype="uint16",
+                    help="Number of targets to use",
+                ),
+                flags.Opt(
+                    "xshelpernr",
+                    "x",
+                    arg="N",
+                    convert=int,
+                    gotype="uint16",
+                    help="Number of helper XS per VOS target",
+                ),
+                flags.Opt(
+                    "firstcore",
+                    "f",
+                    arg="N",
+                    convert=int,
+                    gotype="uint16",
+                    help="Index of first core for service thread",
+                ),
+                flags.Opt("group", "g", arg="NAME", help="Server group name"),
+                flags.Opt(
+                    "socket_dir",
+                    "d",
+                    arg="PATH",
+                    help="Location for all daos_server and daos_engine sockets",
+                ),
+                flags.Opt("insecure", "i", help="Allow for insecure connections"),
+                flags.Opt("recreate-superblocks", help="Recreate missing superblocks"),
+                flags.Opt("auto-format", help="Automatically format storage on start"),
+            ),
+        ),
+        flags.Cmd("version", help="Print daos_server version"),
+    ),
+)
+
+
+class ControlLog:
+    """The control log: `control_log_file` if set, else stderr."""
+
+    def __init__(self, path: str) -> None:
+        self.lock = threading.Lock()
+        self.stream: TextIO = open(path, "a", buffering=1) if path else sys.stderr  # noqa: SIM115
+
+    def write(self, level: str, message: str) -> None:
+        now = time.time()
+        stamp = time.strftime("%Y/%m/%d %H:%M:%S", time.localtime(now))
+        stamp += f".{int(now % 1 * 1e6):06d}"
+        with self.lock:
+            self.stream.write(f"{level} {stamp} {message}\n")
+            self.stream.flush()
+
+
+def _fail(message: str) -> int:
+    sys.stderr.write(f"ERROR: {message}\n")
+    return 1
+
+
+def start(rel: Release, parsed: flags.Parsed) -> int:
+    path = parsed.get("config") or DEFAULT_CONFIG
+    try:
+        cfg = load_server(path, rel)
+    except ConfigError as exc:
+        return _fail(f"failed to load config from {path}: {exc}")
+    if rel.thp_check and not cfg.allow_thp and thp_enabled():
+        for line in thp_fault().stderr_lines(None):
+            sys.stderr.write(line + "\n")
+        return 1
+    try:
+        log = ControlLog(cfg.control_log_file)
+    except OSError as exc:
+        return _fail(f"open {cfg.control_log_file}: {exc.strerror}")
+    port = int(parsed.get("port") or cfg.port)
+    removed = remove_stale_files(hugepage_dir())
+    if removed:
+        log.write(
+            "INFO",
+            f"removed {len(removed)} hugepage files of engines no longer "
+            f"running from {hugepage_dir()}",
+        )
+    join_delay = float(os.environ.get(JOIN_DELAY_ENV) or 1.0)
+    service = Service(cfg, rel, log.write, join_delay)
+    try:
+        rpc = serve_tcp("0.0.0.0", port, service.handle)
+    except OSError as exc:
+        log.write("ERROR", f"listen tcp 0.0.0.0:{port}: {exc.strerror}")
+        return _fail(
+            f"unable to listen on 0.0.0.0:{port}: listen tcp 0.0.0.0:{port}: bind: "
+            f"{(exc.strerror or str(exc)).lower()}"
+        )
+
+    stop = threading.Event()
+
+    def on_signal(signum: int, frame: object) -> None:
+        stop.set()
+
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+    log.write(
+        "INFO",
+        f"DAOS Control Server v{rel.version} (pid {os.getpid()}) listening on "
+        f"0.0.0.0:{port} (pytest-daos sim)",
+    )
+    service.startup()
+    while not stop.wait(0.2):
+        pass
+    log.write("INFO", "shutting down: stopping DAOS I/O Engine instances")
+    service.shutdown()
+    rpc.shutdown()
+    rpc.server_close()
+    log.write("INFO", "daos_server stopped")
+    return 0
+
+
+def main(argv: Sequence[str]) -> int:
+    rel = release()
+    if "--version" in argv:
+        print(banner("daos_server", rel))
+        return 0
+    try:
+        parsed, _ = flags.parse("daos_server", ROOT, argv)
+    except flags.FlagError as exc:
+        if exc.is_help:
+            print(exc.message, end="")
+            return 0
+        return _fail(exc.message)
+    if parsed.command == "version":
+        print(banner("daos_server", rel))
+        return 0
+    return start(rel, parsed)
