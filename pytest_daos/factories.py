@@ -41,10 +41,12 @@ def _needs_daos(function: F) -> F:
     return function
 
 
-def unique_label(prefix: str) -> str:
-    """A label unique to this test run and pytest-xdist worker: `prefix_gw1_3f2a9c1b`."""
+def unique_label(prefix: str, request: pytest.FixtureRequest) -> str:
+    """A label naming the run's session and the pytest-xdist worker, unique within them:
+    `pool_3f2a9c1b0d4e_gw1_5c7d2e`."""
     worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
-    return f"{prefix}_{worker}_{uuid.uuid4().hex[:8]}"
+    session = runtime(request.config).owner.session
+    return f"{prefix}_{session}_{worker}_{uuid.uuid4().hex[:6]}"
 
 
 def _cluster(request: pytest.FixtureRequest, overrides: dict[str, Any]) -> DaosCluster:
@@ -103,7 +105,7 @@ def daos_pool_factory(cluster: str = "daos_cluster", scope: Scope = "session") -
             size: str | None = None, label: str | None = None, properties: str | None = None
         ) -> DaosPool:
             pool = handle.create_pool(
-                label or unique_label("pool"), size or default_size, properties=properties
+                label or unique_label("pool", request), size or default_size, properties=properties
             )
             made.append(pool)
             return pool
@@ -125,7 +127,8 @@ def daos_pool(
     def pool_fixture(request: pytest.FixtureRequest) -> Iterator[DaosPool]:
         handle: DaosCluster = request.getfixturevalue(cluster)
         pool = handle.create_pool(
-            label or unique_label("pool"), size or runtime(request.config).settings.pool_size
+            label or unique_label("pool", request),
+            size or runtime(request.config).settings.pool_size,
         )
         yield pool
         _destroy_all([pool])
@@ -149,7 +152,7 @@ def daos_container_factory(pool: str = "daos_pool", scope: Scope = "function") -
             label: str | None = None, type: str = "POSIX", properties: str | None = None
         ) -> DaosContainer:
             container = handle.create_container(
-                label or unique_label("cont"), type, properties=properties
+                label or unique_label("cont", request), type, properties=properties
             )
             made.append(container)
             return container
@@ -167,7 +170,7 @@ def daos_container(pool: str = "daos_pool", type: str = "POSIX", scope: Scope = 
     @_needs_daos
     def container_fixture(request: pytest.FixtureRequest) -> Iterator[DaosContainer]:
         handle: DaosPool = request.getfixturevalue(pool)
-        container = handle.create_container(unique_label("cont"), type)
+        container = handle.create_container(unique_label("cont", request), type)
         yield container
         _destroy_all([container])
 

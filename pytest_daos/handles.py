@@ -12,7 +12,7 @@ from typing import Any
 
 from .daos import Daos
 from .dmg import Dmg, Member
-from .transport import CommandError, DockerExec, ExecResult
+from .transport import CommandError, ExecResult, NodeTransport
 
 LogReader = Callable[[], Mapping[str, str]]
 
@@ -20,7 +20,7 @@ LogReader = Callable[[], Mapping[str, str]]
 class DaosNode:
     """One node of the cluster (daos-server, daos-admin or daos-client)."""
 
-    def __init__(self, role: str, hostname: str, transport: DockerExec, logs: LogReader) -> None:
+    def __init__(self, role: str, hostname: str, transport: NodeTransport, logs: LogReader) -> None:
         self.role = role
         self.hostname = hostname
         self.transport = transport
@@ -72,7 +72,8 @@ class DaosCluster:
         iface: str,
         ip: str,
     ) -> None:
-        self.server = nodes["server"]
+        #: None against an existing system (--daos-system=existing): only dmg and daos reach it
+        self.server: DaosNode | None = nodes.get("server")
         self.admin = nodes["admin"]
         self.client = nodes["client"]
         self.version = version
@@ -85,8 +86,9 @@ class DaosCluster:
         return f"DaosCluster(version={self.version!r}, iface={self.iface!r}, ip={self.ip!r})"
 
     @property
-    def nodes(self) -> tuple[DaosNode, DaosNode, DaosNode]:
-        return (self.server, self.admin, self.client)
+    def nodes(self) -> tuple[DaosNode, ...]:
+        """The nodes this process can reach: server (when known), admin, client."""
+        return tuple(node for node in (self.server, self.admin, self.client) if node is not None)
 
     def dmg(self, *args: str) -> Any:
         """Run `dmg -j ARGS` on the admin node; the parsed `response` (DaosError on failure)."""

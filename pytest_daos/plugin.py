@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from . import factories
+from . import existing, factories
 from .coordination import load_state
 from .doctor import PrerequisiteError
 from .host import HostError, missing_capabilities, resolve_iface
@@ -82,6 +82,8 @@ def pytest_configure_node(node: Any) -> None:
 
 def pytest_report_header(config: pytest.Config) -> str:
     settings = runtime(config).settings
+    if settings.system == "existing":
+        return f"daos: existing DAOS {settings.version} system ({existing.describe(settings)})"
     try:
         iface = resolve_iface(settings.iface)
         where = f"{iface.name} ({iface.ip})"

@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 
+from . import existing
 from .handles import DaosCluster
 from .labels import Owner
 from .session import DaosSession, StartReport
@@ -51,6 +52,7 @@ class Runtime:
         self.first_test_at: float | None = None
         self.session: DaosSession | None = None
         self.cluster: DaosCluster | None = None
+        self.cluster_settings: Settings | None = None
         self.report: StartReport | None = None
         self.errors: dict[Settings, BaseException] = {}
         self.teardown_problems: list[str] = []
@@ -69,19 +71,29 @@ class Runtime:
         settings = apply_overrides(self.settings, overrides or {})
         if settings in self.errors:
             raise self.errors[settings]
-        if self.session is not None and self.cluster is not None:
-            if self.session.settings == settings:
+        if self.cluster is not None:
+            if self.cluster_settings == settings:
                 return self.cluster
             self.progress("switching to a DAOS cluster with other settings")
             self.finish()
-        self.session = DaosSession(settings, progress=self.progress, owner=self.owner)
         try:
-            self.cluster = self.session.start()
+            if settings.system == "existing":
+                self.report = StartReport(recipe="existing system", daos_version=settings.version)
+                started = time.monotonic()
+                self.cluster = existing.connect(settings)
+                self.report.attached = (
+                    f"the existing system reached through {existing.describe(settings)}"
+                )
+                self.report.phases["connect"] = time.monotonic() - started
+            else:
+                self.session = DaosSession(settings, progress=self.progress, owner=self.owner)
+                self.report = self.session.report
+                self.cluster = self.session.start()
+                self.report = self.session.report
         except (Exception, KeyboardInterrupt) as exc:
             self.errors[settings] = exc
-            self.report = self.session.report
             raise
-        self.report = self.session.report
+        self.cluster_settings = settings
         return self.cluster
 
     def finish(self) -> None:
@@ -90,7 +102,9 @@ class Runtime:
             self.report = self.session.report
             if not self.worker:
                 self.teardown_problems += self.session.finish()
+            self.session = None
         self.cluster = None
+        self.cluster_settings = None
 
 
 STASH = pytest.StashKey[Runtime]()

@@ -151,6 +151,15 @@ OPTIONS: tuple[Option, ...] = (
     Option("privileged", _choice(PRIVILEGED_MODES), "auto",
            "run nodes with --privileged (yes), with explicit capabilities and unconfined "
            "profiles (no), or try privileged and fall back (auto)"),
+    Option("system", _choice(("docker", "existing")), "docker",
+           "docker: the plugin runs the cluster; existing: use a DAOS system someone else "
+           "runs, through --daos-dmg and --daos-cmd"),
+    Option("dmg", _text, None,
+           "with --daos-system=existing: command prefix that runs dmg (e.g. 'ssh admin01'; "
+           "default: dmg on this host)"),
+    Option("cmd", _text, None,
+           "with --daos-system=existing: command prefix that runs daos and client commands "
+           "(e.g. 'ssh client01'; default: this host)"),
     Option("start_timeout", _parse_positive_float, "300",
            "seconds the cluster may take to start, format, join and create the pool"),
     Option("rebuild", _parse_bool, "false", "rebuild every image even when cached", flag=True),
@@ -184,6 +193,9 @@ class Settings:
     start_timeout: float = 300.0
     rebuild: bool = False
     required: bool = False
+    system: str = "docker"
+    dmg: str = ""
+    cmd: str = ""
     keep: bool = False
     reuse: bool = False
     state_dir: Path = field(default_factory=lambda: default_state_dir())
@@ -226,6 +238,10 @@ def resolve(cli: Getter, ini: Getter, environ: Mapping[str, str] | None = None) 
         else:
             if option.default is not None:
                 values[option.name] = option.parse(option.default)
+    if values.get("system", "docker") != "existing" and (values.get("dmg") or values.get("cmd")):
+        raise SettingsError(
+            "--daos-dmg and --daos-cmd reach an existing DAOS system: add --daos-system=existing"
+        )
     if "build_arg" in values:
         values["build_args"] = values.pop("build_arg")
     if values.get("state_dir") is not None:

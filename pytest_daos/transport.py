@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import shlex
+import subprocess
 import tarfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -63,6 +64,14 @@ class Transport(Protocol):
     ) -> ExecResult: ...
 
 
+class NodeTransport(Transport, Protocol):
+    """A transport that also copies files to and from its node."""
+
+    def put(self, local: Path, remote: str) -> None: ...
+
+    def get(self, remote: str, local: Path) -> None: ...
+
+
 class DockerExec:
     """`docker exec` into one container through the Docker SDK.
 
@@ -109,17 +118,21 @@ class DockerExec:
     def get(self, remote: str, local: Path) -> None:
         """Copy `remote` (a file or folder in the container) to `local` on this host."""
         stream, _ = self._container.get_archive(remote)
-        buffer = io.BytesIO(b"".join(stream))
-        local.parent.mkdir(parents=True, exist_ok=True)
-        with tarfile.open(fileobj=buffer) as tar:
-            members = tar.getmembers()
-            root = members[0].name if members else ""
-            for member in members:
-                member.name = local.name + member.name[len(root) :]
-            if hasattr(tarfile, "data_filter"):  # Python >= 3.10.12 / 3.11.4
-                tar.extractall(str(local.parent), members=members, filter="data")
-            else:  # pragma: no cover - older patch releases
-                tar.extractall(str(local.parent), members=members)
+        _extract(b"".join(stream), local)
+
+
+def _extract(archive: bytes, local: Path) -> None:
+    """Unpack a tar whose single top entry becomes `local`."""
+    local.parent.mkdir(parents=True, exist_ok=True)
+    with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
+        members = tar.getmembers()
+        root = members[0].name if members else ""
+        for member in members:
+            member.name = local.name + member.name[len(root) :]
+        if hasattr(tarfile, "data_filter"):  # Python >= 3.10.12 / 3.11.4
+            tar.extractall(str(local.parent), members=members, filter="data")
+        else:  # pragma: no cover - older patch releases
+            tar.extractall(str(local.parent), members=members)
 
 
 def put_files(container: Any, folder: str, files: Mapping[str, str]) -> None:
@@ -133,3 +146,70 @@ def put_files(container: Any, folder: str, files: Mapping[str, str]) -> None:
             info.mode = 0o644
             tar.addfile(info, io.BytesIO(data))
     container.put_archive(folder, buffer.getvalue())
+
+
+class Local:
+    """Commands run on this host, after a command prefix (`ssh admin01`, `docker exec -i X`,
+    or nothing), for a DAOS system someone else runs.
+
+    The environment is passed with `env K=V` after the prefix, and the time limit with
+    `timeout` there too, so both reach the remote side. File copies stream a tar archive
+    through the prefix's standard input and output (`docker exec` needs `-i`).
+    """
+
+    def __init__(self, prefix: Sequence[str], name: str) -> None:
+        self.prefix = tuple(prefix)
+        self._name = name
+
+    @property
+    def name(self) -> str:
+        return self._name
+
+    def run(
+        self,
+        argv: Sequence[str],
+        env: Mapping[str, str] | None = None,
+        timeout: float | None = None,
+        stdin: bytes | None = None,
+    ) -> ExecResult:
+        argv = tuple(str(arg) for arg in argv)
+        full = list(self.prefix)
+        if env:
+            full += ["env", *(f"{key}={value}" for key, value in env.items())]
+        if timeout:
+            full += ["timeout", f"{timeout:g}"]
+        full += argv
+        try:
+            done = subprocess.run(
+                full,
+                input=stdin,
+                capture_output=True,
+                timeout=timeout + 10 if timeout else None,
+            )
+        except FileNotFoundError as exc:
+            return ExecResult(argv, 127, "", f"cannot run {full[0]!r}: {exc.strerror}\n")
+        except subprocess.TimeoutExpired:
+            return ExecResult(argv, TIMEOUT_EXIT, "", "the command prefix did not return\n")
+        return ExecResult(
+            argv, done.returncode, done.stdout.decode(errors="replace"),
+            done.stderr.decode(errors="replace"),
+        )  # fmt: skip
+
+    def put(self, local: Path, remote: str) -> None:
+        buffer = io.BytesIO()
+        with tarfile.open(fileobj=buffer, mode="w") as tar:
+            tar.add(str(local), arcname=Path(remote).name)
+        parent = str(Path(remote).parent)
+        result = self.run(["tar", "-x", "-C", parent], stdin=buffer.getvalue())
+        if result.exit_code != 0:
+            raise CommandError(self.name, result)
+
+    def get(self, remote: str, local: Path) -> None:
+        path = Path(remote)
+        done = subprocess.run(
+            [*self.prefix, "tar", "-c", "-C", str(path.parent), path.name], capture_output=True
+        )
+        if done.returncode != 0:
+            result = ExecResult(("tar", "-c", remote), done.returncode, "", done.stderr.decode())
+            raise CommandError(self.name, result)
+        _extract(done.stdout, local)

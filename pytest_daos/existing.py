@@ -1,0 +1,68 @@
+"""A DAOS system someone else runs (`--daos-system=existing`): no Docker, no build, no format.
+
+`dmg` runs after the `--daos-dmg` prefix (e.g. `ssh admin01`), `daos` and the client-side
+commands after the `--daos-cmd` prefix (e.g. `ssh client01`, or nothing to run them here).
+The fixtures are the same; pools carry the session's label prefix and are destroyed at the
+end, and nothing else of the system is touched.
+"""
+
+from __future__ import annotations
+
+import shlex
+import time
+
+from .cluster import Deadline
+from .dmg import Dmg, all_joined
+from .envelope import DaosError, ProtocolError
+from .handles import DaosCluster, DaosNode
+from .host import HostError
+from .settings import Settings
+from .transport import Local
+
+POLL_INTERVAL = 0.5
+
+
+class ExistingSystemError(HostError):
+    """The existing system cannot be reached or is not ready; the message says which."""
+
+
+def describe(settings: Settings) -> str:
+    """How the existing system is reached, for reports."""
+    return f"dmg: {settings.dmg or 'this host'}, daos: {settings.cmd or 'this host'}"
+
+
+def connect(settings: Settings) -> DaosCluster:
+    """Handles on the existing system, once every rank is joined (within the start timeout)."""
+    admin = Local(shlex.split(settings.dmg), settings.dmg or "this host (dmg)")
+    client = Local(shlex.split(settings.cmd), settings.cmd or "this host")
+    wait_joined(Dmg(admin, settings.version), Deadline(settings.start_timeout))
+    nodes = {
+        "admin": DaosNode("admin", admin.name, admin, dict),
+        "client": DaosNode("client", client.name, client, dict),
+    }
+    return DaosCluster(nodes, settings.version, "", "")
+
+
+def wait_joined(dmg: Dmg, deadline: Deadline) -> None:
+    """Poll `dmg system query` until every rank is joined; ExistingSystemError otherwise."""
+    last: object = "no answer"
+    while True:
+        try:
+            members = dmg.system_query(timeout=deadline.call_timeout(30))
+            if all_joined(members):
+                return
+            last = ", ".join(f"rank {m.rank} {m.state}" for m in members) or "no ranks"
+        except DaosError as exc:
+            last = exc
+        except ProtocolError as exc:
+            last = exc
+            if "exit status 127" in str(exc):  # the prefix or dmg is missing: do not wait
+                deadline = Deadline(0)
+        if deadline.expired():
+            prefix = getattr(dmg.transport, "prefix", ())
+            raise ExistingSystemError(
+                f"the existing DAOS system is not ready through `{shlex.join([*prefix, 'dmg'])}`:"
+                f" {last}. Check --daos-dmg (a command prefix that reaches a host with dmg and "
+                "its daos_control.yml) and that every rank is joined"
+            )
+        time.sleep(POLL_INTERVAL)
