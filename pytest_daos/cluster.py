@@ -77,6 +77,7 @@ class ClusterPlan:
     missing_caps: tuple[str, ...] = ()
     log_files: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     extra_labels: Mapping[str, str] = field(default_factory=dict)
+    absent_devices: frozenset[str] = frozenset()  # left out: this host has no such device
 
 
 def container_name(owner: Owner, role: str) -> str:
@@ -114,7 +115,9 @@ def run_options(plan: ClusterPlan, node: NodeSpec, privileged: bool) -> NodeRun:
             f"{mount.source}:{mount.target}:{'ro' if mount.read_only else 'rw'}"
             for mount in node.mounts
         ],
-        "devices": [f"{device}:{device}:rwm" for device in node.devices],
+        "devices": [
+            f"{device}:{device}:rwm" for device in node.devices if device not in plan.absent_devices
+        ],  # fmt: skip
     }
     if node.cgroupns is not None:
         host["cgroupns"] = node.cgroupns

@@ -51,6 +51,13 @@ def container_create_argv(
     return argv
 
 
+def dfuse_argv(version: str, mountpoint: str, pool: str, container: str) -> list[str]:
+    """argv mounting a container with dfuse: flags in 2.0, positionals from 2.4."""
+    if release(version) < (2, 4):
+        return ["dfuse", f"--mountpoint={mountpoint}", f"--pool={pool}", f"--container={container}"]
+    return ["dfuse", mountpoint, pool, container]
+
+
 def container_ids(version: str, item: dict[str, Any]) -> tuple[str, str]:
     """(uuid, label) of one `daos container list` entry (2.0 spells the keys UUID/Label)."""
     if release(version) < (2, 4):

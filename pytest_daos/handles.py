@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .daos import Daos
+from .daos import Daos, dfuse_argv
 from .dmg import Dmg, Member
 from .transport import CommandError, ExecResult, NodeTransport
 
@@ -157,6 +157,32 @@ class DaosContainer:
     label: str
     uuid: str
     type: str
+    mounts: list[str] = field(default_factory=list, repr=False)
+
+    def mount(self, mountpoint: str | None = None) -> str:
+        """Mount the container with dfuse on the client node; returns the mount point.
+
+        The default mount point is /mnt/dfuse/<container uuid>(-N for a second mount).
+        Every mount is unmounted by `unmount_all` (the fixtures do it after the test).
+        """
+        client = self.pool.cluster.client
+        if mountpoint is None:
+            mountpoint = f"/mnt/dfuse/{self.uuid}" + (f"-{len(self.mounts)}" if self.mounts else "")
+        client.exec(["mkdir", "-p", mountpoint])
+        version = self.pool.cluster.version
+        client.exec(dfuse_argv(version, mountpoint, self.pool.uuid, self.uuid), timeout=60)
+        self.mounts.append(mountpoint)
+        return mountpoint
+
+    def unmount(self, mountpoint: str) -> None:
+        """Unmount one dfuse mount of this container."""
+        self.pool.cluster.client.exec(["fusermount3", "-u", mountpoint], timeout=30)
+        self.mounts.remove(mountpoint)
+
+    def unmount_all(self) -> None:
+        """Unmount every dfuse mount of this container (newest first)."""
+        for mountpoint in reversed(list(self.mounts)):
+            self.unmount(mountpoint)
 
     def query(self) -> dict[str, Any]:
         """`daos container query` of this container (the parsed response)."""
@@ -173,4 +199,6 @@ class DaosContainer:
         return self.pool.cluster.client.exec(argv, env=full_env, check=check)
 
     def destroy(self) -> None:
+        """Unmount what `mount` mounted, then destroy the container."""
+        self.unmount_all()
         self.pool.cluster.daos_tool.container_destroy(self.pool.uuid, self.uuid, force=True)

@@ -227,6 +227,12 @@ class DaosSession:
         started = time.monotonic()
         self._reservation = self.hugepages.reserve(settings.hugepages)
         config = self._config(iface)
+        absent = frozenset(
+            device for node in self.recipe.nodes for device in node.devices
+            if not Path(device).exists()
+        )  # fmt: skip
+        for device in sorted(absent):
+            self.progress(f"this host has no {device}: the nodes run without it")
         plan = ClusterPlan(
             recipe=self.recipe,
             image_tags={image.name: image.tag for image in images},
@@ -237,6 +243,7 @@ class DaosSession:
             missing_caps=tuple(missing_capabilities()),
             log_files=LOG_FILES,
             extra_labels={KEEP_LABEL: "true"} if self.keep else {},
+            absent_devices=absent,
         )
         self._docker = DockerCluster.planned(self.client, plan, self.progress)
         self.progress("starting the nodes daos-server, daos-admin, daos-client")

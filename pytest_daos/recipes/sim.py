@@ -41,7 +41,8 @@ def sim_recipe(version: str, base_image: str) -> Recipe:
         NodeSpec(role="server", image="daos-server", config_files=("daos_server.yml",),
                  mounts=(Mount("/dev/hugepages", "/dev/hugepages"),)),
         NodeSpec(role="admin", image="daos-admin", config_files=("daos_control.yml",)),
-        NodeSpec(role="client", image="daos-client", config_files=("daos_agent.yml",)),
+        NodeSpec(role="client", image="daos-client", config_files=("daos_agent.yml",),
+                 devices=("/dev/fuse",)),
     )  # fmt: skip
     return Recipe(
         name="sim",

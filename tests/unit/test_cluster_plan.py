@@ -87,3 +87,11 @@ def test_deadline_bounds_each_call():
     assert deadline.call_timeout(5) == 5
     assert Deadline(0).call_timeout(5) == 1.0
     assert Deadline(0).expired()
+
+
+def test_devices_the_host_lacks_are_left_out():
+    client = RECIPE.node("client")
+    assert client.devices == ("/dev/fuse",)
+    assert run_options(plan(), client, True).host["devices"] == ["/dev/fuse:/dev/fuse:rwm"]
+    absent = plan(absent_devices=frozenset({"/dev/fuse"}))
+    assert run_options(absent, client, True).host["devices"] == []

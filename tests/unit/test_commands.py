@@ -6,7 +6,7 @@ from collections.abc import Mapping, Sequence
 
 import pytest
 
-from pytest_daos.daos import Daos, container_create_argv, container_ids
+from pytest_daos.daos import Daos, container_create_argv, container_ids, dfuse_argv
 from pytest_daos.dmg import Dmg, pool_create_argv, pool_destroy_argv, release
 from pytest_daos.envelope import DaosError
 from pytest_daos.transport import ExecResult
@@ -119,3 +119,10 @@ def test_daos_duplicate_container(real_output):
     with pytest.raises(DaosError) as caught:
         daos.container_create("tank", "c1")
     assert caught.value.name == "DER_EXIST"
+
+
+def test_dfuse_argv_per_release():
+    assert dfuse_argv("2.0", "/mnt/a", "tank", "c1") == [
+        "dfuse", "--mountpoint=/mnt/a", "--pool=tank", "--container=c1",
+    ]  # fmt: skip
+    assert dfuse_argv("2.4", "/mnt/a", "tank", "c1") == ["dfuse", "/mnt/a", "tank", "c1"]
