@@ -117,7 +117,7 @@ def run_options(plan: ClusterPlan, node: NodeSpec, privileged: bool) -> NodeRun:
         ],
         "devices": [
             f"{device}:{device}:rwm" for device in node.devices if device not in plan.absent_devices
-        ],  # fmt: skip
+        ],
     }
     if node.cgroupns is not None:
         host["cgroupns"] = node.cgroupns
