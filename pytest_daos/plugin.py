@@ -123,9 +123,8 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 
 def _progress(config: pytest.Config) -> Any:
-    reporter = config.pluginmanager.get_plugin("terminalreporter")
-
     def write(message: str) -> None:
+        reporter = config.pluginmanager.get_plugin("terminalreporter")
         if reporter is not None and config.get_verbosity() >= 0:
             reporter.write_line(f"pytest-daos: {message}")
 
