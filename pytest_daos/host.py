@@ -389,10 +389,10 @@ def check_memory(facts: HostFacts, scm_gib: int, hugepages: int, reserved_gib: i
     return Check("memory", FAIL, seen, "lower --daos-scm-size or --daos-hugepages")
 
 
-def check_disk(path: str, bdev_gib: int) -> Check:
+def check_disk(path: str, bdev_gib: int, statvfs: Any = os.statvfs) -> Check:
     """Free space where Docker keeps containers, for the file that emulates NVMe."""
     try:
-        stat = os.statvfs(path)
+        stat = statvfs(path)
     except OSError as exc:
         return Check("disk", WARN, f"cannot read free space of {path}: {exc}")
     free = stat.f_bavail * stat.f_frsize / 1024**3

@@ -131,8 +131,14 @@ def test_thp_and_cores_say_what_the_config_does():
 
 
 def test_disk(tmp_path):
-    assert host.check_disk(str(tmp_path), 1).status == OK
-    assert host.check_disk(str(tmp_path), 10**9).status == FAIL
+    def ten_gib_free(path):
+        return os.statvfs_result((4096, 4096, 0, 0, 10 * 1024**3 // 4096, 0, 0, 0, 0, 255))
+
+    fits = host.check_disk("/var/lib/docker", 8, ten_gib_free)
+    assert fits.status == OK
+    assert fits.detail == "10.0 GiB free in /var/lib/docker, the bdev file takes 8 GiB"
+    short = host.check_disk("/var/lib/docker", 16, ten_gib_free)
+    assert short.status == FAIL and "--daos-bdev-size" in short.fix
     assert host.check_disk(str(tmp_path / "missing"), 1).status == WARN
 
 
