@@ -5,9 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from . import envelope
-from .dmg import DEFAULT_CALL_TIMEOUT, release
-from .transport import Transport
+from .dmg import release
+from .envelope import JsonTool
 
 #: Container types `daos container create --type` knows (case-insensitive), all releases.
 CONTAINER_TYPES = (
@@ -65,20 +64,10 @@ def container_ids(version: str, item: dict[str, Any]) -> tuple[str, str]:
     return str(item["uuid"]), str(item.get("label", ""))
 
 
-class Daos:
+class Daos(JsonTool):
     """Runs `daos -j ...` through a transport (the client node, where daos_agent runs)."""
 
-    def __init__(
-        self, transport: Transport, version: str, timeout: float = DEFAULT_CALL_TIMEOUT
-    ) -> None:
-        self.transport = transport
-        self.version = version
-        self.timeout = timeout
-
-    def __call__(self, *args: str, timeout: float | None = None) -> Any:
-        """Run `daos -j ARGS` and return the parsed response (raises DaosError on failure)."""
-        result = self.transport.run(["daos", "-j", *args], timeout=timeout or self.timeout)
-        return envelope.parse(result)
+    program = "daos"
 
     def pool_query(self, pool: str) -> dict[str, Any]:
         response: dict[str, Any] = self("pool", "query", pool)

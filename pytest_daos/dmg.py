@@ -6,12 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from . import envelope
-from .transport import Transport
-
-#: dmg retries an unavailable management service for minutes (CONTRACT.md §1): every call
-#: gets a time limit inside the node.
-DEFAULT_CALL_TIMEOUT = 60.0
+from .envelope import JsonTool
 
 
 def release(version: str) -> tuple[int, int]:
@@ -89,20 +84,10 @@ def pool_destroy_argv(version: str, pool: str, *, force: bool, recursive: bool) 
     return [*argv, pool]
 
 
-class Dmg:
+class Dmg(JsonTool):
     """Runs `dmg -j ...` through a transport (the admin node) and parses its answers."""
 
-    def __init__(
-        self, transport: Transport, version: str, timeout: float = DEFAULT_CALL_TIMEOUT
-    ) -> None:
-        self.transport = transport
-        self.version = version
-        self.timeout = timeout
-
-    def __call__(self, *args: str, timeout: float | None = None) -> Any:
-        """Run `dmg -j ARGS` and return the parsed response (raises DaosError on failure)."""
-        result = self.transport.run(["dmg", "-j", *args], timeout=timeout or self.timeout)
-        return envelope.parse(result)
+    program = "dmg"
 
     def storage_scan(self, timeout: float | None = None) -> dict[str, Any]:
         response: dict[str, Any] = self("storage", "scan", timeout=timeout)

@@ -10,7 +10,11 @@ import json
 import re
 from typing import Any
 
-from .transport import ExecResult
+from .transport import ExecResult, Transport
+
+#: dmg retries an unavailable management service for minutes (CONTRACT.md §1): every call
+#: gets a time limit inside the node.
+DEFAULT_CALL_TIMEOUT = 60.0
 
 #: DAOS error numbers by name (src/include/daos_errno.h); JSON `status` is the negative value.
 DER_CODES: dict[str, int] = {
@@ -88,3 +92,21 @@ def parse(result: ExecResult) -> Any:
         message = error if isinstance(error, str) else f"status {status}"
         raise DaosError(message, status=int(status), result=result, response=document["response"])
     return document["response"]
+
+
+class JsonTool:
+    """A DAOS command-line tool run with `-j` through a transport, answers parsed."""
+
+    program = ""
+
+    def __init__(
+        self, transport: Transport, version: str, timeout: float = DEFAULT_CALL_TIMEOUT
+    ) -> None:
+        self.transport = transport
+        self.version = version
+        self.timeout = timeout
+
+    def __call__(self, *args: str, timeout: float | None = None) -> Any:
+        """Run `PROGRAM -j ARGS`; the parsed response (DaosError or ProtocolError on failure)."""
+        result = self.transport.run([self.program, "-j", *args], timeout=timeout or self.timeout)
+        return parse(result)
