@@ -142,6 +142,8 @@ OPTIONS: tuple[Option, ...] = (
            multiple=True),
     Option("sim_base_image", _text, "python:3.11-slim-bookworm",
            "base image of the sim recipe's images (needs python3 and PyYAML, or pip access)"),
+    Option("sim_join_delay", _parse_positive_float, "1",
+           "sim recipe: seconds from format to the rank joining (real DAOS 2.6.5: 3 to 10)"),
     Option("scm_size", parse_gib, "4", "SCM (tmpfs) size of the server's engine, in GiB"),
     Option("bdev_size", parse_gib, "8", "size of the file that emulates NVMe, in GiB"),
     Option("hugepages", _parse_positive_int, "1024",
@@ -185,6 +187,7 @@ class Settings:
     recipe: str = "upstream"
     build_args: tuple[tuple[str, str], ...] = ()
     sim_base_image: str = "python:3.11-slim-bookworm"
+    sim_join_delay: float = 1.0
     scm_size: int = 4
     bdev_size: int = 8
     hugepages: int = 1024

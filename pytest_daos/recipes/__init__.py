@@ -40,7 +40,7 @@ def load_recipe(settings: Settings) -> Recipe:
                 f"{settings.version}: use --daos-version={next(iter(SIM_RELEASES))} or "
                 "--daos-recipe=upstream"
             )
-        return sim_recipe(settings.version, settings.sim_base_image)
+        return sim_recipe(settings.version, settings.sim_base_image, settings.sim_join_delay)
     return upstream_recipe(settings.version, dict(settings.build_args))
 
 
@@ -48,7 +48,10 @@ def known_recipes(settings: Settings) -> list[Recipe]:
     """Every recipe these settings can name: the sim and upstream recipes of every release
     (with these settings' base image and build arguments), and the recipe file if one is
     named. `pytest-daos prune` keeps the images of these."""
-    recipes = [sim_recipe(version, settings.sim_base_image) for version in SIM_RELEASES]
+    recipes = [
+        sim_recipe(version, settings.sim_base_image, settings.sim_join_delay)
+        for version in SIM_RELEASES
+    ]
     recipes += [upstream_recipe(version, dict(settings.build_args)) for version in RELEASES]
     if settings.recipe not in RECIPES:
         recipes.append(load_recipe(settings))

@@ -13,8 +13,9 @@ SIM_PACKAGE = Path(__file__).parent.parent / "sim"
 SIM_RELEASES = {"2.6": "2.6.5"}
 
 
-def sim_recipe(version: str, base_image: str) -> Recipe:
-    """The sim recipe imitating DAOS `version` ("2.6"), built on `base_image`."""
+def sim_recipe(version: str, base_image: str, join_delay: float = 1.0) -> Recipe:
+    """The sim recipe imitating DAOS `version` ("2.6"), built on `base_image`; the rank joins
+    `join_delay` seconds after format."""
     daos_version = SIM_RELEASES[version]
     tag = f"sim-{daos_version}"
     base_tag = f"pytest-daos/daos-base:{tag}"
@@ -39,7 +40,8 @@ def sim_recipe(version: str, base_image: str) -> Recipe:
         )
     nodes = (
         NodeSpec(role="server", image="daos-server", config_files=("daos_server.yml",),
-                 mounts=(Mount("/dev/hugepages", "/dev/hugepages"),)),
+                 mounts=(Mount("/dev/hugepages", "/dev/hugepages"),),
+                 environment={"DAOS_SIM_JOIN_DELAY": f"{join_delay:g}"}),
         NodeSpec(role="admin", image="daos-admin", config_files=("daos_control.yml",)),
         NodeSpec(role="client", image="daos-client", config_files=("daos_agent.yml",),
                  devices=("/dev/fuse",)),

@@ -82,3 +82,12 @@ def test_loopback_cluster(pytester, run, leaves_nothing_behind, option):
     result = run(option)
     result.assert_outcomes(passed=3)
     result.stdout.fnmatch_lines(["*interface lo (127.0.0.1)*"])
+
+
+def test_real_join_delay(pytester, run, leaves_nothing_behind):
+    """With the several seconds a real DAOS 2.6.5 rank takes to join, the start still works."""
+    pytester.makepyfile(test_downstream=DOWNSTREAM)
+    result = run("--daos-sim-join-delay=8")
+    result.assert_outcomes(passed=3)
+    match = re.search(r"format and join (\d+\.\d)s", result.stdout.str())
+    assert match and float(match.group(1)) >= 8
