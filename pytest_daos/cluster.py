@@ -374,7 +374,7 @@ class DockerCluster:
         parts = []
         if "admin" in self.containers:
             try:
-                result = self.transport("admin").run(["dmg", "system", "query", "-v"], timeout=10)
+                result = self.transport("admin").run(["dmg", "system", "query", "-v"], timeout=5)
                 parts.append(result.describe())
             except Exception as exc:  # diagnostics must not hide the original error
                 parts.append(f"(dmg system query could not run: {exc})")

@@ -91,3 +91,13 @@ def test_real_join_delay(pytester, run, leaves_nothing_behind):
     result.assert_outcomes(passed=3)
     match = re.search(r"format and join (\d+\.\d)s", result.stdout.str())
     assert match and float(match.group(1)) >= 8
+
+
+def test_start_timeout_names_the_phase_and_leaves_nothing(pytester, run, leaves_nothing_behind):
+    pytester.makepyfile(test_downstream=DOWNSTREAM)
+    result = run("--daos-sim-join-delay=30", "--daos-start-timeout=6")
+    result.assert_outcomes(errors=3)
+    text = result.stdout.str()
+    assert "DAOS cluster start failed in phase 'join'" in text
+    assert "$ dmg system query -v" in text  # the diagnostics: dmg system query and node logs
+    assert "--- server /tmp/daos_server.log (last lines) ---" in text
