@@ -43,7 +43,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
             group.addoption(option.cli, action="append", default=None, dest=option.ini,
                             metavar="KEY=VALUE", help=help_text)  # fmt: skip
         else:
-            group.addoption(option.cli, default=None, dest=option.ini, help=help_text)
+            group.addoption(option.cli, default=None, dest=option.ini, metavar="VALUE",
+                            help=help_text)  # fmt: skip
         if option.multiple:
             parser.addini(option.ini, option.help, type="linelist", default=[])
         else:

@@ -163,7 +163,7 @@ OPTIONS: tuple[Option, ...] = (
            "with --daos-system=existing: command prefix that runs daos and client commands "
            "(e.g. 'ssh client01'; default: this host)"),
     Option("start_timeout", _parse_positive_float, "300",
-           "seconds the cluster may take to start, format, join and create the pool"),
+           "seconds the nodes may take to start, format and join (image builds not counted)"),
     Option("rebuild", _parse_bool, "false", "rebuild every image even when cached", flag=True),
     Option("keep", _parse_bool, "false",
            "leave the cluster running at the end (pytest-daos status/down reach it)", flag=True),
@@ -171,7 +171,8 @@ OPTIONS: tuple[Option, ...] = (
            "attach to a running cluster started with the same settings (or start one and keep "
            "it)", flag=True),
     Option("required", _parse_bool, "false",
-           "stop the run when the host cannot run DAOS (default: skip the tests that need it)",
+           "stop the run when the host cannot run DAOS, instead of skipping the tests that "
+           "need it",
            flag=True),
     Option("state_dir", _text, None,
            "folder for build logs and locks (default: <tmp>/pytest-daos-<uid>)"),
