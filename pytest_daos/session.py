@@ -93,7 +93,7 @@ def compat_key(recipe: Recipe, image_keys: list[str], config: daos_config.Cluste
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def handles(
+def cluster_handle(
     docker: DockerCluster, recipe_roles: dict[str, str], iface: str, ip: str
 ) -> DaosCluster:
     """The DaosCluster handle tests use, over a DockerCluster."""
@@ -112,7 +112,7 @@ def attach_state(client: Any, state: ClusterState) -> tuple[DockerCluster, DaosC
     log_files = {role: tuple(paths) for role, paths in state.log_files.items()}
     docker = DockerCluster.attach(client, state.containers, state.daos_version, log_files)
     roles = {role: HOSTNAMES[role] for role in state.containers}
-    return docker, handles(docker, roles, state.iface, state.ip)
+    return docker, cluster_handle(docker, roles, state.iface, state.ip)
 
 
 def teardown(
@@ -257,7 +257,7 @@ class DaosSession:
 
         save_state(self.folder, self._state(images, config))
         roles = {node.role: node.hostname for node in self.recipe.nodes}
-        self.cluster = handles(self._docker, roles, iface.name, iface.ip)
+        self.cluster = cluster_handle(self._docker, roles, iface.name, iface.ip)
         return self.cluster
 
     def _state(self, images: list[ImageResult], config: daos_config.ClusterConfig) -> ClusterState:
