@@ -61,7 +61,8 @@ class Owner:
         )
 
     def is_alive(self) -> bool:
-        """Whether the owning process still runs (same boot, pid present)."""
+        """Whether the owning process still runs: same boot, the pid present, and that pid's
+        process started before the owner recorded its start (not a reused pid)."""
         if self.boot != boot_id() or self.pid <= 0:
             return False
         try:
@@ -69,5 +70,21 @@ class Owner:
         except ProcessLookupError:
             return False
         except PermissionError:
-            return True
-        return True
+            pass
+        started = process_start(self.pid)
+        return started is None or started <= self.started + 2  # btime has whole seconds
+
+
+def process_start(pid: int, root: Path = Path("/")) -> float | None:
+    """When process `pid` started (seconds since the epoch), from /proc; None if unknown."""
+    try:
+        stat = (root / f"proc/{pid}/stat").read_text()
+        ticks = int(stat.rsplit(")", 1)[1].split()[19])  # field 22: starttime
+        boot = next(
+            int(line.split()[1])
+            for line in (root / "proc/stat").read_text().splitlines()
+            if line.startswith("btime ")
+        )
+    except (OSError, ValueError, IndexError, StopIteration):
+        return None
+    return boot + ticks / os.sysconf("SC_CLK_TCK")
