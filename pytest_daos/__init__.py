@@ -1,12 +1,15 @@
 """pytest-daos: a real DAOS system in Docker for pytest suites.
 
-Tests ask for the fixtures `daos_cluster`, `daos_pool`, `daos_container` or `daos_client`;
-the plugin builds the images, starts the cluster and tears it down.
+Tests ask for the fixtures `daos_cluster`, `daos_pool`, `daos_pool_factory`,
+`daos_container`, `daos_container_factory` or `daos_client`; the plugin builds the images,
+starts the cluster and tears it down. `pytest_daos.factories` makes more such fixtures.
 """
 
 from __future__ import annotations
 
-from .dmg import Member
+from . import factories
+from .daos import ContainerInfo
+from .dmg import CreatedPool, Member
 from .envelope import DaosError
 from .handles import DaosCluster, DaosContainer, DaosNode, DaosPool
 from .settings import Settings
@@ -16,6 +19,8 @@ __version__ = "0.1.0"
 
 __all__ = [
     "CommandError",
+    "ContainerInfo",
+    "CreatedPool",
     "DaosCluster",
     "DaosContainer",
     "DaosError",
@@ -25,4 +30,5 @@ __all__ = [
     "Member",
     "Settings",
     "__version__",
+    "factories",
 ]
