@@ -1,8 +1,10 @@
-"""The three DAOS configuration files, loaded strictly like DAOS 2.6 does.
+"""The three DAOS configuration files, loaded strictly like DAOS does (all releases).
 
 An unknown key anywhere (top level, engine entry, storage tier, transport_config...) is an
 error, and so is a value of the wrong kind; both are reported as go-yaml reports them:
-`line N: field foo not found in type config.Server`.
+`line N: field foo not found in type config.Server`. Each release has its own key set
+(SCHEMAS): 2.0 and 2.4 read an engine's storage from the flat `scm_class`, `scm_mount`...
+keys or from the `storage:` tier list, 2.6 only from the list; `allow_thp` is 2.6 only.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from typing import Any, Union
 
 import yaml
 
+from .errors import go_quote
 from .releases import Release
 
 # A schema is a mapping key -> kind; a kind is a scalar name, ("list", kind) or a Schema.
@@ -46,71 +49,148 @@ _TRANSPORT_CLIENT = Schema(
     },
 )
 
-_TIER_26 = Schema(
-    "storage.TierConfig",
+_TIER_FIELDS_20: dict[str, Kind] = {
+    "class": "str",
+    "scm_mount": "str",
+    "scm_size": "int",
+    "scm_list": ("list", "str"),
+    "bdev_list": ("list", "str"),
+    "bdev_number": "int",
+    "bdev_size": "int",
+}
+_TIER_FIELDS_24: dict[str, Kind] = {
+    **_TIER_FIELDS_20,
+    "scm_hugepages_disabled": "bool",
+    "bdev_busid_range": "str",
+    "bdev_roles": ("list", "str"),
+}
+_TIER_20 = Schema("storage.TierConfig", _TIER_FIELDS_20)
+_TIER_24 = Schema("storage.TierConfig", _TIER_FIELDS_24)
+
+#: the flat per-engine storage keys of 2.0 (engine.LegacyStorage), still accepted by 2.4
+_LEGACY_STORAGE_20: dict[str, Kind] = {
+    "scm_class": "str",
+    "scm_mount": "str",
+    "scm_size": "int",
+    "scm_list": ("list", "str"),
+    "bdev_class": "str",
+    "bdev_list": ("list", "str"),
+    "bdev_number": "int",
+    "bdev_size": "int",
+}
+_LEGACY_STORAGE_24: dict[str, Kind] = {
+    **_LEGACY_STORAGE_20,
+    "scm_hugepages_disabled": "bool",
+    "bdev_busid_range": "str",
+    "bdev_roles": ("list", "str"),
+}
+
+_ENGINE_COMMON: dict[str, Kind] = {
+    "modules": "str",
+    "targets": "int",
+    "nr_xs_helpers": "int",
+    "first_core": "int",
+    "pinned_numa_node": "int",
+    "fabric_iface": "str",
+    "fabric_iface_port": "int",
+    "provider": "str",
+    "log_file": "str",
+    "log_mask": "str",
+    "env_vars": ("list", "str"),
+    "env_pass_through": ("list", "str"),
+    "crt_timeout": "int",
+    "bypass_health_chk": "bool",
+}
+_ENGINE_20 = Schema(
+    "engine.Config",
     {
-        "class": "str",
-        "scm_mount": "str",
-        "scm_size": "int",
-        "scm_list": ("list", "str"),
-        "scm_hugepages_disabled": "bool",
-        "bdev_list": ("list", "str"),
-        "bdev_size": "int",
-        "bdev_roles": ("list", "str"),
-        "bdev_busid_range": "str",
+        **_ENGINE_COMMON,
+        "rank": "int",
+        "crt_ctx_share_addr": "int",
+        **_LEGACY_STORAGE_20,
+        "storage": ("list", _TIER_20),
     },
 )
-
+_ENGINE_24 = Schema(
+    "engine.Config",
+    {
+        **_ENGINE_COMMON,
+        "crt_ctx_share_addr": "int",
+        "disable_srx": "bool",
+        "fabric_auth_key": "str",
+        **_LEGACY_STORAGE_24,
+        "storage": ("list", _TIER_24),
+    },
+)
 _ENGINE_26 = Schema(
     "engine.Config",
     {
-        "targets": "int",
-        "nr_xs_helpers": "int",
-        "first_core": "int",
-        "pinned_numa_node": "int",
-        "fabric_iface": "str",
-        "fabric_iface_port": "int",
-        "provider": "str",
-        "log_file": "str",
-        "log_mask": "str",
-        "env_vars": ("list", "str"),
-        "env_pass_through": ("list", "str"),
-        "crt_timeout": "int",
-        "bypass_health_chk": "bool",
-        "storage": ("list", _TIER_26),
+        **_ENGINE_COMMON,
+        "disable_srx": "bool",
+        "fabric_auth_key": "str",
+        "secondary_provider_endpoints": ("list", "str"),
+        "storage": ("list", _TIER_24),
     },
 )
 
-_SERVER_26 = Schema(
+_SERVER_COMMON: dict[str, Kind] = {
+    "name": "str",
+    "access_points": ("list", "str"),
+    "port": "int",
+    "provider": "str",
+    "fabric_iface": "str",
+    "fabric_iface_port": "int",
+    "crt_timeout": "int",
+    "socket_dir": "str",
+    "control_log_mask": "str",
+    "control_log_file": "str",
+    "control_log_json": "bool",
+    "helper_log_file": "str",
+    "firmware_helper_log_file": "str",
+    "transport_config": _TRANSPORT_SERVER,
+    "nr_hugepages": "int",
+    "fault_path": "str",
+    "fault_cb": "str",
+    "hyperthreads": "bool",
+    "telemetry_port": "int",
+    "disable_vfio": "bool",
+    "enable_hotplug": "bool",
+    "bdev_exclude": ("list", "str"),
+}
+_SERVER_20 = Schema(
     "config.Server",
     {
-        "name": "str",
-        "access_points": ("list", "str"),
-        "port": "int",
-        "provider": "str",
-        "socket_dir": "str",
-        "control_log_mask": "str",
-        "control_log_file": "str",
-        "helper_log_file": "str",
-        "firmware_helper_log_file": "str",
-        "transport_config": _TRANSPORT_SERVER,
-        "nr_hugepages": "int",
-        "system_ram_reserved": "int",
-        "disable_hugepages": "bool",
-        "allow_thp": "bool",
-        "control_metadata": Schema("storage.ControlMetadata", {"path": "str", "device": "str"}),
-        "fault_path": "str",
-        "fault_cb": "str",
-        "telemetry_port": "int",
-        "core_dump_filter": "int",
-        "disable_vfio": "bool",
-        "disable_vmd": "bool",
-        "enable_hotplug": "bool",
-        "bdev_exclude": ("list", "str"),
+        **_SERVER_COMMON,
+        "servers": ("list", _ENGINE_20),
+        "engines": ("list", _ENGINE_20),
         "bdev_include": ("list", "str"),
-        "client_env_vars": ("list", "str"),
-        "engines": ("list", _ENGINE_26),
+        "enable_vmd": "bool",
+        "recreate_superblocks": "bool",
     },
+)
+_SERVER_24_FIELDS: dict[str, Kind] = {
+    **_SERVER_COMMON,
+    "engines": ("list", _ENGINE_24),
+    "system_ram_reserved": "int",
+    "disable_hugepages": "bool",
+    "disable_vmd": "bool",
+    "control_metadata": Schema("storage.ControlMetadata", {"path": "str", "device": "str"}),
+    "core_dump_filter": "int",
+    "client_env_vars": ("list", "str"),
+}
+_SERVER_24 = Schema(
+    "config.Server",
+    {
+        **_SERVER_24_FIELDS,
+        # ServerLegacy: deprecated keys 2.4 still reads
+        "servers": ("list", _ENGINE_24),
+        "enable_vmd": "bool",
+        "recreate_superblocks": "bool",
+    },
+)
+_SERVER_26 = Schema(
+    "config.Server",
+    {**_SERVER_24_FIELDS, "engines": ("list", _ENGINE_26), "allow_thp": "bool"},
 )
 
 _FABRIC_IFACES = Schema(
@@ -124,27 +204,37 @@ _FABRIC_IFACES = Schema(
     },
 )
 
+_AGENT_20_FIELDS: dict[str, Kind] = {
+    "name": "str",
+    "access_points": ("list", "str"),
+    "port": "int",
+    "runtime_dir": "str",
+    "log_file": "str",
+    "transport_config": _TRANSPORT_CLIENT,
+    "fabric_ifaces": ("list", _FABRIC_IFACES),
+}
+_AGENT_24_FIELDS: dict[str, Kind] = {
+    **_AGENT_20_FIELDS,
+    "control_log_mask": "str",
+    "disable_caching": "bool",
+    "cache_expiration": "int",
+    "disable_auto_evict": "bool",
+    "exclude_fabric_ifaces": ("list", "str"),
+}
+_AGENT_20 = Schema("config.Config", _AGENT_20_FIELDS)
+_AGENT_24 = Schema("config.Config", _AGENT_24_FIELDS)
 _AGENT_26 = Schema(
     "config.Config",
     {
-        "name": "str",
-        "access_points": ("list", "str"),
-        "port": "int",
-        "runtime_dir": "str",
-        "log_file": "str",
-        "control_log_mask": "str",
-        "transport_config": _TRANSPORT_CLIENT,
-        "fabric_ifaces": ("list", _FABRIC_IFACES),
-        "disable_caching": "bool",
-        "cache_expiration": "int",
-        "exclude_fabric_ifaces": ("list", "str"),
+        **_AGENT_24_FIELDS,
+        "enable_evict_on_start": "bool",
         "telemetry_port": "int",
         "telemetry_enabled": "bool",
         "telemetry_retain": "str",
     },
 )
 
-_CONTROL_26 = Schema(
+_CONTROL = Schema(
     "control.Config",
     {
         "name": "str",
@@ -154,9 +244,11 @@ _CONTROL_26 = Schema(
     },
 )
 
-#: per release series: (server, agent, control) schemas
+#: per release series: (server, agent, control) schemas (the yaml tags of v2.0.3, v2.4.2, v2.6.5)
 SCHEMAS: dict[tuple[int, int], tuple[Schema, Schema, Schema]] = {
-    (2, 6): (_SERVER_26, _AGENT_26, _CONTROL_26),
+    (2, 0): (_SERVER_20, _AGENT_20, _CONTROL),
+    (2, 4): (_SERVER_24, _AGENT_24, _CONTROL),
+    (2, 6): (_SERVER_26, _AGENT_26, _CONTROL),
 }
 
 
@@ -218,8 +310,13 @@ def _check(node: yaml.Node, kind: Kind, errors: list[str]) -> None:
         errors.append(f"line {line}: cannot unmarshal {tag} `{node.value}` into bool")
 
 
-def load_strict(path: str | os.PathLike[str], schema: Schema) -> dict[str, Any]:
-    """The YAML mapping in `path`, or ConfigError naming every unknown key / bad value."""
+def load_strict(
+    path: str | os.PathLike[str], schema: Schema, context: str | None = None
+) -> dict[str, Any]:
+    """The YAML mapping in `path`, or ConfigError naming every unknown key / bad value.
+
+    `context` is what the error starts with (default "parsing config file PATH")."""
+    context = context or f"parsing config file {path}"
     try:
         text = Path(path).read_text()
     except OSError as exc:
@@ -228,17 +325,15 @@ def load_strict(path: str | os.PathLike[str], schema: Schema) -> dict[str, Any]:
         node = yaml.compose(text)
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
-        raise ConfigError(f"parsing config file {path}: yaml: {exc}") from None
+        raise ConfigError(f"{context}: yaml: {exc}") from None
     if node is None:
         return {}
     errors: list[str] = []
     _check(node, schema, errors)
     if errors:
-        raise ConfigError(
-            f"parsing config file {path}: yaml: unmarshal errors:\n  " + "\n  ".join(errors)
-        )
+        raise ConfigError(f"{context}: yaml: unmarshal errors:\n  " + "\n  ".join(errors))
     if not isinstance(data, dict):
-        raise ConfigError(f"parsing config file {path}: not a mapping")
+        raise ConfigError(f"{context}: not a mapping")
     return data
 
 
@@ -316,9 +411,31 @@ def _strs(value: Any) -> tuple[str, ...]:
     return tuple(str(v) for v in (value or ()))
 
 
+def _legacy_tiers(raw: dict[str, Any]) -> list[dict[str, Any]]:
+    """The flat 2.0 storage keys of an engine as `storage:` tiers (what 2.0/2.4 do)."""
+    tiers: list[dict[str, Any]] = []
+    if raw.get("scm_class"):
+        tiers.append(
+            {"class": raw["scm_class"], "scm_mount": raw.get("scm_mount"),
+             "scm_size": raw.get("scm_size")}
+        )  # fmt: skip
+    if raw.get("bdev_class"):
+        tiers.append(
+            {"class": raw["bdev_class"], "bdev_list": raw.get("bdev_list"),
+             "bdev_size": raw.get("bdev_size")}
+        )  # fmt: skip
+    return tiers
+
+
 def _engine(index: int, raw: dict[str, Any], provider: str) -> Engine:
     where = f"engine {index}"
-    tiers = raw.get("storage") or []
+    legacy = _legacy_tiers(raw)
+    if legacy and raw.get("storage"):
+        raise ConfigError(
+            f"I/O Engine {index} failed config validation: storage tiers and legacy "
+            "scm_class/bdev_class keys may not both be set"
+        )
+    tiers = legacy or raw.get("storage") or []
     if not tiers:
         raise ConfigError(f"{where}: no storage tiers configured")
     parsed: list[Tier] = []
@@ -371,9 +488,13 @@ def _engine(index: int, raw: dict[str, Any], provider: str) -> Engine:
 
 
 def load_server(path: str, rel: Release) -> ServerConfig:
-    raw = load_strict(path, SCHEMAS[rel.series][0])
+    context = "parse failed" if rel.series < (2, 4) else f"parse of {go_quote(path)} failed"
+    context += (
+        "; config contains invalid parameters and may be out of date, see server config examples"
+    )
+    raw = load_strict(path, SCHEMAS[rel.series][0], context)
     provider = str(raw.get("provider") or "")
-    engines_raw = raw.get("engines") or []
+    engines_raw = raw.get("engines") or raw.get("servers") or []
     if not provider and not any((e or {}).get("provider") for e in engines_raw):
         raise ConfigError("provider not specified in config")
     if len(engines_raw) > 1:

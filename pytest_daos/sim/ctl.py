@@ -17,6 +17,7 @@ from .errors import (
     rpc_timeout,
 )
 from .protocol import Unreachable, call_tcp
+from .releases import Release
 from .sizes import go_duration
 
 TIMEOUT_ENV = "DAOS_SIM_REQUEST_TIMEOUT"
@@ -61,17 +62,18 @@ def split_host(host: str) -> tuple[str, int]:
     return name, int(port)
 
 
-def unreachable_fault(host: str, exc: Unreachable) -> SimError:
+def unreachable_fault(rel: Release, host: str, exc: Unreachable) -> SimError:
     if exc.kind == "resolve":
-        return connection_bad_host(host)
+        return connection_bad_host(rel, host)
     if exc.kind in ("refused", "closed", "missing"):
-        return connection_refused(host)
-    return connection_no_route(host)
+        return connection_refused(rel, host)
+    return connection_no_route(rel, host)
 
 
 class Ctl:
-    def __init__(self, hosts: list[str]) -> None:
+    def __init__(self, hosts: list[str], rel: Release) -> None:
         self.hosts = hosts
+        self.rel = rel
 
     def fanout(
         self, method: str, params: dict[str, Any], hosts: list[str] | None = None
@@ -84,7 +86,7 @@ class Ctl:
             try:
                 results[host] = call_tcp(name, port, method, params, timeout=120)
             except Unreachable as exc:
-                errors[host] = unreachable_fault(host, exc)
+                errors[host] = unreachable_fault(self.rel, host, exc)
             except SimError as exc:
                 errors[host] = exc
         return results, errors
@@ -104,15 +106,15 @@ class Ctl:
                 return call_tcp(name, port, method, params, timeout=max(1.0, remaining))
             except Unreachable as exc:
                 if exc.kind == "timeout":
-                    raise rpc_timeout(request, go_duration(timeout)) from None
+                    raise rpc_timeout(self.rel, request, go_duration(timeout)) from None
                 raise SimError(
-                    f"{unreachable_fault(host, exc).message}: {MS_UNREACHABLE}"
+                    f"{unreachable_fault(self.rel, host, exc).message}: {MS_UNREACHABLE}"
                 ) from None
             except SimError as exc:
                 if not exc.retryable:
                     raise
                 if time.monotonic() + delay > deadline:
                     time.sleep(max(0.0, deadline - time.monotonic()))
-                    raise rpc_timeout(request, go_duration(timeout)) from None
+                    raise rpc_timeout(self.rel, request, go_duration(timeout)) from None
                 time.sleep(delay)
                 delay = min(delay * 2, 8.0)

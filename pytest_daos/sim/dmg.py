@@ -5,17 +5,17 @@ plain output in pretty.py."""
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from typing import Any
 
-from . import flags, pretty, responses
+from . import flags, pretty, responses, tool
 from .config import ConfigError, ControlConfig, load_control
 from .ctl import Ctl, expand_hosts
 from .errors import SimError, go_quote
 from .mgmt import valid_label
-from .output import envelope, rank_set, write_stderr_lines, write_stdout
-from .releases import Release, banner, release
+from .output import rank_set
+from .releases import Release, release
 from .sizes import SizeError, human_bytes, parse_bytes
+from .tool import Outcome
 
 PROGRAM = "dmg"
 POOL_CREATE_TIMEOUT = 600.0
@@ -108,229 +108,264 @@ RANKS = Opt(
     gotype="ui.RankSetFlag",
     help="Comma separated ranges or individual system ranks to operate on",
 )
+RANK_HOSTS = Opt("rank-hosts", arg="HOSTS", help="Hostlist representing hosts of ranks")
 POOL_ID = Arg("<pool label or UUID>", "pool", required=True)
 
-ROOT = Cmd(
-    PROGRAM,
-    options=(
-        Opt("allow-proxy", help="Allow proxy configuration via environment"),
-        HOST_LIST,
-        Opt("insecure", "i", help="Have dmg attempt to connect without certificates"),
-        Opt("debug", "d", help="Enable debug output"),
-        Opt("log-file", arg="PATH", help="Log command output to the specified file"),
-        Opt("json", "j", help="Enable JSON output"),
-        Opt("json-logging", "J", help="Enable JSON-formatted log output"),
-        Opt("config-path", "o", arg="PATH", help="Client config file path"),
-    ),
-    commands=(
-        Cmd(
-            "storage",
-            help="Perform tasks related to storage attached to remote servers",
-            commands=(
-                Cmd(
-                    "scan",
-                    help="Scan SCM and NVMe storage attached to remote servers",
-                    options=(
-                        Opt("verbose", "v", help="List SCM & NVMe device details"),
-                        Opt("nvme-health", "n", help="Display NVMe device health"),
-                        Opt("nvme-meta", "m", help="Display server meta data"),
-                        HOST_LIST,
-                    ),
-                ),
-                Cmd(
-                    "format",
-                    help="Format SCM and NVMe storage attached to remote servers",
-                    options=(
-                        Opt("verbose", "v", help="Show results of each SCM & NVMe device"),
-                        Opt(
-                            "force",
-                            help="Force storage format on a host, stopping any "
-                            "running engines (CAUTION: destructive operation)",
+POOL_ID_20 = Arg("<pool name or UUID>", "pool")
+
+
+def _since(rel: Release, series: tuple[int, int], *items: flags.Opt) -> tuple[flags.Opt, ...]:
+    """`items` if the release is `series` or newer, else nothing."""
+    return items if rel.series >= series else ()
+
+
+def command_tree(rel: Release) -> flags.Cmd:
+    """dmg's commands and flags as the release has them (CONTRACT.md §0, §2)."""
+    old = rel.series < (2, 4)
+    local_hosts = _since(rel, (2, 4), HOST_LIST)  # 2.0: --host-list is global only
+    if old:
+        size = Opt("size", "z", arg="SIZE", help="Total size of DAOS pool (auto)")
+        ratio = Opt(
+            "tier-ratio", "t", arg="RATIO", help="Percentage of storage tiers for pool storage"
+        )
+        scm_size = Opt("scm-size", "s", arg="SIZE", help="Per-server SCM allocation (manual)")
+        nvme_size = Opt("nvme-size", "n", arg="SIZE", help="Per-server NVMe allocation (manual)")
+        label: tuple[flags.Opt, ...] = (
+            Opt("label", "p", arg="LABEL", help="Unique label for pool (deprecated)"),
+        )
+        ranks = Opt("ranks", "r", arg="RANKS", help="Storage server unique identifiers (ranks)")
+    else:
+        size = Opt(
+            "size",
+            "z",
+            arg="SIZE",
+            convert=parse_pool_size,
+            gotype="main.poolSizeFlag",
+            help="Total size of DAOS pool or its percentage ratio (auto)",
+        )
+        ratio = Opt(
+            "tier-ratio",
+            "t",
+            arg="RATIO",
+            convert=parse_tier_ratio,
+            gotype="main.tierRatioFlag",
+            help="Percentage of storage tiers for pool storage (auto; default: 6,94)",
+        )
+        scm_size = Opt(
+            "scm-size",
+            "s",
+            arg="SIZE",
+            convert=parse_size,
+            gotype="ui.ByteSizeFlag",
+            help="Per-engine SCM allocation for DAOS pool (manual)",
+        )
+        nvme_size = Opt(
+            "nvme-size",
+            "n",
+            arg="SIZE",
+            convert=parse_size,
+            gotype="ui.ByteSizeFlag",
+            help="Per-engine NVMe allocation for DAOS pool (manual)",
+        )
+        label = ()
+        ranks = RANKS
+    return Cmd(
+        PROGRAM,
+        options=(
+            Opt("allow-proxy", help="Allow proxy configuration via environment"),
+            HOST_LIST,
+            Opt("insecure", "i", help="Have dmg attempt to connect without certificates"),
+            Opt("debug", "d", help="Enable debug output"),
+            *_since(rel, (2, 4), Opt("log-file", arg="PATH", help="Log command output to a file")),
+            Opt("json", "j", help="Enable JSON output"),
+            Opt("json-logging", "J", help="Enable JSON-formatted log output"),
+            Opt("config-path", "o", arg="PATH", help="Client config file path"),
+        ),
+        commands=(
+            Cmd(
+                "storage",
+                aliases=("sto",),
+                help="Perform tasks related to storage attached to remote servers",
+                commands=(
+                    Cmd(
+                        "scan",
+                        help="Scan SCM and NVMe storage attached to remote servers",
+                        options=(
+                            Opt("verbose", "v", help="List SCM & NVMe device details"),
+                            Opt("nvme-health", "n", help="Display NVMe device health"),
+                            *(
+                                ()
+                                if rel.series >= (2, 6)
+                                else (Opt("nvme-meta", "m", help="Display server meta data"),)
+                            ),
+                            *local_hosts,
                         ),
-                        Opt("replace", help="Replace a rank with the same engine"),
-                        HOST_LIST,
+                    ),
+                    Cmd(
+                        "format",
+                        help="Format SCM and NVMe storage attached to remote servers",
+                        options=(
+                            Opt("verbose", "v", help="Show results of each SCM & NVMe device"),
+                            Opt("force", help="Force storage format on a host"),
+                            *(
+                                (Opt("reformat", help="Reformat storage (alias of --force)"),)
+                                if old
+                                else ()
+                            ),
+                            *_since(rel, (2, 6), Opt("replace", help="Replace a rank")),
+                            *local_hosts,
+                        ),
                     ),
                 ),
             ),
-        ),
-        Cmd(
-            "system",
-            help="Perform distributed tasks related to DAOS system",
-            commands=(
-                Cmd(
-                    "query",
-                    help="Query DAOS system status",
-                    options=(
-                        Opt("verbose", "v", help="Display more member details"),
-                        RANKS,
-                        Opt("not-ok", help="Display components that need attention"),
-                        Opt(
-                            "with-states",
-                            arg="STATES",
-                            help="Only show engines in one of the listed states",
+            Cmd(
+                "system",
+                aliases=("sys",),
+                help="Perform distributed tasks related to DAOS system",
+                commands=(
+                    Cmd(
+                        "query",
+                        help="Query DAOS system status",
+                        options=(
+                            Opt("verbose", "v", help="Display more member details"),
+                            RANKS,
+                            RANK_HOSTS,
+                            *_since(
+                                rel,
+                                (2, 6),
+                                Opt("not-ok", help="Display components that need attention"),
+                                Opt("with-states", arg="STATES", help="Only these states"),
+                            ),
                         ),
                     ),
-                ),
-                Cmd(
-                    "stop",
-                    help="Perform controlled shutdown of DAOS system",
-                    options=(
-                        RANKS,
-                        Opt("force", help="Force stop DAOS system members"),
-                        Opt("full", help="Attempt a full-system shutdown"),
-                        Opt("ignore-admin-excluded", help="Ignore AdminExcluded ranks"),
+                    Cmd(
+                        "stop",
+                        help="Perform controlled shutdown of DAOS system",
+                        options=(
+                            RANKS,
+                            RANK_HOSTS,
+                            Opt("force", help="Force stop DAOS system members"),
+                            *_since(
+                                rel,
+                                (2, 6),
+                                Opt("full", help="Attempt a full-system shutdown"),
+                                Opt("ignore-admin-excluded", help="Ignore AdminExcluded ranks"),
+                            ),
+                        ),
                     ),
-                ),
-                Cmd(
-                    "start",
-                    help="Perform start of stopped DAOS system",
-                    options=(
-                        RANKS,
-                        Opt("ignore-admin-excluded", help="Ignore AdminExcluded ranks"),
+                    Cmd(
+                        "start",
+                        help="Perform start of stopped DAOS system",
+                        options=(
+                            RANKS,
+                            RANK_HOSTS,
+                            *_since(
+                                rel,
+                                (2, 6),
+                                Opt("ignore-admin-excluded", help="Ignore AdminExcluded ranks"),
+                            ),
+                        ),
                     ),
+                    Cmd("erase", help="Erase system metadata prior to reformat"),
                 ),
-                Cmd("erase", help="Erase system metadata prior to reformat"),
             ),
-        ),
-        Cmd(
-            "pool",
-            help="Perform tasks related to DAOS pools",
-            commands=(
-                Cmd(
-                    "create",
-                    help="Create a DAOS pool",
-                    options=(
-                        Opt("group", "g", arg="GROUP", help="DAOS pool to be owned by given group"),
-                        Opt("user", "u", arg="USER", help="DAOS pool to be owned by given user"),
-                        Opt(
-                            "properties",
-                            "P",
-                            arg="PROPS",
-                            repeat=True,
-                            gotype="main.PoolSetPropsFlag",
-                            help="Pool properties to be set",
+            Cmd(
+                "pool",
+                help="Perform tasks related to DAOS pools",
+                commands=(
+                    Cmd(
+                        "create",
+                        help="Create a DAOS pool",
+                        options=(
+                            Opt("group", "g", arg="GROUP", help="Owner group of the pool"),
+                            Opt("user", "u", arg="USER", help="Owner of the pool"),
+                            *label,
+                            Opt(
+                                "properties",
+                                "P",
+                                arg="PROPS",
+                                repeat=True,
+                                gotype="main.PoolSetPropsFlag",
+                                help="Pool properties to be set",
+                            ),
+                            Opt("acl-file", "a", arg="PATH", help="Access Control List file path"),
+                            size,
+                            ratio,
+                            Opt(
+                                "nranks",
+                                "k",
+                                arg="N",
+                                convert=parse_uint,
+                                gotype="uint32",
+                                help="Number of ranks to use (auto)",
+                            ),
+                            Opt(
+                                "nsvc",
+                                "v",
+                                arg="N",
+                                convert=parse_uint,
+                                gotype="uint32",
+                                help="Number of pool service replicas",
+                            ),
+                            scm_size,
+                            nvme_size,
+                            ranks,
                         ),
-                        Opt("acl-file", "a", arg="PATH", help="Access Control List file path"),
-                        Opt(
-                            "size",
-                            "z",
-                            arg="SIZE",
-                            convert=parse_pool_size,
-                            gotype="main.poolSizeFlag",
-                            help="Total size of DAOS pool or its percentage ratio (auto)",
-                        ),
-                        Opt(
-                            "tier-ratio",
-                            "t",
-                            arg="RATIO",
-                            convert=parse_tier_ratio,
-                            gotype="main.tierRatioFlag",
-                            help="Percentage of storage tiers for pool storage "
-                            "(auto; default: 6,94)",
-                        ),
-                        Opt(
-                            "nranks",
-                            "k",
-                            arg="N",
-                            convert=parse_uint,
-                            gotype="uint32",
-                            help="Number of ranks to use (auto)",
-                        ),
-                        Opt(
-                            "nsvc",
-                            "v",
-                            arg="N",
-                            convert=parse_uint,
-                            gotype="uint32",
-                            help="Number of pool service replicas",
-                        ),
-                        Opt(
-                            "scm-size",
-                            "s",
-                            arg="SIZE",
-                            convert=parse_size,
-                            gotype="ui.ByteSizeFlag",
-                            help="Per-engine SCM allocation for DAOS pool (manual)",
-                        ),
-                        Opt(
-                            "nvme-size",
-                            "n",
-                            arg="SIZE",
-                            convert=parse_size,
-                            gotype="ui.ByteSizeFlag",
-                            help="Per-engine NVMe allocation for DAOS pool (manual)",
-                        ),
-                        RANKS,
+                        args=(Arg("<pool label>", "label", required=not old),),
                     ),
-                    args=(Arg("<pool label>", "label", required=True),),
-                ),
-                Cmd(
-                    "destroy",
-                    help="Destroy a DAOS pool",
-                    args=(POOL_ID,),
-                    options=(
-                        Opt(
-                            "force",
-                            "f",
-                            help="Forcibly destroy pool with active client connections",
-                        ),
-                        Opt("recursive", "r", help="Remove pool with existing containers"),
-                    ),
-                ),
-                Cmd(
-                    "list",
-                    aliases=("ls",),
-                    help="List DAOS pools",
-                    options=(
-                        Opt(
-                            "verbose",
-                            "v",
-                            help="Add pool UUIDs and service replica lists to display",
-                        ),
-                        Opt("no-query", "n", help="Disable query of listed pools"),
-                        Opt(
-                            "rebuild-only",
-                            "r",
-                            help="List only pools which rebuild stats is not idle",
+                    Cmd(
+                        "destroy",
+                        help="Destroy a DAOS pool",
+                        args=(POOL_ID_20 if old else POOL_ID,),
+                        options=(
+                            Opt("force", "f", help="Forcibly destroy pool with active handles"),
+                            *_since(
+                                rel,
+                                (2, 4),
+                                Opt("recursive", "r", help="Remove pool with existing containers"),
+                            ),
                         ),
                     ),
-                ),
-                Cmd(
-                    "query",
-                    help="Query a DAOS pool",
-                    args=(POOL_ID,),
-                    options=(
-                        Opt(
-                            "show-enabled",
-                            "e",
-                            help="Show engine unique identifiers (ranks) which are enabled",
+                    Cmd(
+                        "list",
+                        aliases=("ls",),
+                        help="List DAOS pools",
+                        options=(
+                            Opt("verbose", "v", help="Add pool UUIDs and service replicas"),
+                            Opt("no-query", "n", help="Disable query of listed pools"),
+                            *_since(
+                                rel,
+                                (2, 6),
+                                Opt("rebuild-only", "r", help="List only pools rebuilding"),
+                            ),
                         ),
-                        Opt(
-                            "show-disabled",
-                            "b",
-                            help="Show engine unique identifiers (ranks) which are disabled",
+                    ),
+                    Cmd(
+                        "query",
+                        help="Query a DAOS pool",
+                        args=(POOL_ID_20 if old else POOL_ID,),
+                        options=(
+                            *_since(
+                                rel,
+                                (2, 4),
+                                Opt("show-enabled", "e", help="Show enabled ranks"),
+                                Opt("show-disabled", "b", help="Show disabled ranks"),
+                            ),
+                            *_since(
+                                rel,
+                                (2, 6),
+                                Opt("health-only", "t", help="Only pool health queries"),
+                            ),
                         ),
-                        Opt("health-only", "t", help="Only perform pool health related queries"),
                     ),
                 ),
             ),
+            Cmd("version", help="Print dmg version"),
         ),
-        Cmd("version", help="Print dmg version"),
-    ),
-)
+    )
 
 
 # --- running a command -----------------------------------------------------------------------
-
-
-@dataclass
-class Outcome:
-    response: Any = None
-    #: the error in the JSON envelope
-    error: SimError | None = None
-    #: the error written to stderr, if it differs from `error`
-    stderr_error: SimError | None = None
-    text: str = ""
 
 
 class Context:
@@ -357,7 +392,7 @@ class Context:
             if host_list
             else [h if ":" in h else f"{h}:{cfg.port}" for h in cfg.hostlist]
         )
-        return Ctl(hosts)
+        return Ctl(hosts, self.rel)
 
 
 def _incompatible(key: str, other: str) -> SimError:
@@ -386,7 +421,7 @@ def storage_scan(ctx: Context) -> Outcome:
 def storage_format(ctx: Context) -> Outcome:
     p = ctx.parsed
     results, errors = ctx.ctl.fanout("storage_format", {"force": bool(p.get("force"))})
-    running = f"client: code = {ctx.rel.format_running_code} description"
+    running = f"client: code = {ctx.rel.format_running_code} description"  # fails the call
     for err in errors.values():
         if err.message.startswith(running):
             raise err
@@ -457,24 +492,61 @@ def system_erase(ctx: Context) -> Outcome:
     return Outcome(None)
 
 
-def pool_create(ctx: Context) -> Outcome:
+def _parse_20(what: str, value: str) -> int:
+    try:
+        return parse_bytes(value)
+    except SizeError as exc:
+        raise SimError(f"failed to parse pool {what}: {exc}") from None
+
+
+def _sizes_20(ctx: Context, params: dict[str, Any]) -> str:
+    """2.0's pool create sizes: --size (no N%) with an integer tier ratio summing to 100, or
+    --scm-size [--nvme-size]; the request params are filled in, the intro line returned."""
     p = ctx.parsed
-    label = p.args["label"]
-    props = [item for value in p.get("properties", []) for item in value.split(",") if item]
-    for prop in props:
-        name, sep, _ = prop.partition(":")
-        if not sep:
-            raise SimError(f"invalid property {go_quote(prop)} (must be name:value)")
-        if name.strip() == "label":
-            raise SimError("can't set label property with label argument")
-    if not valid_label(label):
-        raise SimError(f"invalid label {go_quote(label)}")
-    if p.get("acl_file"):
-        try:
-            with open(p.get("acl_file")) as acl:
-                acl.read()
-        except OSError as exc:
-            raise SimError(f"open {p.get('acl_file')}: {(exc.strerror or '').lower()}") from None
+    size, scm, nvme = p.get("size"), p.get("scm_size"), p.get("nvme_size")
+    if size and (scm or nvme):
+        raise SimError("--size may not be mixed with --scm-size or --nvme-size")
+    if not size and not scm:
+        raise SimError("either --size or --scm-size must be supplied")
+    if size:
+        total = _parse_20("size", size)
+        if p.get("nranks") and p.get("ranks"):
+            raise _incompatible("num-ranks", "ranks")
+        ratio_text = p.get("tier_ratio") or "6,94"
+        ratios: list[int] = []
+        for part in ratio_text.split(","):
+            if not part.strip().isdigit():
+                raise SimError(
+                    "failed to parse tier ratios: strconv.ParseUint: parsing "
+                    f"{go_quote(part.strip())}: invalid syntax"
+                )
+            ratios.append(int(part.strip()))
+        if len(ratios) == 1 and ratios[0] < 100:
+            ratios.append(100 - ratios[0])
+        if any(r > 100 for r in ratios):
+            raise SimError("Storage tier ratio must be a value between 0-100")
+        if sum(ratios) != 100:
+            raise SimError("Storage tier ratios must add up to 100")
+        params.update(mode="total", total_bytes=total, tier_ratio=[r / 100 for r in ratios])
+        return (
+            "Creating DAOS pool with automatic storage allocation: "
+            f"{human_bytes(total)} total, {ratio_text} tier ratio\n"
+        )
+    if p.get("nranks"):
+        raise _incompatible("nranks", "scm-size")
+    scm_bytes = _parse_20("SCM size", scm)
+    nvme_bytes = _parse_20("NVMe size", nvme) if nvme else 0
+    params.update(mode="manual", scm_bytes=scm_bytes, nvme_bytes=nvme_bytes)
+    percent = 100.0 * scm_bytes / nvme_bytes if nvme_bytes else 100.0
+    return (
+        "Creating DAOS pool with manual per-engine storage allocation: "
+        f"{human_bytes(scm_bytes)} SCM, {human_bytes(nvme_bytes)} NVMe ({percent:0.2f}% ratio)\n"
+    )
+
+
+def _sizes(ctx: Context, params: dict[str, Any]) -> str:
+    """2.4+'s pool create sizes (N% of the free space too); see _sizes_20."""
+    p = ctx.parsed
     size, scm, nvme = p.get("size"), p.get("scm_size"), p.get("nvme_size")
     nranks, ranks, ratio = p.get("nranks"), p.get("ranks"), p.get("tier_ratio")
     manual = scm is not None or nvme is not None
@@ -483,47 +555,78 @@ def pool_create(ctx: Context) -> Outcome:
             "unsupported option combination, use (--scm-size and --nvme-size) or "
             "(--meta-size and --data-size) or (--size)"
         )
-    params: dict[str, Any] = {
-        "label": label,
-        "properties": props,
-        "ranks": ranks,
-        "nranks": nranks,
-        "nsvc": p.get("nsvc"),
-        "user": p.get("user"),
-        "group": p.get("group"),
-    }
     if size and size[0] == "percent":
         if nranks:
             raise _incompatible("size=%", "nranks")
         if ratio:
             raise _incompatible("size=%", "tier-ratio")
         params.update(mode="percent", percent=size[1])
-        intro = f"Creating DAOS pool with {size[1]}% of all storage\n"
-    elif size:
+        return f"Creating DAOS pool with {size[1]}% of all storage\n"
+    if size:
         if nranks and ranks:
             raise _incompatible("nranks", "ranks")
         ratio = ratio or [0.06, 0.94]
         params.update(mode="total", total_bytes=size[1], tier_ratio=ratio)
-        percent = 100.0 * ratio[0] / ratio[1] if ratio[1] else 100.0
+        if ctx.rel.series >= (2, 6):
+            shown = f"{100.0 * ratio[0] / ratio[1] if ratio[1] else 100.0:0.2f}% ratio"
+        else:
+            shown = ",".join(f"{100 * r:0.2f}%" for r in ratio) + " tier ratio"
         intro = (
-            f"Creating DAOS pool with automatic storage allocation: "
-            f"{human_bytes(size[1])} total, {percent:0.2f}% ratio"
+            "Creating DAOS pool with automatic storage allocation: "
+            f"{human_bytes(size[1])} total, {shown}"
         )
-        intro += f" with {nranks} ranks\n" if nranks else "\n"
-    else:
-        if nranks:
-            raise _incompatible("nranks", "scm-size")
-        if ratio:
-            raise _incompatible("tier-ratio", "scm-size")
-        if nvme is not None and scm is None:
-            raise SimError("--nvme-size cannot be set without --scm-size")
-        scm, nvme = scm or 0, nvme or 0
-        params.update(mode="manual", scm_bytes=scm, nvme_bytes=nvme)
-        percent = 100.0 * scm / nvme if nvme else 100.0
-        intro = (
-            f"Creating DAOS pool with manual per-engine storage allocation: "
-            f"{human_bytes(scm)} SCM, {human_bytes(nvme)} NVMe ({percent:0.2f}% ratio)\n"
-        )
+        return intro + (f" with {nranks} ranks\n" if nranks else "\n")
+    if nranks:
+        raise _incompatible("nranks", "scm-size")
+    if ratio:
+        raise _incompatible("tier-ratio", "scm-size")
+    if nvme is not None and scm is None:
+        raise SimError("--nvme-size cannot be set without --scm-size")
+    scm, nvme = scm or 0, nvme or 0
+    params.update(mode="manual", scm_bytes=scm, nvme_bytes=nvme)
+    percent = 100.0 * scm / nvme if nvme else 100.0
+    return (
+        f"Creating DAOS pool with manual per-engine storage allocation: "
+        f"{human_bytes(scm)} SCM, {human_bytes(nvme)} NVMe ({percent:0.2f}% ratio)\n"
+    )
+
+
+def pool_create(ctx: Context) -> Outcome:
+    p = ctx.parsed
+    label = p.get("label") or p.args.get("label", "")  # 2.0: -p/--label wins
+    props = [item for value in p.get("properties", []) for item in value.split(",") if item]
+    for prop in props:
+        name, sep, _ = prop.partition(":")
+        if not sep:
+            raise SimError(f"invalid property {go_quote(prop)} (must be name:value)")
+        if name.strip() == "label":
+            if label:
+                raise SimError("can't set label property with label argument")
+            label = prop.partition(":")[2].strip()  # 2.0: -P label:X
+    if label and not valid_label(label):
+        raise SimError(f"invalid label {go_quote(label)}")
+    if p.get("acl_file"):
+        try:
+            with open(p.get("acl_file")) as acl:
+                acl.read()
+        except OSError as exc:
+            raise SimError(f"open {p.get('acl_file')}: {(exc.strerror or '').lower()}") from None
+    ranks = p.get("ranks")
+    if isinstance(ranks, str):  # 2.0 parses the rank list itself
+        try:
+            ranks = parse_ranks(ranks) if ranks else None
+        except ValueError as exc:
+            raise SimError(f"parsing rank list: {exc}") from None
+    params: dict[str, Any] = {
+        "label": label,
+        "properties": [x for x in props if x.partition(":")[0].strip() != "label"],
+        "ranks": ranks,
+        "nranks": p.get("nranks"),
+        "nsvc": p.get("nsvc"),
+        "user": p.get("user"),
+        "group": p.get("group"),
+    }
+    intro = _sizes_20(ctx, params) if ctx.rel.series < (2, 4) else _sizes(ctx, params)
     try:
         pool = ctx.ctl.ms("pool_create", params, "PoolCreateReq", timeout=POOL_CREATE_TIMEOUT)
     except SimError as exc:
@@ -540,25 +643,39 @@ def pool_list(ctx: Context) -> Outcome:
     except SimError as exc:
         raise exc.wrap("list pools failed") from None
     if p.get("no_query"):
-        pools = [dict(pool, available=False) for pool in pools]
+        pools = [dict(pool, available=False, no_query=True) for pool in pools]
     if p.get("rebuild_only"):
         pools = []  # the sim never rebuilds
     response = responses.pool_list(ctx.rel, pools)
-    return Outcome(
-        response, text=pretty.pool_list(ctx.rel, response["pools"] or [], bool(p.get("verbose")))
-    )
+    return Outcome(response, text=pretty.pool_list(ctx.rel, pools, bool(p.get("verbose"))))
 
 
 def pool_query(ctx: Context) -> Outcome:
-    pool = ctx.ctl.ms("pool_query", {"pool": ctx.parsed.args["pool"]}, "PoolQueryReq")
-    info = responses.pool_info(ctx.rel, pool, "query")
+    p = ctx.parsed
+    try:
+        pool = ctx.ctl.ms("pool_query", {"pool": p.args.get("pool", "")}, "PoolQueryReq")
+    except SimError as exc:
+        if ctx.rel.series >= (2, 6) or not exc.remote:
+            raise
+        # 2.0/2.4 print the zero-filled response with a server's error; 2.0 wraps the
+        # error in plain mode only
+        shown = exc.wrap("pool query failed") if ctx.rel.series < (2, 4) else exc
+        return Outcome(
+            responses.pool_query_resp(ctx.rel, None, "query"),
+            exc,
+            exc if p.get("json") else shown,
+        )
+    if ctx.rel.series < (2, 6):
+        info = responses.pool_query_resp(ctx.rel, pool, "query", bool(p.get("show_enabled")))
+    else:
+        info = responses.pool_info(ctx.rel, pool, "query")
     return Outcome(info, text=pretty.pool_query(ctx.rel, info))
 
 
 def pool_destroy(ctx: Context) -> Outcome:
     p = ctx.parsed
     params = {
-        "pool": p.args["pool"],
+        "pool": p.args.get("pool", ""),
         "force": bool(p.get("force")),
         "recursive": bool(p.get("recursive")),
     }
@@ -567,10 +684,6 @@ def pool_destroy(ctx: Context) -> Outcome:
     except SimError as exc:
         raise exc.wrap("pool destroy failed") from None
     return Outcome(None, text="Pool-destroy command succeeded\n")
-
-
-def version(ctx: Context) -> Outcome:
-    return Outcome({"version": ctx.rel.version}, text=banner(PROGRAM, ctx.rel) + "\n")
 
 
 HANDLERS: dict[str, Callable[[Context], Outcome]] = {
@@ -584,35 +697,17 @@ HANDLERS: dict[str, Callable[[Context], Outcome]] = {
     "pool list": pool_list,
     "pool query": pool_query,
     "pool destroy": pool_destroy,
-    "version": version,
 }
-
-
-def finish(program: str, outcome: Outcome, as_json: bool) -> int:
-    """Print an outcome as DAOS's Go tools do; the exit code."""
-    if as_json:
-        write_stdout(envelope(outcome.response, outcome.error))
-    elif outcome.text and outcome.error is None:
-        write_stdout(outcome.text)
-    shown = outcome.stderr_error or outcome.error
-    if shown is not None:
-        write_stderr_lines(shown.stderr_lines(program))
-        return 1
-    return 0
 
 
 def main(argv: Sequence[str]) -> int:
     rel = release()
-    try:
-        parsed, _ = flags.parse(PROGRAM, ROOT, argv)
-    except flags.FlagError as exc:
-        if exc.is_help:
-            write_stdout(exc.message)
-            return 0
-        return finish(PROGRAM, Outcome(error=SimError(exc.message)), bool(exc.partial.get("json")))
+    parsed, code = tool.parse(PROGRAM, command_tree(rel), argv, rel)
+    if parsed is None:
+        return code
     ctx = Context(rel, parsed)
     try:
         outcome = HANDLERS[parsed.command](ctx)
     except SimError as exc:
         outcome = Outcome(error=exc)
-    return finish(PROGRAM, outcome, bool(parsed.get("json")))
+    return tool.finish(PROGRAM, outcome, bool(parsed.get("json")))

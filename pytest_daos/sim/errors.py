@@ -10,6 +10,9 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+from .releases import Release
+from .sizes import human_bytes
+
 #: name -> (code, description), as in DAOS's daos_errno.h (d_errstr).
 DER: dict[str, tuple[int, str]] = {
     "DER_NO_PERM": (-1001, "Operation not permitted"),
@@ -34,6 +37,8 @@ DER: dict[str, tuple[int, str]] = {
     "DER_SHUTDOWN": (-2017, "Service should shut down"),
     "DER_NOTREPLICA": (-2020, "Not a service replica"),
     "DER_AGENT_COMM": (-2034, "Agent communication error"),
+    "DER_NOTSUPPORTED": (-2037, "Operation not supported"),
+    "DER_NO_SERVICE": (-2039, "No service available"),
 }
 
 MISC = DER["DER_MISC"][0]
@@ -82,13 +87,17 @@ class SimError(Exception):
         self.resolution = resolution
         #: the management service is not ready yet: dmg retries the request
         self.retryable = retryable
+        #: the error came from the server (not from failing to reach it)
+        self.remote = False
 
     def __str__(self) -> str:
         return self.message
 
     def wrap(self, prefix: str) -> SimError:
         """`prefix: message`, keeping the status and resolution (Go's errors.Wrap)."""
-        return SimError(f"{prefix}: {self.message}", self.status, self.resolution, self.retryable)
+        error = SimError(f"{prefix}: {self.message}", self.status, self.resolution, self.retryable)
+        error.remote = self.remote
+        return error
 
     def stderr_lines(self, program: str | None) -> list[str]:
         """The `ERROR:` lines a DAOS program writes for this error."""
@@ -108,12 +117,14 @@ class SimError(Exception):
 
     @classmethod
     def from_wire(cls, data: dict[str, Any]) -> SimError:
-        return cls(
+        error = cls(
             str(data.get("message", "unknown error")),
             int(data.get("status", MISC)),
             data.get("resolution"),
             bool(data.get("retryable", False)),
         )
+        error.remote = True
+        return error
 
 
 def der(name: str, prefix: str | None = None) -> SimError:
@@ -145,48 +156,50 @@ def rpc_error(message: str, retryable: bool = False) -> SimError:
 
 
 # --- the faults and well-known errors the sim produces -------------------------------------
+# Each takes the release: fault codes moved between releases (releases.py) and some texts
+# changed (2.0 reports the requested size in "too small" faults).
 
 
-def connection_refused(address: str) -> SimError:
+def connection_refused(rel: Release, address: str) -> SimError:
     return fault(
         "client",
-        506,
+        rel.fault_code("ClientConnectionRefused"),
         f"the server at {address} refused the connection",
         "verify the server is running on the specified address and port",
     )
 
 
-def connection_bad_host(address: str) -> SimError:
+def connection_bad_host(rel: Release, address: str) -> SimError:
     return fault(
         "client",
-        504,
+        rel.fault_code("ClientConnectionBadHost"),
         f"the server at {address} could not be resolved",
         "verify the host name is correct and resolvable",
     )
 
 
-def connection_no_route(address: str) -> SimError:
+def connection_no_route(rel: Release, address: str) -> SimError:
     return fault(
         "client",
-        505,
+        rel.fault_code("ClientConnectionNoRoute"),
         f"no known route to the server at {address}",
         "verify the network configuration",
     )
 
 
-def rpc_timeout(request: str, duration: str) -> SimError:
+def rpc_timeout(rel: Release, request: str, duration: str) -> SimError:
     return fault(
         "client",
-        510,
+        rel.fault_code("ClientRpcTimeout"),
         f"the *control.{request} request timed out after {duration}",
         "retry the request or check server logs for more details",
     )
 
 
-def format_running_system(code: int) -> SimError:
+def format_running_system(rel: Release) -> SimError:
     return fault(
         "client",
-        code,
+        rel.format_running_code,
         "storage format invoked on a running system",
         "stop and erase the system, then retry the format operation",
     )
@@ -200,105 +213,147 @@ def raft_unavailable() -> SimError:
     return rpc_error("raft service unavailable (not started yet?)", retryable=True)
 
 
-def pool_scm_too_small(min_total: str, min_scm: str) -> SimError:
+def pool_scm_too_small(
+    rel: Release, requested: int, targets: int, min_total: str, min_scm: str
+) -> SimError:
+    code = rel.fault_code("ServerPoolScmTooSmall")
+    if rel.series < (2, 4):
+        return fault(
+            "server",
+            code,
+            f"requested SCM capacity ({human_bytes(requested)} / {targets}) is too small "
+            "(min 16 MiB per target)",
+            f"SCM capacity should be larger than {human_bytes(16 * 1024**2 * targets)}",
+        )
     return fault(
         "server",
-        604,
+        code,
         "requested SCM capacity is too small (min 16 MiB per target)",
         f"retry the request with a pool size of at least {min_total}, with at least {min_scm} SCM",
     )
 
 
-def pool_nvme_too_small(min_total: str, min_nvme: str) -> SimError:
+def pool_nvme_too_small(
+    rel: Release, requested: int, targets: int, min_total: str, min_nvme: str
+) -> SimError:
+    code = rel.fault_code("ServerPoolNvmeTooSmall")
+    if rel.series < (2, 4):
+        return fault(
+            "server",
+            code,
+            f"requested NVMe capacity ({human_bytes(requested)} / {targets}) is too small "
+            "(min 1.0 GiB per target)",
+            f"NVMe capacity should be larger than {human_bytes(1024**3 * targets)}",
+        )
     return fault(
         "server",
-        605,
+        code,
         "requested NVMe capacity too small (min 1.0 GiB per target)",
         f"retry the request with a pool size of at least {min_total}, "
         f"with at least {min_nvme} NVMe",
     )
 
 
-def pool_invalid_ranks(ranks: list[int]) -> SimError:
-    word = "rank" if len(ranks) == 1 else "ranks"
+def pool_invalid_ranks(rel: Release, ranks: list[int]) -> SimError:
     listed = ",".join(sorted(str(r) for r in ranks))
+    word = "ranks" if rel.series < (2, 4) or len(ranks) > 1 else "rank"
     return fault(
         "server",
-        606,
+        rel.fault_code("ServerPoolInvalidRanks"),
         f"pool request contains invalid {word}: {listed}",
         "retry the request with a valid set of ranks",
     )
 
 
-def pool_invalid_num_ranks(requested: int, available: int) -> SimError:
+def pool_invalid_num_ranks(rel: Release, requested: int, available: int) -> SimError:
+    text = (
+        f"pool request contains invalid number of ranks (requested: {requested}, "
+        f"available: {available})"
+    )
+    if rel.series < (2, 4):  # no such fault in 2.0: the request fails in the server
+        return rpc_error(text)
     return fault(
         "server",
-        607,
-        f"pool request contains invalid number of ranks (requested: {requested}, "
-        f"available: {available})",
+        rel.fault_code("ServerPoolInvalidNumRanks"),
+        text,
         "retry the request with a valid number of ranks",
     )
 
 
-def pool_invalid_service_reps(maximum: int) -> SimError:
+def pool_invalid_service_reps(rel: Release, maximum: int) -> SimError:
     return fault(
         "server",
-        608,
+        rel.fault_code("ServerPoolInvalidServiceReps"),
         f"pool service replicas number should be an odd number between 1 and {maximum}",
         "retry the request with a valid number of pool service replicas",
     )
 
 
-def pool_duplicate_label(label: str) -> SimError:
+def pool_duplicate_label(rel: Release, label: str) -> SimError:
     return fault(
         "server",
-        609,
+        rel.fault_code("ServerPoolDuplicateLabel"),
         f"pool label {go_quote(label)} already exists in the system",
         "retry the request with a unique pool label",
     )
 
 
-def data_plane_not_started() -> SimError:
+def pool_no_label(rel: Release) -> SimError:
     return fault(
         "server",
-        612,
+        rel.fault_code("ServerPoolNoLabel"),
+        "cannot create a pool without a pool label",
+        "retry the operation with a label set",
+    )
+
+
+def data_plane_not_started(rel: Release) -> SimError:
+    return fault(
+        "server",
+        rel.fault_code("ServerDataPlaneNotStarted"),
         "DAOS I/O Engine instance not started or not responding on dRPC",
         "retry the operation or check server logs for more details",
     )
 
 
-def instances_not_stopped(action: str, rank: int) -> SimError:
+def instances_not_stopped(rel: Release, action: str, rank: int) -> SimError:
     return fault(
         "server",
-        613,
+        rel.fault_code("ServerInstancesNotStopped"),
         f"{action} not supported when rank {rank} is running",
         f"retry {action} operation after stopping rank {rank}",
     )
 
 
-def pool_has_containers() -> SimError:
+def pool_has_containers(rel: Release) -> SimError:
     return fault(
         "server",
-        618,
+        rel.fault_code("ServerPoolHasContainers"),
         "cannot destroy a pool with existing containers",
         "retry the operation with the recursive flag set to remove containers along with the pool",
     )
 
 
-def thp_fault() -> SimError:
+def thp_fault(rel: Release) -> SimError:
     return fault(
         "server",
-        621,
+        rel.fault_code("ServerTransparentHugepageEnabled"),
         "transparent hugepage (THP) enabled on storage server, DAOS requires THP to be disabled",
         "disable THP by adding 'transparent_hugepage=never' kernel parameter in the "
         "grub configuration file then reboot and restart daos_server",
     )
 
 
-def pool_not_found(pool_id: str) -> SimError:
+def pool_not_found(rel: Release, pool_id: str) -> SimError:
+    """An unknown pool: 2.4+ carry the typed error to dmg; 2.0 resolves labels in the server
+    with its own wording and the error reaches dmg as a plain gRPC error."""
     if is_uuid(pool_id):
-        return SimError(f"unable to find pool service with uuid {pool_id.lower()}")
-    return SimError(f"unable to find pool service with label {go_quote(pool_id)}")
+        error = SimError(f"unable to find pool service with uuid {pool_id.lower()}")
+    elif rel.series < (2, 4):
+        return rpc_error(f"unable to find pool with label {go_quote(pool_id)}")
+    else:
+        error = SimError(f"unable to find pool service with label {go_quote(pool_id)}")
+    return rpc_error(error.message) if rel.series < (2, 4) else error
 
 
 def pool_no_service_ranks(pool_uuid: str) -> SimError:

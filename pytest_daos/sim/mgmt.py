@@ -15,7 +15,7 @@ import uuid as uuidlib
 from collections.abc import Callable
 from typing import Any
 
-from . import responses, state
+from . import fs, responses, state
 from .config import ServerConfig
 from .errors import (
     SimError,
@@ -29,6 +29,7 @@ from .errors import (
     pool_invalid_num_ranks,
     pool_invalid_ranks,
     pool_invalid_service_reps,
+    pool_no_label,
     pool_no_service_ranks,
     pool_not_found,
     pool_nvme_too_small,
@@ -45,13 +46,14 @@ SCM_MIN_PER_TARGET = 16 * MIB
 NVME_MIN_PER_TARGET = 1 * GIB
 #: SCM the engine keeps for itself (2.4+: 16 MiB + 1 MiB, CONTRACT.md §3)
 SCM_RESERVED = 17 * MIB
-#: what a new pool's metadata takes from its own space (fitted to real 2.6.5 numbers:
-#: a 2G pool of tank shows 67820583 of 120000512 SCM bytes and 1838051328 of 1880000000
-#: NVMe bytes free)
-POOL_SCM_OVERHEAD = 46179904
+#: what a new pool's metadata takes from its own SCM per release series (fitted to the real
+#: numbers: a 2G pool of tank shows 67820583 (2.6.5) / 67820967 (2.4.2) of 120000512 SCM
+#: bytes free, and 1838051328 of 1880000000 NVMe bytes), and each container's metadata
+#: (2.6.5: 67820583 -> 67811719, 2.4.2: 67820967 -> 67682567; 2.0 taken as 2.4)
+POOL_SCM_OVERHEAD = {(2, 0): 46179520, (2, 4): 46179520, (2, 6): 46179904}
 POOL_SCM_OVERHEAD_SHARE = 20  # plus 1/20 of the pool's SCM
 POOL_NVME_OVERHEAD = 41948672
-CONTAINER_SCM_BYTES = 8864  # each container's metadata (real: 67820583 -> 67811719)
+CONTAINER_SCM_BYTES = {(2, 0): 138400, (2, 4): 138400, (2, 6): 8864}
 MAX_SVC_REPS = 13
 
 CONTAINER_TYPES = ("POSIX", "HDF5", "PYTHON", "SPARK", "DATABASE", "ROOT", "SEISMIC", "METEO")
@@ -83,6 +85,8 @@ class Service:
         self.last_update = rfc3339_nano()
         self.incarnation = 0
         self.ms_ready = False
+        #: open container handles (dfuse mounts): handle id -> (pool uuid, container uuid)
+        self.handles: dict[str, tuple[str, str]] = {}
         self.runner = (
             EngineRunner(cfg, 0, log, self._engine_ready, self._engine_exited)
             if self.engine
@@ -194,7 +198,7 @@ class Service:
             raise SimError("no engines configured: nothing to format")
         with self.lock:
             if self.state is not None:
-                raise format_running_system(self.rel.format_running_code)
+                raise format_running_system(self.rel)
             scm_info, nvme_info = "CTL_SUCCESS", "CTL_SUCCESS"
             if os.path.ismount(self.scm_mount):
                 scm_info = "SCM is already formatted"
@@ -202,6 +206,7 @@ class Service:
             else:
                 self._mount_scm()
             self._create_bdevs()
+            fs.remove_tree(fs.data_root(self.scm_mount))  # a format leaves no old files
             self.state = state.SystemState.new(self.cfg.name)
             self._save()
             rank = self._rank()
@@ -347,8 +352,10 @@ class Service:
         with self.lock:
             self._require_ms()
             if self.runner is not None and self.runner.running:
-                raise instances_not_stopped("system erase", self._rank())
+                raise instances_not_stopped(self.rel, "system erase", self._rank())
             state.erase(self.scm_mount)
+            fs.remove_tree(fs.data_root(self.scm_mount))
+            self.handles.clear()
             self.state = None
             self.ms_ready = False
             self._touch("awaitformat")
@@ -362,10 +369,11 @@ class Service:
         nranks = len(pool.ranks)
         scm_total, nvme_total = scm * nranks, nvme * nranks
         overhead = (
-            nranks * POOL_SCM_OVERHEAD
+            nranks * POOL_SCM_OVERHEAD[self.rel.series]
             + scm_total // POOL_SCM_OVERHEAD_SHARE
-            + CONTAINER_SCM_BYTES * len(pool.containers)
+            + CONTAINER_SCM_BYTES[self.rel.series] * len(pool.containers)
         )
+        stored = fs.bytes_used(fs.data_root(self.scm_mount) / pool.uuid)
         return {
             "uuid": pool.uuid,
             "label": pool.label,
@@ -376,7 +384,7 @@ class Service:
             "tier_bytes": pool.tier_bytes,
             "targets": self.engine.targets * nranks,
             "scm_free": max(0, scm_total - overhead),
-            "nvme_free": max(0, nvme_total - nranks * POOL_NVME_OVERHEAD),
+            "nvme_free": max(0, nvme_total - nranks * POOL_NVME_OVERHEAD - stored),
             "available": self.member_state == "joined",
             "containers": len(pool.containers),
         }
@@ -395,23 +403,25 @@ class Service:
         with self.lock:
             st = self._require_ms()
             if self.member_state != "joined":
-                raise data_plane_not_started()
-            label = str(params["label"])
+                raise data_plane_not_started(self.rel)
+            label = str(params.get("label") or "")
+            if not label:
+                raise pool_no_label(self.rel)
             if any(pool.label == label for pool in st.pools):
-                raise pool_duplicate_label(label)
+                raise pool_duplicate_label(self.rel, label)
             available = [m.rank for m in st.members]
             ranks = params.get("ranks") or None
             if ranks:
                 invalid = [r for r in ranks if r not in available]
                 if invalid:
-                    raise pool_invalid_ranks(invalid)
+                    raise pool_invalid_ranks(self.rel, invalid)
             nranks = int(params.get("nranks") or 0)
             if nranks > len(available):
-                raise pool_invalid_num_ranks(nranks, len(available))
+                raise pool_invalid_num_ranks(self.rel, nranks, len(available))
             selected = sorted(ranks or available[: nranks or len(available)])
             nsvc = int(params.get("nsvc") or 0)
             if nsvc and (nsvc % 2 == 0 or nsvc > MAX_SVC_REPS):
-                raise pool_invalid_service_reps(MAX_SVC_REPS)
+                raise pool_invalid_service_reps(self.rel, MAX_SVC_REPS)
             scm, nvme = self._tier_bytes(st, params, len(selected))
             self._check_minimums(scm, nvme, len(selected))
             free_scm, free_nvme = self._free(st)
@@ -459,10 +469,18 @@ class Service:
         min_scm = SCM_MIN_PER_TARGET * targets * nranks
         min_nvme = NVME_MIN_PER_TARGET * targets * nranks
         min_total = min_scm + (min_nvme if nvme > 0 else 0)
+        if nvme and nvme < NVME_MIN_PER_TARGET * targets and self.rel.series < (2, 4):
+            raise pool_nvme_too_small(  # 2.0 checks NVMe first
+                self.rel, nvme, targets, human_bytes(min_total + MIB), human_bytes(min_nvme + MIB)
+            )
         if scm < SCM_MIN_PER_TARGET * targets:
-            raise pool_scm_too_small(human_bytes(min_total + MIB), human_bytes(min_scm + MIB))
+            raise pool_scm_too_small(
+                self.rel, scm, targets, human_bytes(min_total + MIB), human_bytes(min_scm + MIB)
+            )
         if nvme and nvme < NVME_MIN_PER_TARGET * targets:
-            raise pool_nvme_too_small(human_bytes(min_total + MIB), human_bytes(min_nvme + MIB))
+            raise pool_nvme_too_small(
+                self.rel, nvme, targets, human_bytes(min_total + MIB), human_bytes(min_nvme + MIB)
+            )
 
     def rpc_pool_list(self, params: dict[str, Any]) -> list[dict[str, Any]]:
         with self.lock:
@@ -473,7 +491,7 @@ class Service:
         st = self._require_ms()
         pool = st.find_pool(ident)
         if pool is None:
-            raise pool_not_found(ident)
+            raise pool_not_found(self.rel, ident)
         return pool
 
     def rpc_pool_query(self, params: dict[str, Any]) -> dict[str, Any]:
@@ -487,12 +505,19 @@ class Service:
         with self.lock:
             st = self._require_ms()
             pool = self._pool(str(params["pool"]))
-            if pool.containers and not params.get("recursive"):
-                raise pool_has_containers()
+            # 2.0 has no container check (and no --recursive)
+            if pool.containers and not params.get("recursive") and self.rel.series >= (2, 4):
+                raise pool_has_containers(self.rel)
             if self.member_state != "joined":
                 raise pool_no_service_ranks(pool.uuid)
+            busy = [h for h, (p, _) in self.handles.items() if p == pool.uuid]
+            if busy and not params.get("force"):
+                raise der("DER_BUSY")  # open handles: the pool evict refuses without --force
+            for handle in busy:
+                del self.handles[handle]
             st.pools.remove(pool)
             self._save()
+            fs.remove_tree(fs.data_root(self.scm_mount) / pool.uuid)
             self.log("INFO", f"pool {pool.uuid} ({pool.label}) destroyed")
 
     # --- clients (through daos_agent) -----------------------------------------------------
@@ -529,14 +554,22 @@ class Service:
             "open_time": cont.open_time,
             "close_modify_time": cont.close_modify_time,
             "chunk_size": cont.chunk_size,
+            "handles": sum(1 for h in self.handles.values() if h == (pool.uuid, cont.uuid)),
         }
+
+    def _container(self, params: dict[str, Any]) -> tuple[state.Pool, state.Container]:
+        pool = self._client_pool(str(params["pool"]))
+        cont = pool.find_container(str(params["cont"]))
+        if cont is None:
+            raise der("DER_NONEXIST")
+        return pool, cont
 
     def rpc_cont_create(self, params: dict[str, Any]) -> dict[str, Any]:
         with self.lock:
             pool = self._client_pool(str(params["pool"]))
             label = str(params.get("label") or "")
             if label and pool.find_container(label) is not None:
-                raise der("DER_EXIST", "failed to create container")
+                raise der("DER_EXIST")
             ctype = str(params.get("type") or "unknown")
             now = hlc_now()
             cont = state.Container(
@@ -560,17 +593,64 @@ class Service:
 
     def rpc_cont_query(self, params: dict[str, Any]) -> dict[str, Any]:
         with self.lock:
-            pool = self._client_pool(str(params["pool"]))
-            cont = pool.find_container(str(params["cont"]))
-            if cont is None:
-                raise der("DER_NONEXIST", "failed to open container")
-            return self._cont_record(pool, cont)
+            return self._cont_record(*self._container(params))
 
     def rpc_cont_destroy(self, params: dict[str, Any]) -> None:
+        with self.lock:
+            pool, cont = self._container(params)
+            busy = [h for h, ids in self.handles.items() if ids == (pool.uuid, cont.uuid)]
+            if busy and not params.get("force"):
+                raise der("DER_BUSY")
+            for handle in busy:
+                del self.handles[handle]
+            pool.containers.remove(cont)
+            self._save()
+            fs.remove_tree(fs.container_dir(self.scm_mount, pool.uuid, cont.uuid))
+
+    # --- dfuse: container handles and the container's files ---------------------------------
+
+    def rpc_cont_open(self, params: dict[str, Any]) -> dict[str, Any]:
+        """Open a POSIX container for dfuse: a handle that keeps the pool busy until closed."""
         with self.lock:
             pool = self._client_pool(str(params["pool"]))
             cont = pool.find_container(str(params["cont"]))
             if cont is None:
-                raise der("DER_NONEXIST", "failed to destroy container")
-            pool.containers.remove(cont)
-            self._save()
+                raise der("DER_NONEXIST")
+            if cont.type != "POSIX":
+                raise der("DER_INVAL")
+            handle = str(uuidlib.uuid4())
+            self.handles[handle] = (pool.uuid, cont.uuid)
+            fs.container_dir(self.scm_mount, pool.uuid, cont.uuid).mkdir(
+                parents=True, exist_ok=True
+            )
+            self.log("INFO", f"container {cont.uuid} of pool {pool.uuid} opened ({handle})")
+            return {"handle": handle, "pool_uuid": pool.uuid, "cont_uuid": cont.uuid}
+
+    def rpc_cont_close(self, params: dict[str, Any]) -> None:
+        with self.lock:
+            self.handles.pop(str(params.get("handle")), None)
+
+    def _handle(self, params: dict[str, Any]) -> tuple[state.Pool, str]:
+        ids = self.handles.get(str(params.get("handle")))
+        if ids is None or self.state is None:
+            raise der("DER_NO_HDL")
+        if self.member_state != "joined":
+            raise der("DER_TIMEDOUT")
+        pool = self.state.find_pool(ids[0])
+        if pool is None:
+            raise der("DER_NO_HDL")
+        return pool, ids[1]
+
+    def rpc_fs(self, params: dict[str, Any]) -> dict[str, Any]:
+        """One file-system operation of a dfuse mount (see fs.py)."""
+        with self.lock:
+            pool, cont_uuid = self._handle(params)
+            record = self._pool_record(pool)
+            if params.get("op") == "statfs":
+                scm_total, nvme_total = (b * len(pool.ranks) for b in pool.tier_bytes)
+                return {
+                    "total": scm_total + nvme_total,
+                    "free": record["scm_free"] + record["nvme_free"],
+                }
+            root = fs.container_dir(self.scm_mount, pool.uuid, cont_uuid)
+            return fs.serve(root, params, record["nvme_free"] + record["scm_free"])

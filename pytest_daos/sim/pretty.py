@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from . import responses
 from .output import entity, rank_set, table
 from .releases import Release
-from .sizes import human_bytes
+from .sizes import human_bytes, human_ibytes
 
 _STATE_NAMES = {
     "awaitformat": "AwaitFormat",
@@ -99,9 +100,10 @@ def pool_create(rel: Release, pool: dict[str, Any], intro: str) -> str:
     total = sum(tiers)
     ratios = ",".join(f"{100 * t / total:.2f}%" for t in tiers) if total else "0.00%,0.00%"
     title = f"Pool created with {ratios} storage tier ratio"
-    pairs = [
-        ("UUID", pool["uuid"]),
-        ("Service Leader", str(pool["svc_ldr"])),
+    pairs = [("UUID", pool["uuid"])]
+    if rel.series >= (2, 4):
+        pairs.append(("Service Leader", str(pool["svc_ldr"])))
+    pairs += [
         ("Service Ranks", rank_set(pool["svc_reps"])),
         ("Storage Ranks", rank_set(pool["ranks"])),
         ("Total Size", human_bytes(total * nranks)),
@@ -122,12 +124,18 @@ def _used_percent(size: int, free: int) -> int:
 
 
 def pool_list(rel: Release, pools: list[dict[str, Any]], verbose: bool) -> str:
+    """`dmg pool list [--verbose]` from the sim's pool records: 2.4 adds the State and
+    UpgradeNeeded? columns, 2.6 the Rebuild State one; pools that could not be queried
+    are left out (2.0/2.4) or shown without usage (2.6)."""
+    old = rel.series < (2, 4)
+    if not old and rel.series < (2, 6):
+        pools = [p for p in pools if p["available"] or p.get("no_query")]
     if not pools:
-        return "No pools in system\n"
+        return "no pools in system\n" if old else "No pools in system\n"
     rows = []
     for p in pools:
-        usage = p.get("usage") or []
-        disabled = f"{p['disabled_targets']}/{p['total_targets']}"
+        usage = responses._usage(p) if p["available"] else []
+        disabled = f"0/{p['targets'] if p['available'] else 0}"
         if not verbose:
             size = next((u["size"] for u in reversed(usage) if u["size"]), 0)
             used = max([_used_percent(u["size"], u["free"]) for u in usage] or [0])
@@ -158,42 +166,45 @@ def pool_list(rel: Release, pools: list[dict[str, Any]], verbose: bool) -> str:
             row[f"{name} Imbalance"] = "0%"
         rows.append(row)
     if not verbose:
-        return table(["Pool", "Size", "State", "Used", "Imbalance", "Disabled"], rows) + "\n"
-    titles = [
-        "Label",
-        "UUID",
-        "State",
-        "SvcReps",
-        "SCM Size",
-        "SCM Used",
-        "SCM Imbalance",
-        "NVME Size",
-        "NVME Used",
-        "NVME Imbalance",
-        "Disabled",
-        "UpgradeNeeded?",
-        "Rebuild State",
-    ]
+        titles = ["Pool", "Size", "Used", "Imbalance", "Disabled"]
+        if not old:
+            titles.insert(2, "State")
+        return table(titles, rows) + "\n"
+    titles = ["Label", "UUID", *([] if old else ["State"]), "SvcReps"]
+    for tier in ("SCM", "NVME"):
+        titles += [f"{tier} Size", f"{tier} Used", f"{tier} Imbalance"]
+    titles.append("Disabled")
+    if not old:
+        titles.append("UpgradeNeeded?")
+    if rel.series >= (2, 6):
+        titles.append("Rebuild State")
     return table(titles, rows) + "\n"
 
 
 def pool_query(rel: Release, info: dict[str, Any]) -> str:
+    """`dmg|daos pool query`: 2.6 adds the state and a health block; before it the rebuild
+    line comes last."""
+    leader = info.get("svc_ldr", info.get("leader", 0))
     out = (
         f"Pool {info['uuid']}, ntarget={info['total_targets']}, "
-        f"disabled={info['disabled_targets']}, leader={info['svc_ldr']}, "
-        f"version={info['version']}, state={info['state']}\n"
+        f"disabled={info['disabled_targets']}, leader={leader}, "
+        f"version={info['version']}"
     )
-    out += "Pool health info:\n- Rebuild idle, 0 objs, 0 recs\n"
+    rebuild = "Rebuild idle, 0 objs, 0 recs\n"
+    if rel.series >= (2, 6):
+        out += f", state={info['state']}\nPool health info:\n- {rebuild}"
+    else:
+        out += "\n"
     out += f"Pool space info:\n- Target(VOS) count:{info['active_targets']}\n"
-    for i, tier in enumerate(info["tier_stats"]):
-        name = "SCM" if tier["media_type"] == "scm" else "NVMe"
+    for i, tier in enumerate(info["tier_stats"] or []):
+        name = "SCM" if i == 0 else "NVMe"
         free = human_bytes(tier["free"])
         out += (
             f"- Storage tier {i} ({name}):\n  Total size: {human_bytes(tier['total'])}\n"
             f"  Free: {free}, min:{human_bytes(tier['min'])}, "
             f"max:{human_bytes(tier['max'])}, mean:{human_bytes(tier['mean'])}\n"
         )
-    return out
+    return out if rel.series >= (2, 6) else out + rebuild
 
 
 def container_create(rel: Release, info: dict[str, Any]) -> str:
@@ -201,6 +212,8 @@ def container_create(rel: Release, info: dict[str, Any]) -> str:
     if info.get("container_label"):
         pairs.append(("Container Label", info["container_label"]))
     pairs.append(("Container Type", info["container_type"]))
+    if rel.series < (2, 4):  # 2.0 prints the container info only
+        return entity(None, pairs) + "\n"
     return f"Successfully created container {info['container_uuid']}\n" + entity(None, pairs) + "\n"
 
 
@@ -208,23 +221,27 @@ def container_query(rel: Release, info: dict[str, Any]) -> str:
     pairs = [("Container UUID", info["container_uuid"])]
     if info.get("container_label"):
         pairs.append(("Container Label", info["container_label"]))
+    snapshot = (
+        str(info["latest_snapshot"]) if rel.series >= (2, 4) else hex(info["latest_snapshot"])
+    )
     pairs += [
         ("Container Type", info["container_type"]),
         ("Pool UUID", info["pool_uuid"]),
         ("Number of snapshots", str(info["num_snapshots"])),
-        ("Latest Persistent Snapshot", str(info["latest_snapshot"])),
+        ("Latest Persistent Snapshot", snapshot),
         ("Container redundancy factor", str(info["redundancy_factor"])),
     ]
     if "chunk_size" in info:
         pairs += [
             ("Object Class", info["object_class"]),
-            ("Chunk Size", human_bytes(info["chunk_size"])),
+            ("Chunk Size", human_ibytes(info["chunk_size"])),
         ]
     return entity(None, pairs) + "\n"
 
 
-def container_list(rel: Release, conts: list[dict[str, str]] | None) -> str:
+def container_list(rel: Release, conts: list[dict[str, Any]]) -> str:
+    """From the sim's container records."""
     if not conts:
-        return ""
+        return "No containers.\n" if rel.series < (2, 4) else ""
     rows = [{"UUID": c["uuid"], "Label": c["label"]} for c in conts]
     return table(["UUID", "Label"], rows) + "\n"

@@ -1,8 +1,9 @@
 """The `-j` response objects, one builder per command, shaped like the imitated release's.
 
-Every builder takes the release first; the 2.6 shapes (key for key, in order, with types as in
-the real 2.6.5 output) are implemented, and a release that differs branches here. The inputs
-are the sim's own release-neutral records (see mgmt.py): a pool record, a member record...
+Every builder takes the release first and branches on it: key for key, in order, with types as
+in the real 2.6.5 and 2.4.2 output, and for 2.0.3 as its Go response types' json tags give
+them (tests/contract/data/2.0/SOURCES.md names each struct). The inputs are the sim's own
+release-neutral records (see mgmt.py): a pool record, a member record...
 """
 
 from __future__ import annotations
@@ -36,39 +37,43 @@ def host_storage(
     scm_mount_points: list[dict[str, Any]] | None = None,
     memory: dict[str, int] | None = None,
 ) -> dict[str, Any]:
-    return {
+    """HostStorage; `mem_info` exists from 2.4."""
+    storage: dict[str, Any] = {
         "nvme_devices": nvme_devices,
         "scm_modules": None,
         "scm_namespaces": None,
         "scm_mount_points": scm_mount_points,
         "smd_info": None,
         "reboot_required": False,
-        "mem_info": memory,
     }
+    if rel.series >= (2, 4):
+        storage["mem_info"] = memory
+    return storage
 
 
 def _controller(
     rel: Release, info: str, pci_addr: str, smd: list[dict[str, Any]] | None
 ) -> dict[str, Any]:
-    return {
+    """NvmeController; 2.6 adds vendor_id, pci_type, dev_state and led_state."""
+    ctrlr: dict[str, Any] = {
         "info": info,
         "model": "",
         "serial": "",
         "pci_addr": pci_addr,
         "fw_rev": "",
-        "vendor_id": "",
-        "pci_type": "",
-        "socket_id": 0,
-        "health_stats": None,
-        "namespaces": None,
-        "smd_devices": smd,
-        "dev_state": "UNKNOWN",
-        "led_state": "NA",
     }
+    if rel.series >= (2, 6):
+        ctrlr.update(vendor_id="", pci_type="")
+    ctrlr.update(socket_id=0, health_stats=None, namespaces=None, smd_devices=smd)
+    if rel.series >= (2, 6):
+        ctrlr.update(dev_state="UNKNOWN", led_state="NA")
+    return ctrlr
 
 
 def formatted_bdev(rel: Release, info: str, pci_addr: str, rank: int) -> dict[str, Any]:
     """An NVMe format result for a `file` bdev (2.6: with its SMD device)."""
+    if rel.series < (2, 6):
+        return _controller(rel, info, pci_addr, None)
     smd = {
         "role_bits": 0,
         "uuid": "",
@@ -91,6 +96,16 @@ def formatted_bdev(rel: Release, info: str, pci_addr: str, rank: int) -> dict[st
 
 
 def formatted_scm(rel: Release, info: str, path: str, rank: int) -> dict[str, Any]:
+    """ScmMountPoint; `rank` and `usable_bytes` exist from 2.4."""
+    if rel.series < (2, 4):
+        return {
+            "class": "",
+            "device_list": None,
+            "info": info,
+            "path": path,
+            "total_bytes": 0,
+            "avail_bytes": 0,
+        }
     return {
         "class": "",
         "device_list": None,
@@ -128,7 +143,8 @@ def host_storage_map(
 
 
 def member(rel: Release, m: dict[str, Any]) -> dict[str, Any]:
-    return {
+    """system.Member; 2.6 adds the secondary fabric keys."""
+    out: dict[str, Any] = {
         "addr": m["addr"],
         "state": m["state"],
         "fault_domain": m["fault_domain"],
@@ -136,21 +152,24 @@ def member(rel: Release, m: dict[str, Any]) -> dict[str, Any]:
         "incarnation": m["incarnation"],
         "uuid": m["uuid"],
         "fabric_uri": m["fabric_uri"],
-        "secondary_fabric_uris": None,
-        "fabric_contexts": m["fabric_contexts"],
-        "secondary_fabric_contexts": None,
-        "info": m["info"],
-        "last_update": m["last_update"],
     }
+    if rel.series >= (2, 6):
+        out["secondary_fabric_uris"] = None
+    out["fabric_contexts"] = m["fabric_contexts"]
+    if rel.series >= (2, 6):
+        out["secondary_fabric_contexts"] = None
+    out.update(info=m["info"], last_update=m["last_update"])
+    return out
 
 
 def system_query(
     rel: Release, members: list[dict[str, Any]] | None, providers: list[str] | None
 ) -> dict[str, Any]:
-    return {
-        "members": [member(rel, m) for m in members] if members else None,
-        "providers": providers or None,
-    }
+    """SystemQueryResp; `providers` exists from 2.6."""
+    response: dict[str, Any] = {"members": [member(rel, m) for m in members] if members else None}
+    if rel.series >= (2, 6):
+        response["providers"] = providers or None
+    return response
 
 
 def member_results(rel: Release, results: list[dict[str, Any]]) -> dict[str, Any]:
@@ -174,13 +193,14 @@ def member_results(rel: Release, results: list[dict[str, Any]]) -> dict[str, Any
 
 
 def pool_create(rel: Release, pool: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "uuid": pool["uuid"],
-        "svc_ldr": pool["svc_ldr"],
-        "svc_reps": pool["svc_reps"],
-        "tgt_ranks": pool["ranks"],
-        "tier_bytes": pool["tier_bytes"],
-    }
+    """PoolCreateResp; `svc_ldr` exists from 2.4."""
+    response: dict[str, Any] = {"uuid": pool["uuid"]}
+    if rel.series >= (2, 4):
+        response["svc_ldr"] = pool["svc_ldr"]
+    response.update(
+        svc_reps=pool["svc_reps"], tgt_ranks=pool["ranks"], tier_bytes=pool["tier_bytes"]
+    )
+    return response
 
 
 def _tier_stats(total: int, free: int, media: str) -> dict[str, Any]:
@@ -194,9 +214,97 @@ def _tier_stats(total: int, free: int, media: str) -> dict[str, Any]:
     }
 
 
+def _tiers(pool: dict[str, Any]) -> tuple[int, int, int, int]:
+    """(SCM total, SCM free, NVMe total, NVMe free) of the whole pool."""
+    scm, nvme = pool["tier_bytes"]
+    nranks = len(pool["ranks"])
+    return scm * nranks, pool["scm_free"], nvme * nranks, pool["nvme_free"]
+
+
+def _usage(pool: dict[str, Any]) -> list[dict[str, Any]]:
+    scm_total, scm_free, nvme_total, nvme_free = _tiers(pool)
+    return [
+        {"tier_name": "SCM", "size": scm_total, "free": scm_free, "imbalance": 0},
+        {"tier_name": "NVME", "size": nvme_total, "free": nvme_free, "imbalance": 0},
+    ]
+
+
+def pool_query_resp(
+    rel: Release, pool: dict[str, Any] | None, flavour: str, enabled: bool = False
+) -> dict[str, Any]:
+    """PoolQueryResp of 2.0 and 2.4 (dmg and daos pool query alike); `pool` None gives the
+    zero-filled object dmg prints with an error. 2.4 renamed total_nodes to total_engines and
+    added the rank lists and layout versions (0 through daos, as libdaos reports them). 2.0's
+    daos fills tier_stats from libdaos without a media type, so both tiers say "scm"."""
+    out: dict[str, Any] = {}
+    if rel.series >= (2, 4):
+        ranks = pool["ranks"] if pool and enabled else None
+        out.update(enabled_ranks=ranks, disabled_ranks=None)
+    out.update(status=0, uuid=pool["uuid"] if pool else "")
+    nodes_key = "total_engines" if rel.series >= (2, 4) else "total_nodes"
+    if pool is None:
+        out.update(
+            {"total_targets": 0, "active_targets": 0, nodes_key: 0, "disabled_targets": 0,
+             "version": 0, "leader": 0, "rebuild": None, "tier_stats": None}
+        )  # fmt: skip
+    else:
+        scm_total, scm_free, nvme_total, nvme_free = _tiers(pool)
+        nvme_media = "scm" if rel.series < (2, 4) and flavour == "daos" else "nvme"
+        out.update(
+            {"total_targets": pool["targets"], "active_targets": pool["targets"],
+             nodes_key: len(pool["ranks"]), "disabled_targets": 0, "version": 1,
+             "leader": pool["svc_ldr"],
+             "rebuild": {"status": 0, "state": "idle", "objects": 0, "records": 0},
+             "tier_stats": [_tier_stats(scm_total, scm_free, "scm"),
+                            _tier_stats(nvme_total, nvme_free, nvme_media)]}
+        )  # fmt: skip
+    if rel.series >= (2, 4):
+        layout = 2 if pool is not None and flavour != "daos" else 0
+        out.update(pool_layout_ver=layout, upgrade_layout_ver=layout)
+    return out
+
+
+def _pool_list_entry_old(rel: Release, pool: dict[str, Any]) -> dict[str, Any]:
+    """A 2.0 / 2.4 `pool list` entry (control.Pool): usage instead of the query fields;
+    a pool that could not be queried carries the error text and no usage."""
+    queried = pool["available"] and not pool.get("no_query")
+    out: dict[str, Any] = {"uuid": pool["uuid"]}
+    if pool["label"] or rel.series >= (2, 4):
+        out["label"] = pool["label"]
+    if rel.series >= (2, 4):
+        out["svc_ldr"] = pool["svc_ldr"]
+    out["svc_reps"] = pool["svc_reps"]
+    if rel.series >= (2, 4):
+        out["state"] = pool["state"]
+    out.update(
+        targets_total=pool["targets"] if queried else 0,
+        targets_disabled=0,
+    )
+    if rel.series >= (2, 4):
+        layout = 2 if queried else 0
+        out.update(upgrade_layout_ver=layout, pool_layout_ver=layout)
+    query_error = ""
+    if not pool["available"] and not pool.get("no_query"):
+        query_error = (
+            "rpc error: code = Unknown desc = unable to find any available service ranks "
+            f"for pool {pool['uuid']}"
+        )
+    out.update(
+        query_error_msg=query_error,
+        query_status_msg="",
+        usage=_usage(pool) if queried else None,
+    )
+    return out
+
+
 def pool_info(rel: Release, pool: dict[str, Any], flavour: str) -> dict[str, Any]:
-    """PoolInfo. `flavour`: "list" (dmg pool list entry), "query" (dmg pool query) or
-    "daos" (daos pool query: no label, no svc_reps, no dead_ranks, layout versions 0)."""
+    """PoolInfo (2.6), or before 2.6 PoolQueryResp / a pool list entry. `flavour`: "list"
+    (dmg pool list entry), "query" (dmg pool query) or "daos" (daos pool query: 2.6 gives no
+    label, no svc_reps, no dead_ranks, layout versions 0)."""
+    if rel.series < (2, 6):
+        if flavour == "list":
+            return _pool_list_entry_old(rel, pool)
+        return pool_query_resp(rel, pool, flavour)
     if not pool["available"] and flavour == "list":
         # engines stopped: pool list still lists every pool, without query data
         return {
@@ -216,10 +324,8 @@ def pool_info(rel: Release, pool: dict[str, Any], flavour: str) -> dict[str, Any
             "pool_layout_ver": 0,
             "upgrade_layout_ver": 0,
         }
-    scm, nvme = pool["tier_bytes"]
+    scm_total, scm_free, nvme_total, nvme_free = _tiers(pool)
     nranks = len(pool["ranks"])
-    scm_total, nvme_total = scm * nranks, nvme * nranks
-    scm_free, nvme_free = pool["scm_free"], pool["nvme_free"]
     info: dict[str, Any] = {
         "query_mask": "rebuild,space",
         "state": pool["state"],
@@ -249,10 +355,7 @@ def pool_info(rel: Release, pool: dict[str, Any], flavour: str) -> dict[str, Any
     layout = 0 if flavour == "daos" else 3
     info["pool_layout_ver"] = layout
     info["upgrade_layout_ver"] = layout
-    info["usage"] = [
-        {"tier_name": "SCM", "size": scm_total, "free": scm_free, "imbalance": 0},
-        {"tier_name": "NVME", "size": nvme_total, "free": nvme_free, "imbalance": 0},
-    ]
+    info["usage"] = _usage(pool)
     return info
 
 
@@ -264,34 +367,31 @@ def pool_list(rel: Release, pools: list[dict[str, Any]]) -> dict[str, Any]:
 
 
 def container_info(rel: Release, cont: dict[str, Any]) -> dict[str, Any]:
+    """containerInfo of daos container create/query; 2.4 adds the handle count, times and
+    the directory/file object classes (2.4: UNKNOWN, 2.6: S1)."""
     info: dict[str, Any] = {
         "pool_uuid": cont["pool_uuid"],
         "container_uuid": cont["uuid"],
     }
     if cont["label"]:
         info["container_label"] = cont["label"]
-    info.update(
-        {
-            "latest_snapshot": 0,
-            "redundancy_factor": 0,
-            "num_handles": 1,
-            "num_snapshots": 0,
-            "open_time": cont["open_time"],
-            "close_modify_time": cont["close_modify_time"],
-            "container_type": cont["type"],
-        }
-    )
+    info.update(latest_snapshot=0, redundancy_factor=0)
+    if rel.series >= (2, 4):
+        info["num_handles"] = 1 + int(cont.get("handles") or 0)
+    info["num_snapshots"] = 0
+    if rel.series >= (2, 4):
+        info.update(open_time=cont["open_time"], close_modify_time=cont["close_modify_time"])
+    info["container_type"] = cont["type"]
     if cont["type"] == "POSIX":  # DFS attributes, only a POSIX container has them
-        info.update(
-            {
-                "object_class": "UNKNOWN",
-                "dir_object_class": "S1",
-                "file_object_class": "S1",
-                "chunk_size": cont.get("chunk_size") or 1048576,
-            }
-        )
+        info["object_class"] = "UNKNOWN"
+        if rel.series >= (2, 4):
+            dir_file = "S1" if rel.series >= (2, 6) else "UNKNOWN"
+            info.update(dir_object_class=dir_file, file_object_class=dir_file)
+        info["chunk_size"] = cont.get("chunk_size") or 1048576
     return info
 
 
 def container_list(rel: Release, conts: list[dict[str, Any]]) -> list[dict[str, str]] | None:
-    return [{"uuid": c["uuid"], "label": c["label"]} for c in conts] or None
+    """The container ids; 2.0 prints the Go field names (ui.LabelOrUUIDFlag has no tags)."""
+    keys = ("UUID", "Label") if rel.series < (2, 4) else ("uuid", "label")
+    return [{keys[0]: c["uuid"], keys[1]: c["label"]} for c in conts] or None

@@ -119,7 +119,7 @@ def start(rel: Release, parsed: flags.Parsed) -> int:
     except ConfigError as exc:
         return _fail(f"failed to load config from {path}: {exc}")
     if rel.thp_check and not cfg.allow_thp and thp_enabled():
-        for line in thp_fault().stderr_lines(None):
+        for line in thp_fault(rel).stderr_lines(None):
             sys.stderr.write(line + "\n")
         return 1
     try:
