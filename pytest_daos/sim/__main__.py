@@ -9,7 +9,7 @@ from .releases import UnsupportedRelease
 
 
 def _programs() -> dict[str, Callable[[Sequence[str]], int]]:
-    from . import agent, daos, dmg, engine, server
+    from . import agent, daos, dfuse, dmg, engine, server
 
     return {
         "daos_server": server.main,
@@ -17,6 +17,7 @@ def _programs() -> dict[str, Callable[[Sequence[str]], int]]:
         "daos_agent": agent.main,
         "dmg": dmg.main,
         "daos": daos.main,
+        "dfuse": dfuse.main,
     }
 
 
