@@ -31,8 +31,8 @@ def test_pool_has_the_space_asked_for(daos_pool: DaosPool) -> None:
 def test_container_is_listed_while_the_test_runs(
     daos_cluster: DaosCluster, daos_container: DaosContainer
 ) -> None:
-    listed = daos_cluster.daos("container", "list", daos_container.pool.label)
-    assert {"uuid": daos_container.uuid, "label": daos_container.label} in listed
+    listed = daos_cluster.daos_tool.container_list(daos_container.pool.label)
+    assert (daos_container.uuid, daos_container.label) in listed
     assert daos_container.query()["container_type"] == "POSIX"
 
 

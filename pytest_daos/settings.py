@@ -131,7 +131,7 @@ OPTIONS: tuple[Option, ...] = (
            "network interface whose IPv4 address the cluster uses (default: the interface of "
            "the default route, else lo)"),
     Option("version", _choice(SUPPORTED_VERSIONS), "2.6",
-           "DAOS release to run: 2.0, 2.4 or 2.6 (the sim imitates 2.6)"),
+           "DAOS release to run: 2.0, 2.4 or 2.6 (2.0.3, 2.4.2, 2.6.5)"),
     Option("recipe", _text, "upstream",
            "image recipe: upstream (the DAOS project's vcluster Dockerfiles, from GitHub), "
            "sim (the pytest-daos stand-in for DAOS, built offline), or the path of a recipe "

@@ -34,12 +34,6 @@ def load_recipe(settings: Settings) -> Recipe:
             )
         return load_recipe_file(path)
     if settings.recipe == "sim":
-        if settings.version not in SIM_RELEASES:
-            raise RecipeError(
-                f"the sim recipe imitates DAOS {', '.join(SIM_RELEASES)}, not "
-                f"{settings.version}: use --daos-version={next(iter(SIM_RELEASES))} or "
-                "--daos-recipe=upstream"
-            )
         return sim_recipe(settings.version, settings.sim_base_image, settings.sim_join_delay)
     return upstream_recipe(settings.version, dict(settings.build_args))
 

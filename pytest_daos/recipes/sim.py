@@ -9,13 +9,14 @@ from .base import ImageSpec, Mount, NodeSpec, Recipe
 HERE = Path(__file__).parent / "sim"
 SIM_PACKAGE = Path(__file__).parent.parent / "sim"
 
-#: The DAOS release each supported version imitates (the real outputs it was checked against).
-SIM_RELEASES = {"2.6": "2.6.5"}
+#: The DAOS release each version imitates, and its vcluster fabric provider.
+SIM_RELEASES = {"2.0": "2.0.3", "2.4": "2.4.2", "2.6": "2.6.5"}
+PROVIDERS = {"2.0": "ofi+sockets", "2.4": "ofi+tcp;ofi_rxm", "2.6": "ofi+tcp"}
 
 
 def sim_recipe(version: str, base_image: str, join_delay: float = 1.0) -> Recipe:
-    """The sim recipe imitating DAOS `version` ("2.6"), built on `base_image`; the rank joins
-    `join_delay` seconds after format."""
+    """The sim recipe imitating DAOS `version` ("2.0", "2.4" or "2.6"), built on
+    `base_image`; the rank joins `join_delay` seconds after format."""
     daos_version = SIM_RELEASES[version]
     tag = f"sim-{daos_version}"
     base_tag = f"pytest-daos/daos-base:{tag}"
@@ -49,7 +50,7 @@ def sim_recipe(version: str, base_image: str, join_delay: float = 1.0) -> Recipe
     return Recipe(
         name="sim",
         daos_version=daos_version,
-        provider="ofi+tcp",
+        provider=PROVIDERS[version],
         images=tuple(images),
         nodes=nodes,
     )

@@ -6,7 +6,7 @@ import pytest
 
 from pytest_daos import images
 from pytest_daos.images import ImageBuilder, UnreachableContext, check_reachable
-from pytest_daos.recipes import RecipeError, load_recipe
+from pytest_daos.recipes import load_recipe
 from pytest_daos.recipes.upstream import apply_overrides, upstream_recipe
 from pytest_daos.settings import Settings
 
@@ -94,9 +94,12 @@ def test_build_arg_overrides():
     assert {spec[2]["DAOS_VERSION"] for spec in base} == {"2.6.4"}
 
 
-def test_sim_refuses_a_release_it_does_not_imitate():
-    with pytest.raises(RecipeError, match=r"the sim recipe imitates DAOS 2\.6, not 2\.4"):
-        load_recipe(Settings(recipe="sim", version="2.4"))
+def test_sim_imitates_every_release():
+    for version, daos in (("2.0", "2.0.3"), ("2.4", "2.4.2"), ("2.6", "2.6.5")):
+        recipe = load_recipe(Settings(recipe="sim", version=version))
+        assert recipe.daos_version == daos
+        assert recipe.image("daos-base").build_args["DAOS_VERSION"] == daos
+        assert recipe.image("daos-base").tag == f"pytest-daos/daos-base:sim-{daos}"
 
 
 def test_unreachable_context_fails_fast_naming_the_url():

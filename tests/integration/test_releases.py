@@ -1,0 +1,37 @@
+"""Each DAOS release the sim imitates runs the example downstream suite end to end, and
+dfuse mounts with that release's syntax."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+EXAMPLE = Path(__file__).parents[2] / "examples" / "test_example_downstream.py"
+
+DFUSE = """
+def test_two_mounts_see_each_other(daos_cluster, daos_container):
+    first, second = daos_container.mount(), daos_container.mount()
+    client = daos_cluster.client
+    client.exec(["sh", "-c", f"echo hello > {first}/f"])
+    assert client.exec(["cat", f"{second}/f"]).stdout == "hello\\n"
+    mounts = client.exec(["grep", "fuse.daos", "/proc/mounts"]).stdout
+    assert f"dfuse {first} fuse.daos" in mounts and f"dfuse {second} fuse.daos" in mounts
+    assert "dfuse" in client.exec(["df", "--type=fuse.daos"]).stdout
+    daos_container.unmount(second)
+    assert f" {second} " not in client.exec(["cat", "/proc/mounts"]).stdout
+    remount = daos_container.mount()
+    assert client.exec(["cat", f"{remount}/f"]).stdout == "hello\\n"  # kept by the server
+"""
+
+
+@pytest.mark.parametrize("version", ["2.0", "2.4", "2.6"])
+def test_release_end_to_end(pytester, base_image, leaves_nothing_behind, version):
+    pytester.makepyfile(test_example=EXAMPLE.read_text(), test_dfuse=DFUSE)
+    result = pytester.runpytest_subprocess(
+        "-p", "no:cacheprovider", "--daos-recipe=sim", f"--daos-version={version}",
+        f"--daos-sim-base-image={base_image}", timeout=600,
+    )  # fmt: skip
+    result.assert_outcomes(passed=7)
+    full = {"2.0": "2.0.3", "2.4": "2.4.2", "2.6": "2.6.5"}[version]
+    result.stdout.fnmatch_lines([f"DAOS {full}, recipe sim, *"])
