@@ -19,7 +19,7 @@ from typing import TextIO
 
 from .host import cpu_count, daos_log_prefix, hostname, hugepage_dir
 from .hugepages import Reservation
-from .releases import release
+from .releases import banner, release
 
 #: cores DAOS keeps for its system service xstreams (dss_tgt_nr_check)
 RESERVED_CORES = 2
@@ -53,12 +53,16 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("-r", "--mem_size", type=int, default=0, help="MiB of hugepage memory")
     parser.add_argument("-H", "--hugepage_size", type=int, default=2, help="MiB per hugepage")
     parser.add_argument("-p", "--pinned_numa_node", type=int, default=0)
+    parser.add_argument("--version", action="store_true", help="print the version")
     return parser
 
 
 def main(argv: Sequence[str]) -> int:
     opts = _parser().parse_args(list(argv))
     rel = release()
+    if opts.version:
+        print(banner("daos_engine", rel))
+        return 0
     log = EngineLog(os.environ.get("D_LOG_FILE"))
     pid = os.getpid()
     parent = os.getppid()
