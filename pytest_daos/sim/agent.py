@@ -7,18 +7,15 @@ from __future__ import annotations
 
 import contextlib
 import os
-import signal
 import sys
-import threading
-import time
 from collections.abc import Sequence
-from typing import Any, TextIO
+from typing import Any
 
-from . import flags
+from . import daemon, flags
 from .config import ConfigError, load_agent
 from .errors import SimError, der
 from .protocol import Unreachable, call_tcp, serve_unix
-from .releases import banner, release
+from .releases import release
 
 DEFAULT_CONFIG = "/etc/daos/daos_agent.yml"
 SOCKET_NAME = "daos_agent.sock"
@@ -41,37 +38,14 @@ ROOT = flags.Cmd(
 )
 
 
-class AgentLog:
-    def __init__(self, path: str) -> None:
-        self.lock = threading.Lock()
-        self.stream: TextIO = open(path, "a", buffering=1) if path else sys.stderr  # noqa: SIM115
-
-    def write(self, level: str, message: str) -> None:
-        stamp = time.strftime("%Y/%m/%d %H:%M:%S")
-        with self.lock:
-            self.stream.write(f"{level} {stamp} {message}\n")
-            self.stream.flush()
-
-
 def main(argv: Sequence[str]) -> int:
     rel = release()
-    if "--version" in argv:
-        print(banner("daos_agent", rel))
-        return 0
     argv = list(argv)
     if not any(a in ("start", "version") for a in argv):
         argv.append("start")  # start is the default command
-    try:
-        parsed, _ = flags.parse("daos_agent", ROOT, argv)
-    except flags.FlagError as exc:
-        if exc.is_help:
-            print(exc.message, end="")
-            return 0
-        sys.stderr.write(f"ERROR: {exc.message}\n")
-        return 1
-    if parsed.command == "version":
-        print(banner("daos_agent", rel))
-        return 0
+    parsed, code = daemon.parse("daos_agent", ROOT, argv, rel)
+    if parsed is None:
+        return code
     path = parsed.get("config_path") or DEFAULT_CONFIG
     try:
         cfg = load_agent(path, rel)
@@ -80,7 +54,7 @@ def main(argv: Sequence[str]) -> int:
         return 1
     runtime_dir = parsed.get("runtime_dir") or cfg.runtime_dir
     try:
-        log = AgentLog(parsed.get("logfile") or cfg.log_file)
+        log = daemon.LogFile(parsed.get("logfile") or cfg.log_file)
         os.makedirs(runtime_dir, exist_ok=True)
     except OSError as exc:
         sys.stderr.write(f"ERROR: daos_agent: {exc}\n")
@@ -108,20 +82,13 @@ def main(argv: Sequence[str]) -> int:
     except OSError as exc:
         sys.stderr.write(f"ERROR: daos_agent: listen unix {socket_path}: {exc.strerror}\n")
         return 1
-    stop = threading.Event()
-
-    def on_signal(signum: int, frame: object) -> None:
-        stop.set()
-
-    signal.signal(signal.SIGTERM, on_signal)
-    signal.signal(signal.SIGINT, on_signal)
+    stop = daemon.stop_event()
     log.write(
         "INFO",
         f"DAOS Agent v{rel.version} (pid {os.getpid()}) listening on "
         f"{socket_path} (pytest-daos sim)",
     )
-    while not stop.wait(0.2):
-        pass
+    daemon.wait(stop)
     server.shutdown()
     server.server_close()
     with contextlib.suppress(FileNotFoundError):

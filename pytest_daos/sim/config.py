@@ -157,6 +157,8 @@ _SERVER_COMMON: dict[str, Kind] = {
     "enable_hotplug": "bool",
     "bdev_exclude": ("list", "str"),
 }
+#: 2.0's keys that 2.4 still reads (config.ServerLegacy) and 2.6 does not
+_SERVER_LEGACY: dict[str, Kind] = {"enable_vmd": "bool", "recreate_superblocks": "bool"}
 _SERVER_20 = Schema(
     "config.Server",
     {
@@ -164,8 +166,7 @@ _SERVER_20 = Schema(
         "servers": ("list", _ENGINE_20),
         "engines": ("list", _ENGINE_20),
         "bdev_include": ("list", "str"),
-        "enable_vmd": "bool",
-        "recreate_superblocks": "bool",
+        **_SERVER_LEGACY,
     },
 )
 _SERVER_24_FIELDS: dict[str, Kind] = {
@@ -182,10 +183,8 @@ _SERVER_24 = Schema(
     "config.Server",
     {
         **_SERVER_24_FIELDS,
-        # ServerLegacy: deprecated keys 2.4 still reads
         "servers": ("list", _ENGINE_24),
-        "enable_vmd": "bool",
-        "recreate_superblocks": "bool",
+        **_SERVER_LEGACY,
     },
 )
 _SERVER_26 = Schema(

@@ -18,7 +18,7 @@ from .host import daos_log_prefix
 from .mgmt import CONTAINER_TYPES, valid_label
 from .output import write_stderr_lines
 from .protocol import Unreachable, call_unix
-from .releases import Release, release
+from .releases import Release
 from .sizes import SizeError, parse_bytes
 from .tool import Outcome
 
@@ -153,27 +153,17 @@ def command_tree(rel: Release) -> flags.Cmd:
                         args=(pool,),
                         options=(*pool_flag, Opt("verbose", "v", help="show more details")),
                     ),
-                    Cmd(
-                        "query",
-                        help="query a container",
-                        args=(pool, cont),
-                        options=(
-                            *pool_flag,
-                            *cont_flag,
-                            path,
-                            Opt("verbose", "v", help="show more details"),
-                        ),
-                    ),
-                    Cmd(
-                        "destroy",
-                        help="destroy a container",
-                        args=(pool, cont),
-                        options=(
-                            *pool_flag,
-                            *cont_flag,
-                            path,
-                            Opt("force", "f", help="force destroy container"),
-                        ),
+                    *(
+                        Cmd(
+                            name,
+                            help=f"{name} a container",
+                            args=(pool, cont),
+                            options=(*pool_flag, *cont_flag, path, option),
+                        )
+                        for name, option in (
+                            ("query", Opt("verbose", "v", help="show more details")),
+                            ("destroy", Opt("force", "f", help="force destroy container")),
+                        )
                     ),
                 ),
             ),
@@ -329,16 +319,14 @@ HANDLERS: dict[str, Callable[[Client, flags.Parsed], Outcome]] = {
 }
 
 
-def main(argv: Sequence[str]) -> int:
-    rel = release()
-    parsed, code = tool.parse(PROGRAM, command_tree(rel), argv, rel)
-    if parsed is None:
-        return code
+def _execute(rel: Release, parsed: flags.Parsed) -> Outcome:
     client = Client(rel)
     try:
         client.init()
-        outcome = HANDLERS[parsed.command](client, parsed)
-    except SimError as exc:
-        outcome = Outcome(error=exc)
-    write_stderr_lines(client.log_lines)
-    return tool.finish(PROGRAM, outcome, bool(parsed.get("json")))
+        return HANDLERS[parsed.command](client, parsed)
+    finally:
+        write_stderr_lines(client.log_lines)  # libdaos logs before the tool's ERROR line
+
+
+def main(argv: Sequence[str]) -> int:
+    return tool.run(PROGRAM, command_tree, argv, _execute)

@@ -13,7 +13,7 @@ from .ctl import Ctl, expand_hosts
 from .errors import SimError, go_quote
 from .mgmt import valid_label
 from .output import rank_set
-from .releases import Release, release
+from .releases import Release
 from .sizes import SizeError, human_bytes, parse_bytes
 from .tool import Outcome
 
@@ -701,13 +701,6 @@ HANDLERS: dict[str, Callable[[Context], Outcome]] = {
 
 
 def main(argv: Sequence[str]) -> int:
-    rel = release()
-    parsed, code = tool.parse(PROGRAM, command_tree(rel), argv, rel)
-    if parsed is None:
-        return code
-    ctx = Context(rel, parsed)
-    try:
-        outcome = HANDLERS[parsed.command](ctx)
-    except SimError as exc:
-        outcome = Outcome(error=exc)
-    return tool.finish(PROGRAM, outcome, bool(parsed.get("json")))
+    return tool.run(
+        PROGRAM, command_tree, argv, lambda rel, p: HANDLERS[p.command](Context(rel, p))
+    )

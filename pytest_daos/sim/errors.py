@@ -213,44 +213,30 @@ def raft_unavailable() -> SimError:
     return rpc_error("raft service unavailable (not started yet?)", retryable=True)
 
 
-def pool_scm_too_small(
-    rel: Release, requested: int, targets: int, min_total: str, min_scm: str
+_TIER_MINIMUM = {"SCM": (16 * 1024**2, "16 MiB"), "NVMe": (1024**3, "1.0 GiB")}
+
+
+def pool_tier_too_small(
+    rel: Release, tier: str, requested: int, targets: int, min_total: str, min_tier: str
 ) -> SimError:
-    code = rel.fault_code("ServerPoolScmTooSmall")
+    """A pool's SCM or NVMe share below the per-target minimum (2.0: with the request)."""
+    code = rel.fault_code(f"ServerPool{tier.capitalize()}TooSmall")  # Scm, Nvme
+    minimum, shown = _TIER_MINIMUM[tier]
     if rel.series < (2, 4):
         return fault(
             "server",
             code,
-            f"requested SCM capacity ({human_bytes(requested)} / {targets}) is too small "
-            "(min 16 MiB per target)",
-            f"SCM capacity should be larger than {human_bytes(16 * 1024**2 * targets)}",
+            f"requested {tier} capacity ({human_bytes(requested)} / {targets}) is too small "
+            f"(min {shown} per target)",
+            f"{tier} capacity should be larger than {human_bytes(minimum * targets)}",
         )
+    too_small = "is too small" if tier == "SCM" else "too small"
     return fault(
         "server",
         code,
-        "requested SCM capacity is too small (min 16 MiB per target)",
-        f"retry the request with a pool size of at least {min_total}, with at least {min_scm} SCM",
-    )
-
-
-def pool_nvme_too_small(
-    rel: Release, requested: int, targets: int, min_total: str, min_nvme: str
-) -> SimError:
-    code = rel.fault_code("ServerPoolNvmeTooSmall")
-    if rel.series < (2, 4):
-        return fault(
-            "server",
-            code,
-            f"requested NVMe capacity ({human_bytes(requested)} / {targets}) is too small "
-            "(min 1.0 GiB per target)",
-            f"NVMe capacity should be larger than {human_bytes(1024**3 * targets)}",
-        )
-    return fault(
-        "server",
-        code,
-        "requested NVMe capacity too small (min 1.0 GiB per target)",
+        f"requested {tier} capacity {too_small} (min {shown} per target)",
         f"retry the request with a pool size of at least {min_total}, "
-        f"with at least {min_nvme} NVMe",
+        f"with at least {min_tier} {tier}",
     )
 
 

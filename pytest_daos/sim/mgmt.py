@@ -32,8 +32,7 @@ from .errors import (
     pool_no_label,
     pool_no_service_ranks,
     pool_not_found,
-    pool_nvme_too_small,
-    pool_scm_too_small,
+    pool_tier_too_small,
     raft_unavailable,
     system_uninitialized,
 )
@@ -292,42 +291,38 @@ class Service:
             members, absent = self._select(params.get("ranks"))
             return {"members": members, "providers": [self.cfg.provider], "absent": absent}
 
+    def _action(self, params: dict[str, Any], action: str) -> tuple[dict[str, Any], list[int]]:
+        """The selected rank's result of system stop/start (None if not selected), absent ranks."""
+        self._require_ms()
+        members, absent = self._select(params.get("ranks"))
+        result = {
+            "addr": self.addr,
+            "rank": self._rank(),
+            "action": action,
+            "errored": False,
+            "msg": f"system {action}",
+        }
+        return (result if members else {}), absent
+
     def rpc_system_stop(self, params: dict[str, Any]) -> dict[str, Any]:
         assert self.runner is not None
         with self.lock:
-            self._require_ms()
-            members, absent = self._select(params.get("ranks"))
-            if not members:
+            result, absent = self._action(params, "stop")
+            if not result:
                 return {"results": [], "absent": absent}
             self._touch("stopping")
         self.runner.stop()
         with self.lock:
             self._touch("stopped", "system stop")
             self.log("INFO", "instance 0 stopped (system stop)")
-            result = {
-                "state": "stopped",
-                "addr": self.addr,
-                "rank": self._rank(),
-                "action": "stop",
-                "errored": False,
-                "msg": "system stop",
-            }
-        return {"results": [result], "absent": absent}
+        return {"results": [dict(result, state="stopped")], "absent": absent}
 
     def rpc_system_start(self, params: dict[str, Any]) -> dict[str, Any]:
         assert self.runner is not None
         with self.lock:
-            self._require_ms()
-            members, absent = self._select(params.get("ranks"))
-            if not members:
+            result, absent = self._action(params, "start")
+            if not result:
                 return {"results": [], "absent": absent}
-            result = {
-                "addr": self.addr,
-                "rank": self._rank(),
-                "action": "start",
-                "errored": False,
-                "msg": "system start",
-            }
             if self.runner.running:
                 return {"results": [dict(result, state=self.member_state)], "absent": absent}
             self._start_engine()
@@ -470,17 +465,20 @@ class Service:
         min_nvme = NVME_MIN_PER_TARGET * targets * nranks
         min_total = min_scm + (min_nvme if nvme > 0 else 0)
         if nvme and nvme < NVME_MIN_PER_TARGET * targets and self.rel.series < (2, 4):
-            raise pool_nvme_too_small(  # 2.0 checks NVMe first
-                self.rel, nvme, targets, human_bytes(min_total + MIB), human_bytes(min_nvme + MIB)
-            )
+            raise pool_tier_too_small(  # 2.0 checks NVMe first
+                self.rel, "NVMe", nvme, targets, human_bytes(min_total + MIB),
+                human_bytes(min_nvme + MIB),
+            )  # fmt: skip
         if scm < SCM_MIN_PER_TARGET * targets:
-            raise pool_scm_too_small(
-                self.rel, scm, targets, human_bytes(min_total + MIB), human_bytes(min_scm + MIB)
-            )
+            raise pool_tier_too_small(
+                self.rel, "SCM", scm, targets, human_bytes(min_total + MIB),
+                human_bytes(min_scm + MIB),
+            )  # fmt: skip
         if nvme and nvme < NVME_MIN_PER_TARGET * targets:
-            raise pool_nvme_too_small(
-                self.rel, nvme, targets, human_bytes(min_total + MIB), human_bytes(min_nvme + MIB)
-            )
+            raise pool_tier_too_small(
+                self.rel, "NVMe", nvme, targets, human_bytes(min_total + MIB),
+                human_bytes(min_nvme + MIB),
+            )  # fmt: skip
 
     def rpc_pool_list(self, params: dict[str, Any]) -> list[dict[str, Any]]:
         with self.lock:

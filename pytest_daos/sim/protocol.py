@@ -76,10 +76,16 @@ def serve_unix(path: str, handler: Handler) -> UnixServer:
 
 
 def _exchange(sock: socket.socket, method: str, params: dict[str, Any]) -> Any:
-    with sock, sock.makefile("rwb") as stream:
-        stream.write(json.dumps({"method": method, "params": params}).encode() + b"\n")
-        stream.flush()
-        line = stream.readline(_MAX_LINE)
+    """Send one request on a connected socket; its reply (Unreachable if there is none)."""
+    try:
+        with sock, sock.makefile("rwb") as stream:
+            stream.write(json.dumps({"method": method, "params": params}).encode() + b"\n")
+            stream.flush()
+            line = stream.readline(_MAX_LINE)
+    except TimeoutError:
+        raise Unreachable("timeout", "no reply") from None
+    except OSError as exc:
+        raise Unreachable("closed", str(exc)) from None
     if not line:
         raise Unreachable("closed", "connection closed without a reply")
     reply = json.loads(line)
@@ -105,12 +111,7 @@ def call_tcp(
             sock.close()
             last = exc
             continue
-        try:
-            return _exchange(sock, method, params)
-        except TimeoutError:
-            raise Unreachable("timeout", "no reply") from None
-        except OSError as exc:
-            raise Unreachable("closed", str(exc)) from None
+        return _exchange(sock, method, params)
     if isinstance(last, ConnectionRefusedError):
         raise Unreachable("refused", str(last))
     if isinstance(last, (TimeoutError, socket.timeout)):
@@ -129,9 +130,4 @@ def call_unix(path: str, method: str, params: dict[str, Any], timeout: float = 6
     except OSError as exc:
         sock.close()
         raise Unreachable("refused", str(exc)) from None
-    try:
-        return _exchange(sock, method, params)
-    except TimeoutError:
-        raise Unreachable("timeout", "no reply") from None
-    except OSError as exc:
-        raise Unreachable("closed", str(exc)) from None
+    return _exchange(sock, method, params)

@@ -7,21 +7,17 @@ storage is formatted. SIGTERM/SIGINT stop the engine and end it with exit 0.
 from __future__ import annotations
 
 import os
-import signal
 import sys
-import threading
-import time
 from collections.abc import Sequence
-from typing import TextIO
 
-from . import flags
+from . import daemon, flags
 from .config import ConfigError, load_server
 from .errors import thp_fault
 from .host import hugepage_dir, thp_enabled
 from .hugepages import remove_stale_files
 from .mgmt import Service
 from .protocol import serve_tcp
-from .releases import Release, banner, release
+from .releases import Release, release
 
 DEFAULT_CONFIG = "/etc/daos/daos_server.yml"
 JOIN_DELAY_ENV = "DAOS_SIM_JOIN_DELAY"
@@ -91,41 +87,20 @@ ROOT = flags.Cmd(
 )
 
 
-class ControlLog:
-    """The control log: `control_log_file` if set, else stderr."""
-
-    def __init__(self, path: str) -> None:
-        self.lock = threading.Lock()
-        self.stream: TextIO = open(path, "a", buffering=1) if path else sys.stderr  # noqa: SIM115
-
-    def write(self, level: str, message: str) -> None:
-        now = time.time()
-        stamp = time.strftime("%Y/%m/%d %H:%M:%S", time.localtime(now))
-        stamp += f".{int(now % 1 * 1e6):06d}"
-        with self.lock:
-            self.stream.write(f"{level} {stamp} {message}\n")
-            self.stream.flush()
-
-
-def _fail(message: str) -> int:
-    sys.stderr.write(f"ERROR: {message}\n")
-    return 1
-
-
 def start(rel: Release, parsed: flags.Parsed) -> int:
     path = parsed.get("config") or DEFAULT_CONFIG
     try:
         cfg = load_server(path, rel)
     except ConfigError as exc:
-        return _fail(f"failed to load config from {path}: {exc}")
+        return daemon.fail(f"failed to load config from {path}: {exc}")
     if rel.thp_check and not cfg.allow_thp and thp_enabled():
         for line in thp_fault(rel).stderr_lines(None):
             sys.stderr.write(line + "\n")
         return 1
     try:
-        log = ControlLog(cfg.control_log_file)
+        log = daemon.LogFile(cfg.control_log_file, microseconds=True)
     except OSError as exc:
-        return _fail(f"open {cfg.control_log_file}: {exc.strerror}")
+        return daemon.fail(f"open {cfg.control_log_file}: {exc.strerror}")
     port = int(parsed.get("port") or cfg.port)
     removed = remove_stale_files(hugepage_dir())
     if removed:
@@ -140,26 +115,19 @@ def start(rel: Release, parsed: flags.Parsed) -> int:
         rpc = serve_tcp("0.0.0.0", port, service.handle)
     except OSError as exc:
         log.write("ERROR", f"listen tcp 0.0.0.0:{port}: {exc.strerror}")
-        return _fail(
+        return daemon.fail(
             f"unable to listen on 0.0.0.0:{port}: listen tcp 0.0.0.0:{port}: bind: "
             f"{(exc.strerror or str(exc)).lower()}"
         )
 
-    stop = threading.Event()
-
-    def on_signal(signum: int, frame: object) -> None:
-        stop.set()
-
-    signal.signal(signal.SIGTERM, on_signal)
-    signal.signal(signal.SIGINT, on_signal)
+    stop = daemon.stop_event()
     log.write(
         "INFO",
         f"DAOS Control Server v{rel.version} (pid {os.getpid()}) listening on "
         f"0.0.0.0:{port} (pytest-daos sim)",
     )
     service.startup()
-    while not stop.wait(0.2):
-        pass
+    daemon.wait(stop)
     log.write("INFO", "shutting down: stopping DAOS I/O Engine instances")
     service.shutdown()
     rpc.shutdown()
@@ -170,17 +138,5 @@ def start(rel: Release, parsed: flags.Parsed) -> int:
 
 def main(argv: Sequence[str]) -> int:
     rel = release()
-    if "--version" in argv:
-        print(banner("daos_server", rel))
-        return 0
-    try:
-        parsed, _ = flags.parse("daos_server", ROOT, argv)
-    except flags.FlagError as exc:
-        if exc.is_help:
-            print(exc.message, end="")
-            return 0
-        return _fail(exc.message)
-    if parsed.command == "version":
-        print(banner("daos_server", rel))
-        return 0
-    return start(rel, parsed)
+    parsed, code = daemon.parse("daos_server", ROOT, argv, rel)
+    return code if parsed is None else start(rel, parsed)

@@ -3,14 +3,14 @@ tools do (the `-j` envelope or the plain text on stdout, `ERROR:` lines on stder
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from . import flags
 from .errors import SimError
 from .output import envelope, write_stderr_lines, write_stdout
-from .releases import Release, banner
+from .releases import Release, banner, release
 
 
 @dataclass
@@ -57,3 +57,21 @@ def parse(
         outcome = Outcome({"version": rel.version}, text=banner(program, rel) + "\n")
         return None, finish(program, outcome, bool(parsed.get("json")))
     return parsed, 0
+
+
+def run(
+    program: str,
+    tree: Callable[[Release], flags.Cmd],
+    argv: Sequence[str],
+    execute: Callable[[Release, flags.Parsed], Outcome],
+) -> int:
+    """A tool's main(): parse the release's command line, run it, print the outcome."""
+    rel = release()
+    parsed, code = parse(program, tree(rel), argv, rel)
+    if parsed is None:
+        return code
+    try:
+        outcome = execute(rel, parsed)
+    except SimError as exc:
+        outcome = Outcome(error=exc)
+    return finish(program, outcome, bool(parsed.get("json")))

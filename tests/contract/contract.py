@@ -113,3 +113,20 @@ def assert_like(actual: Any, sample: Any, path: str = "$", port: int | None = No
         )
         if key in EXACT_NUMBERS:
             assert actual == sample, f"{path}: {actual!r} where the sample has {sample!r}"
+
+
+def check(result: Any, sample: dict[str, Any], program: str, port: int | None = None) -> None:
+    """A `-j` command's result (a simsupport Result) matches a sample envelope: exit status
+    1 with the error on stderr's last `ERROR:` lines, or 0 with nothing on stderr, and the
+    JSON field by field (assert_like)."""
+    failed = sample["error"] is not None
+    assert result.returncode == (1 if failed else 0), result.stderr
+    assert_like(result.json, sample, port=port)
+    if failed:
+        error = normalize(sample["error"])
+        lines = [normalize(line, port) for line in result.stderr_lines]
+        assert any(line.startswith(f"ERROR: {program}: ") and error in line for line in lines), (
+            result.stderr
+        )
+    else:
+        assert result.stderr == ""

@@ -7,21 +7,18 @@ from pathlib import Path
 
 import pytest
 from conftest import needs_root
-from contract import Samples, assert_like, normalize, series
+from contract import Samples, normalize, series
+from contract import check as check_envelope
 from simsupport import Result, SimSystem, base_env, run
 
 pytestmark = needs_root
 
 
 def check(result: Result, samples: Samples, name: str) -> None:
-    sample = samples.json(name)
-    failed = sample["error"] is not None
-    assert result.returncode == (1 if failed else 0), result.stderr
-    assert_like(result.json, sample)
-    if failed:
-        assert result.stderr_lines[-1] == f"ERROR: daos: {sample['error']}"
-    else:
-        assert result.stderr == ""
+    """The daos command's JSON, exit status and stderr are those of the sample."""
+    check_envelope(result, samples.json(name), "daos")
+    if samples.json(name)["error"] is not None:
+        assert result.stderr_lines[-1] == f"ERROR: daos: {samples.json(name)['error']}"
 
 
 def label_args(release: str, label: str) -> list[str]:

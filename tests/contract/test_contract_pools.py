@@ -6,21 +6,15 @@ from __future__ import annotations
 import pytest
 from conftest import needs_root
 from contract import Samples, assert_like, normalize, series
+from contract import check as check_envelope
 from simsupport import Result, SimSystem
 
 pytestmark = needs_root
 
 
 def check(result: Result, samples: Samples, name: str, system: SimSystem) -> None:
-    sample = samples.json(name)
-    failed = sample["error"] is not None
-    assert result.returncode == (1 if failed else 0), result.stderr
-    assert_like(result.json, sample, port=system.port)
-    if failed:
-        error = normalize(sample["error"])
-        assert any(error in normalize(line, system.port) for line in result.stderr_lines)
-    else:
-        assert result.stderr == ""
+    """The dmg command's JSON, exit status and stderr are those of the sample."""
+    check_envelope(result, samples.json(name), "dmg", system.port)
 
 
 def create(system: SimSystem, *args: str) -> dict:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -34,15 +33,7 @@ def shared_system(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SimSyste
 
     SCM 2 GiB and a 4 GiB bdev: room for two pools of --size=2G, as in the real run.
     """
-    if os.geteuid() != 0:
-        pytest.skip("the sim server mounts tmpfs: needs root")
-    system = SimSystem(tmp_path_factory.mktemp("shared"), scm_size=2, bdev_size=4)
-    try:
-        system.up()
-        system.start_agent()
-        yield system
-    finally:
-        system.cleanup()
+    yield from SimSystem(tmp_path_factory.mktemp("shared"), scm_size=2, bdev_size=4).running()
 
 
 @pytest.fixture

@@ -18,11 +18,12 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import pytest
 import yaml
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -319,6 +320,18 @@ class SimSystem:
             if subprocess.run(["fusermount3", "-u", point], capture_output=True).returncode:
                 subprocess.run(["fusermount3", "-uz", point], capture_output=True)
 
+    def running(self) -> Iterator[SimSystem]:
+        """Up (formatted, joined) with its agent for the caller's block; cleaned up after.
+        A generator for session fixtures: `yield from system.running()`."""
+        if os.geteuid() != 0:
+            pytest.skip("the sim server mounts tmpfs: needs root")
+        try:
+            self.up()
+            self.start_agent()
+            yield self
+        finally:
+            self.cleanup()
+
     def cleanup(self) -> None:
         self.unmount_all()
         for proc in self.procs:
@@ -335,3 +348,5 @@ class SimSystem:
             time.sleep(0.1)
         if os.path.ismount(self.scm):
             subprocess.run(["umount", "-l", str(self.scm)], capture_output=True)
+        # the bdev file is a real allocation of bdev_size GiB: give the disk back at once
+        self.bdev.unlink(missing_ok=True)
