@@ -4,7 +4,8 @@
 #      Debian's engine (docker.io) and start dockerd in the background;
 #   2. the base image of the `sim` recipe, made offline from Debian packages (mmdebstrap +
 #      docker import) where it is missing: no container registry is needed.
-# Idempotent: when both are there it only checks, in a second or two, and changes nothing.
+#   3. what the sim's own tests need on the host: libfuse2 (for fusepy) and fusermount3.
+# Idempotent: when all is there it only checks, in a second or two, and changes nothing.
 set -euo pipefail
 
 SIM_BASE_IMAGE="${PYTEST_DAOS_SIM_BASE_IMAGE:-pytest-daos/sim-base:bookworm}"
@@ -77,5 +78,13 @@ ensure_sim_base_image() {
     say "imported $SIM_BASE_IMAGE"
 }
 
+ensure_fuse() {
+    local missing=()
+    ldconfig -p 2>/dev/null | grep -q 'libfuse\.so\.2' || missing+=(libfuse2)
+    command -v fusermount3 >/dev/null || missing+=(fuse3)
+    [ ${#missing[@]} = 0 ] || apt_install "${missing[@]}"
+}
+
 ensure_engine
 ensure_sim_base_image
+ensure_fuse
