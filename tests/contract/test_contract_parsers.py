@@ -3,37 +3,14 @@ and the Dmg/Daos wrappers through a transport that replays a sample."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-
 import pytest
 from contract import Samples, series
+from daos_replay import Replay
 
 from pytest_daos.daos import Daos, container_ids
 from pytest_daos.dmg import Dmg, Member, all_joined
 from pytest_daos.envelope import DaosError, parse
 from pytest_daos.transport import ExecResult
-
-
-class Replay:
-    """A transport that answers every command with one sample (exit 1 if it is an error)."""
-
-    def __init__(self, stdout: str) -> None:
-        self.stdout = stdout
-        self.exit_code = 0 if '"error": null' in stdout else 1
-        self.calls: list[tuple[str, ...]] = []
-
-    @property
-    def name(self) -> str:
-        return "replay"
-
-    def run(
-        self,
-        argv: Sequence[str],
-        env: Mapping[str, str] | None = None,
-        timeout: float | None = None,
-    ) -> ExecResult:
-        self.calls.append(tuple(argv))
-        return ExecResult(tuple(argv), self.exit_code, self.stdout, "")
 
 
 def dmg(samples: Samples, name: str) -> Dmg:

@@ -2,35 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-
 import pytest
+from daos_replay import Replay
 
 from pytest_daos.daos import Daos, container_create_argv, container_ids, dfuse_argv
 from pytest_daos.dmg import Dmg, pool_create_argv, pool_destroy_argv, release
 from pytest_daos.envelope import DaosError
-from pytest_daos.transport import ExecResult
-
-
-class Replay:
-    """A transport that answers with canned output and records argv and time limits."""
-
-    def __init__(self, stdout: str, exit_code: int = 0) -> None:
-        self.stdout, self.exit_code = stdout, exit_code
-        self.calls: list[tuple[tuple[str, ...], float | None]] = []
-
-    @property
-    def name(self) -> str:
-        return "replay"
-
-    def run(
-        self,
-        argv: Sequence[str],
-        env: Mapping[str, str] | None = None,
-        timeout: float | None = None,
-    ) -> ExecResult:
-        self.calls.append((tuple(argv), timeout))
-        return ExecResult(tuple(argv), self.exit_code, self.stdout, "")
 
 
 def test_release():
