@@ -2,8 +2,9 @@
 # The project's two commands, from a fresh clone on a fresh host:
 #   bash scripts/dev.sh test [pytest args]     lint, type-check and run the project's tests
 #   bash scripts/dev.sh example [pytest args]  run the example downstream suite (examples/)
-#   bash scripts/dev.sh pythons [pytest args]  the tests that need no Docker, on every other
-#                                              Python from 3.10 to 3.13 found under pyenv
+#   bash scripts/dev.sh pythons [pytest args]  the plugin's unit and pytester tests on every
+#                                              other Python from 3.10 to 3.13 under pyenv
+#                                              (the sim runs inside the images, on theirs)
 # They first prepare the host (scripts/host-setup.sh) and a virtual environment (.venv).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -42,7 +43,7 @@ if [ "$command" = pythons ]; then
         echo "dev.sh: Python $minor"
         status=0
         ".venv-$minor/bin/python" -m pytest -m "not docker" -q -p no:cacheprovider \
-            --basetemp="$basetemp" "$@" || status=$?
+            --basetemp="$basetemp" tests/unit tests/plugin "$@" || status=$?
         rm -rf "$basetemp"  # the sim's bdev files are real allocations: give the disk back
         [ "$status" = 0 ] || exit "$status"
         ran=$((ran + 1))
