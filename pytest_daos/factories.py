@@ -30,6 +30,8 @@ from .settings import SettingsError
 
 #: Marks a fixture function as one that needs the DAOS cluster (tests using it get `daos`).
 MARK = "_pytest_daos_fixture"
+#: On a cluster fixture function: the settings it puts on top of the options.
+SETTINGS = "_pytest_daos_settings"
 
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -65,12 +67,13 @@ def _cluster(request: pytest.FixtureRequest, overrides: dict[str, Any]) -> DaosC
 def daos_cluster(scope: Scope = "session", **settings: Any) -> Any:
     """A fixture giving the running `DaosCluster`, with `settings` on top of the options."""
 
-    @pytest.fixture(scope=scope)
     @_needs_daos
     def cluster_fixture(request: pytest.FixtureRequest) -> DaosCluster:
+        """The running DAOS cluster: nodes server, admin, client; dmg() and daos()."""
         return _cluster(request, settings)
 
-    return cluster_fixture
+    setattr(cluster_fixture, SETTINGS, settings)  # on the function pytest keeps
+    return pytest.fixture(scope=scope)(cluster_fixture)
 
 
 def daos_client(cluster: str = "daos_cluster") -> Any:

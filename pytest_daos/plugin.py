@@ -105,16 +105,30 @@ def pytest_report_header(config: pytest.Config) -> str:
     )
 
 
-def _uses_daos(item: pytest.Item) -> bool:
-    """Whether the test uses a fixture made by pytest-daos's factories (directly or not)."""
+def _fixture_functions(item: pytest.Item) -> list[Any]:
+    """The functions of every fixture the test uses, directly or not."""
     info = getattr(item, "_fixtureinfo", None)
     if info is None:
-        return False
-    return any(
-        getattr(definition.func, factories.MARK, False)
+        return []
+    return [
+        definition.func
         for definitions in info.name2fixturedefs.values()
         for definition in definitions
-    )
+    ]
+
+
+def _uses_daos(item: pytest.Item) -> bool:
+    """Whether the test uses a fixture made by pytest-daos's factories (directly or not)."""
+    return any(getattr(func, factories.MARK, False) for func in _fixture_functions(item))
+
+
+def _cluster_settings(item: pytest.Item) -> dict[str, Any]:
+    """The settings of the cluster fixture the test uses (a factory's own, or none)."""
+    for func in _fixture_functions(item):
+        settings = getattr(func, factories.SETTINGS, None)
+        if settings is not None:
+            return dict(settings)
+    return {}
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -124,9 +138,16 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 
 def _progress(config: pytest.Config) -> Any:
+    """Progress lines on the terminal (not under -q), also from inside a fixture's setup."""
+
     def write(message: str) -> None:
         reporter = config.pluginmanager.get_plugin("terminalreporter")
-        if reporter is not None and config.get_verbosity() >= 0:
+        if reporter is None or config.get_verbosity() < 0:
+            return
+        capture = config.pluginmanager.get_plugin("capturemanager")
+        suspended = capture.global_and_fixture_disabled() if capture else contextlib.nullcontext()
+        with suspended:
+            reporter.ensure_newline()
             reporter.write_line(f"pytest-daos: {message}")
 
     return write
@@ -136,11 +157,12 @@ def _progress(config: pytest.Config) -> Any:
 def pytest_runtestloop(session: pytest.Session) -> Generator[None, object, object]:
     """Start the cluster before the first test when any selected test needs it."""
     config = session.config
-    if not config.option.collectonly and any(_uses_daos(item) for item in session.items):
+    first = next((item for item in session.items if _uses_daos(item)), None)
+    if not config.option.collectonly and first is not None:
         _install_sigterm(config)
         # A failure is kept and reported by the fixture of each test that needs the cluster.
         try:
-            runtime(config).cluster_for()
+            runtime(config).cluster_for(_cluster_settings(first))
         except PrerequisiteError as exc:
             if runtime(config).settings.required:
                 pytest.exit(f"pytest-daos (--daos-required): {exc}", returncode=1)

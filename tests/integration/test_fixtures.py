@@ -101,3 +101,37 @@ def test_fixtures_and_handles(pytester, base_image, leaves_nothing_behind):
     assert "daos daos-server /tmp/daos_server.log" in text
     assert "daos daos-client /tmp/daos_agent.log" in text
     assert "teardown problem" not in text
+
+
+SWITCH_CONFTEST = """
+from pytest_daos import factories
+
+daos_small = factories.daos_cluster(hugepages=128)
+"""
+
+SWITCH_SUITE = """
+import os
+
+def engine_files():
+    return [name for name in os.listdir("/dev/hugepages") if name.startswith("spdk_pid")]
+
+def test_first_uses_the_factory_cluster(daos_small):
+    assert len(engine_files()) == 128
+
+def test_then_the_default_cluster(daos_cluster):
+    assert len(engine_files()) == 1024
+    assert daos_cluster.members()[0].state == "joined"
+"""
+
+
+def test_a_factory_cluster_starts_first_and_switches(pytester, base_image, leaves_nothing_behind):
+    pytester.makeconftest(SWITCH_CONFTEST)
+    pytester.makepyfile(test_switch=SWITCH_SUITE)
+    result = pytester.runpytest_subprocess(
+        "-p", "no:cacheprovider", "--daos-recipe=sim", f"--daos-sim-base-image={base_image}",
+        timeout=600,
+    )  # fmt: skip
+    result.assert_outcomes(passed=2)
+    text = result.stdout.str()
+    # the start before the first test already used the factory's settings: one switch only
+    assert text.count("switching to a DAOS cluster with other settings") == 1
