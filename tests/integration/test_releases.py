@@ -35,3 +35,34 @@ def test_release_end_to_end(pytester, base_image, leaves_nothing_behind, version
     result.assert_outcomes(passed=7)
     full = {"2.0": "2.0.3", "2.4": "2.4.2", "2.6": "2.6.5"}[version]
     result.stdout.fnmatch_lines([f"DAOS {full}, recipe sim, *"])
+
+
+RESTART = """
+import time
+
+import docker
+import pytest
+
+from pytest_daos import DaosError
+
+def test_a_server_restart_loses_the_storage(daos_cluster):
+    docker.from_env().containers.get(daos_cluster.server.transport.name).restart(timeout=5)
+    deadline = time.monotonic() + 60
+    while True:  # the control plane comes back, unformatted: SCM was a tmpfs in the node
+        try:
+            daos_cluster.dmg("system", "query")
+        except DaosError as exc:
+            if "system is uninitialized" in exc.message:
+                break
+        assert time.monotonic() < deadline, "the restarted server never asked for a format"
+        time.sleep(0.5)
+"""
+
+
+def test_server_restart_needs_a_new_format(pytester, base_image, leaves_nothing_behind):
+    pytester.makepyfile(test_restart=RESTART)
+    result = pytester.runpytest_subprocess(
+        "-p", "no:cacheprovider", "--daos-recipe=sim", f"--daos-sim-base-image={base_image}",
+        timeout=600,
+    )  # fmt: skip
+    result.assert_outcomes(passed=1)
