@@ -7,8 +7,7 @@ join. A failure names its phase and carries `dmg system query` and the node logs
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -404,13 +403,3 @@ class DockerCluster:
                     problems.append(f"remove {role}: {exc}")
         self.containers.clear()
         return problems
-
-
-@contextmanager
-def removed_on_error(cluster: DockerCluster) -> Iterator[DockerCluster]:
-    """Remove what a half-done start created before the error propagates."""
-    try:
-        yield cluster
-    except BaseException:
-        cluster.remove()
-        raise

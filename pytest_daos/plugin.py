@@ -235,8 +235,8 @@ def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> Non
             f"plugin start-up (pytest start to first test): "
             f"{state.first_test_at - state.started_at:.1f}s"
         )
-    if state.error is not None:
-        write(f"the cluster did not start: {str(state.error).splitlines()[0]}", red=True)
+    for error in state.errors.values():
+        write(f"the cluster did not start: {str(error).splitlines()[0]}", red=True)
     for problem in state.teardown_problems:
         write(f"teardown problem: {problem}", red=True)
     if state.settings.keep or state.settings.reuse:

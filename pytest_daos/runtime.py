@@ -58,11 +58,6 @@ class Runtime:
         self.teardown_problems: list[str] = []
         self.previous_sigterm: Any = None
 
-    @property
-    def error(self) -> BaseException | None:
-        """The start failure of the default settings, if any."""
-        return self.errors.get(self.settings)
-
     def cluster_for(self, overrides: Mapping[str, Any] | None = None) -> DaosCluster:
         """The running cluster for these settings: started once, or switched to.
 

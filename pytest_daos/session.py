@@ -29,7 +29,6 @@ from .coordination import ClusterState, clear_state, host_lock, load_state, save
 from .doctor import require, run_checks
 from .handles import DaosCluster, DaosNode
 from .host import (
-    Check,
     Interface,
     check_docker,
     docker_client,
@@ -64,7 +63,6 @@ class StartReport:
     phases: dict[str, float] = field(default_factory=dict)
     privileged_mode: str = ""
     attached: str = ""  # why an existing cluster was used, when one was
-    checks: list[Check] = field(default_factory=list)
 
     @property
     def built(self) -> list[str]:
@@ -75,9 +73,7 @@ class StartReport:
         return sum(self.phases.values())
 
     def to_dict(self) -> dict[str, Any]:
-        data = asdict(self)
-        data.pop("checks")
-        return data
+        return asdict(self)
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> StartReport:
@@ -211,8 +207,7 @@ class DaosSession:
                 return attached
         if self.client is not None:
             reap_orphans(self.client)
-        self.report.checks = run_checks(settings, engine)
-        require(self.report.checks)
+        require(run_checks(settings, engine))
         assert self.client is not None and builder is not None
         iface = resolve_iface(settings.iface)
         self.report.iface, self.report.ip = iface.name, iface.ip

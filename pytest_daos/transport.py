@@ -111,10 +111,6 @@ class DockerExec:
             tar.add(str(local), arcname=Path(remote).name)
         self._container.put_archive(str(Path(remote).parent), buffer.getvalue())
 
-    def put_files(self, folder: str, files: Mapping[str, str]) -> None:
-        """Write text files into `folder` in the container (also before it starts)."""
-        put_files(self._container, folder, files)
-
     def get(self, remote: str, local: Path) -> None:
         """Copy `remote` (a file or folder in the container) to `local` on this host."""
         stream, _ = self._container.get_archive(remote)
