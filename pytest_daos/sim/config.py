@@ -192,13 +192,14 @@ _SERVER_26 = Schema(
     {**_SERVER_24_FIELDS, "engines": ("list", _ENGINE_26), "allow_thp": "bool"},
 )
 
+#: daos_agent's own types live in its main package (src/control/cmd/daos_agent)
 _FABRIC_IFACES = Schema(
-    "config.NUMAFabricConfig",
+    "main.NUMAFabricConfig",
     {
         "numa_node": "int",
         "devices": (
             "list",
-            Schema("config.FabricInterfaceConfig", {"iface": "str", "domain": "str"}),
+            Schema("main.FabricInterfaceConfig", {"iface": "str", "domain": "str"}),
         ),
     },
 )
@@ -220,10 +221,10 @@ _AGENT_24_FIELDS: dict[str, Kind] = {
     "disable_auto_evict": "bool",
     "exclude_fabric_ifaces": ("list", "str"),
 }
-_AGENT_20 = Schema("config.Config", _AGENT_20_FIELDS)
-_AGENT_24 = Schema("config.Config", _AGENT_24_FIELDS)
+_AGENT_20 = Schema("main.Config", _AGENT_20_FIELDS)
+_AGENT_24 = Schema("main.Config", _AGENT_24_FIELDS)
 _AGENT_26 = Schema(
-    "config.Config",
+    "main.Config",
     {
         **_AGENT_24_FIELDS,
         "enable_evict_on_start": "bool",
@@ -253,6 +254,10 @@ SCHEMAS: dict[tuple[int, int], tuple[Schema, Schema, Schema]] = {
 
 class ConfigError(Exception):
     pass
+
+
+class ConfigReadError(ConfigError):
+    """The file could not be read (missing, a directory, not permitted)."""
 
 
 _TAG_NAMES = {
@@ -309,34 +314,67 @@ def _check(node: yaml.Node, kind: Kind, errors: list[str]) -> None:
         errors.append(f"line {line}: cannot unmarshal {tag} `{node.value}` into bool")
 
 
-def load_strict(
-    path: str | os.PathLike[str], schema: Schema, context: str | None = None
-) -> dict[str, Any]:
+def os_error(op: str, path: str | os.PathLike[str], exc: OSError) -> str:
+    """An OS error as Go's *PathError prints it: `stat /x: no such file or directory`."""
+    return f"{op} {path}: {(exc.strerror or str(exc)).lower()}"
+
+
+def load_strict(path: str | os.PathLike[str], schema: Schema, context: str = "") -> dict[str, Any]:
     """The YAML mapping in `path`, or ConfigError naming every unknown key / bad value.
 
-    `context` is what the error starts with (default "parsing config file PATH")."""
-    context = context or f"parsing config file {path}"
+    A YAML error reads `yaml: unmarshal errors:...`, after `context: ` if given; an unreadable
+    file `open PATH: <errno text>`."""
     try:
         text = Path(path).read_text()
     except OSError as exc:
-        raise ConfigError(f"open {path}: {(exc.strerror or str(exc)).lower()}") from None
+        raise ConfigReadError(os_error("open", path, exc)) from None
+    prefix = f"{context}: " if context else ""
     try:
         node = yaml.compose(text)
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
-        raise ConfigError(f"{context}: yaml: {exc}") from None
+        raise ConfigError(f"{prefix}yaml: {exc}") from None
     if node is None:
         return {}
     errors: list[str] = []
     _check(node, schema, errors)
     if errors:
-        raise ConfigError(f"{context}: yaml: unmarshal errors:\n  " + "\n  ".join(errors))
+        raise ConfigError(f"{prefix}yaml: unmarshal errors:\n  " + "\n  ".join(errors))
     if not isinstance(data, dict):
-        raise ConfigError(f"{context}: not a mapping")
+        raise ConfigError(f"{prefix}not a mapping")
     return data
 
 
 # --- typed views ------------------------------------------------------------------------
+
+#: where dmg and daos_agent look for their certificates when their configuration does not
+#: say (security.Default{Client,Agent}TransportConfig: certificates enabled)
+CERT_DIR = "/etc/daos/certs/"
+DEFAULT_CA_CERT = CERT_DIR + "daosCA.crt"
+DEFAULT_ADMIN_CERT = CERT_DIR + "admin.crt"
+DEFAULT_ADMIN_KEY = CERT_DIR + "admin.key"
+DEFAULT_AGENT_CERT = CERT_DIR + "agent.crt"
+DEFAULT_AGENT_KEY = CERT_DIR + "agent.key"
+
+
+@dataclass(frozen=True)
+class Transport:
+    """transport_config: without allow_insecure, the CA, a certificate and its key are needed."""
+
+    allow_insecure: bool
+    ca_cert: str
+    cert: str
+    key: str
+
+
+def _transport(raw: dict[str, Any], cert: str, key: str) -> Transport:
+    given = raw.get("transport_config") or {}
+    return Transport(
+        allow_insecure=bool(given.get("allow_insecure", False)),
+        ca_cert=str(given.get("ca_cert", DEFAULT_CA_CERT) or ""),
+        cert=str(given.get("cert", cert) or ""),
+        key=str(given.get("key", key) or ""),
+    )
 
 
 @dataclass(frozen=True)
@@ -396,6 +434,7 @@ class AgentConfig:
     port: int
     runtime_dir: str
     log_file: str
+    transport: Transport
 
 
 @dataclass(frozen=True)
@@ -404,6 +443,7 @@ class ControlConfig:
     name: str
     hostlist: tuple[str, ...]
     port: int
+    transport: Transport
 
 
 def _strs(value: Any) -> tuple[str, ...]:
@@ -491,6 +531,10 @@ def load_server(path: str, rel: Release) -> ServerConfig:
     context += (
         "; config contains invalid parameters and may be out of date, see server config examples"
     )
+    try:  # config.Server.SetPath stats the file before Load reads it
+        os.stat(path)
+    except OSError as exc:
+        raise ConfigError(os_error("stat", path, exc)) from None
     raw = load_strict(path, SCHEMAS[rel.series][0], context)
     provider = str(raw.get("provider") or "")
     engines_raw = raw.get("engines") or raw.get("servers") or []
@@ -518,7 +562,15 @@ def load_server(path: str, rel: Release) -> ServerConfig:
 
 
 def load_agent(path: str, rel: Release) -> AgentConfig:
-    raw = load_strict(path, SCHEMAS[rel.series][1])
+    """daos_agent's LoadConfig: 2.6 wraps the read error (`reading config file`) and the
+    YAML error (`parsing config: PATH`); 2.0 and 2.4 return both bare."""
+    newer = rel.series >= (2, 6)
+    try:
+        raw = load_strict(path, SCHEMAS[rel.series][1], f"parsing config: {path}" if newer else "")
+    except ConfigReadError as exc:
+        if newer:
+            raise ConfigError(f"reading config file: {exc}") from None
+        raise
     return AgentConfig(
         path=path,
         name=str(raw.get("name") or "daos_server"),
@@ -526,22 +578,32 @@ def load_agent(path: str, rel: Release) -> AgentConfig:
         port=int(raw.get("port") or 10001),
         runtime_dir=str(raw.get("runtime_dir") or "/var/run/daos_agent"),
         log_file=str(raw.get("log_file") or "/tmp/daos_agent.log"),
+        transport=_transport(raw, DEFAULT_AGENT_CERT, DEFAULT_AGENT_KEY),
     )
 
 
 def load_control(path: str | None, rel: Release) -> ControlConfig:
-    """dmg's config: `path`, else ~/.daos_control.yml, else /etc/daos/daos_control.yml."""
+    """dmg's config: `path`, else ~/.daos_control.yml, else /etc/daos/daos_control.yml; with
+    none of them dmg goes on with the defaults (certificates enabled)."""
     if path is None:
         for candidate in (Path.home() / ".daos_control.yml", Path("/etc/daos/daos_control.yml")):
             if candidate.is_file():
                 path = str(candidate)
                 break
     if path is None:
-        return ControlConfig(None, "daos_server", ("localhost",), 10001)
+        defaults = _transport({}, DEFAULT_ADMIN_CERT, DEFAULT_ADMIN_KEY)
+        return ControlConfig(None, "daos_server", ("localhost",), 10001, defaults)
+    try:
+        empty = os.path.getsize(path) == 0
+    except OSError:
+        empty = False  # load_strict reports it
+    if empty:
+        raise ConfigError(f"empty config file: {path}")
     raw = load_strict(path, SCHEMAS[rel.series][2])
     return ControlConfig(
         path=path,
         name=str(raw.get("name") or "daos_server"),
         hostlist=_strs(raw.get("hostlist")) or ("localhost",),
         port=int(raw.get("port") or 10001),
+        transport=_transport(raw, DEFAULT_ADMIN_CERT, DEFAULT_ADMIN_KEY),
     )

@@ -4,6 +4,7 @@ plain output in pretty.py."""
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -14,6 +15,7 @@ from .errors import SimError, go_quote
 from .mgmt import valid_label
 from .output import rank_set
 from .releases import Release
+from .security import max_key_perm, preload_cert_data
 from .sizes import SizeError, human_bytes, parse_bytes
 from .tool import Outcome
 
@@ -369,19 +371,23 @@ def command_tree(rel: Release) -> flags.Cmd:
 
 
 class Context:
+    """One dmg command: its release, its command line and its control configuration, loaded
+    and its certificates checked (unless -i or allow_insecure) before the command runs, as
+    dmg does for every command but `version`."""
+
     def __init__(self, rel: Release, parsed: flags.Parsed) -> None:
         self.rel = rel
         self.parsed = parsed
-        self._config: ControlConfig | None = None
-
-    @property
-    def config(self) -> ControlConfig:
-        if self._config is None:
-            try:
-                self._config = load_control(self.parsed.get("config_path"), self.rel)
-            except ConfigError as exc:
-                raise SimError(f"failed to load control configuration: {exc}") from None
-        return self._config
+        try:
+            cfg = load_control(parsed.get("config_path"), rel)
+        except ConfigError as exc:
+            raise SimError(f"failed to load control configuration: {exc}") from None
+        if parsed.get("insecure"):
+            cfg = dataclasses.replace(
+                cfg, transport=dataclasses.replace(cfg.transport, allow_insecure=True)
+            )
+        preload_cert_data(rel, cfg.transport, max_key_perm(rel, group_readable=True))
+        self.config: ControlConfig = cfg
 
     @property
     def ctl(self) -> Ctl:

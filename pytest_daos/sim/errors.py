@@ -330,6 +330,17 @@ def thp_fault(rel: Release) -> SimError:
     )
 
 
+def missing_cert_file(rel: Release, path: str) -> SimError:
+    """security.FaultMissingCertFile: certificates are enabled and one of the files is absent."""
+    return fault(
+        "security",
+        rel.fault_code("SecurityMissingCertFile"),
+        f"certificates are enabled, but {path} was not found",
+        "refer to the System Deployment section of the DAOS Admin Guide for information about "
+        "certificates",
+    )
+
+
 def pool_not_found(rel: Release, pool_id: str) -> SimError:
     """An unknown pool: 2.4+ carry the typed error to dmg; 2.0 resolves labels in the server
     with its own wording and the error reaches dmg as a plain gRPC error."""

@@ -33,6 +33,7 @@ _FAULTS_20 = {
     "ServerDataPlaneNotStarted": 611,
     "ServerInstancesNotStopped": 612,
     "ServerPoolNoLabel": 615,
+    "SecurityMissingCertFile": 901,
 }
 _FAULTS_24 = {
     **_FAULTS_20,

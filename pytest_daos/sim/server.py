@@ -1,17 +1,19 @@
 """daos_server: the control plane. `daos_server start -o FILE` loads the config strictly,
 refuses to start with transparent hugepages on (2.6.5, unless allow_thp), removes the
-hugepage files of dead engines, listens on 0.0.0.0:<port>, and runs the engine once the
-storage is formatted. SIGTERM/SIGINT stop the engine and end it with exit 0.
+hugepage files of dead engines, listens on 0.0.0.0:<port>, exits 1 if socket_dir is not an
+existing folder (it never makes it), and runs the engine once the storage is formatted.
+SIGTERM/SIGINT stop the engine and end it with exit 0.
 """
 
 from __future__ import annotations
 
 import os
+import stat
 import sys
 from collections.abc import Sequence
 
 from . import daemon, flags
-from .config import ConfigError, load_server
+from .config import ConfigError, load_server, os_error
 from .errors import thp_fault
 from .host import hugepage_dir, thp_enabled
 from .hugepages import remove_stale_files
@@ -87,6 +89,23 @@ ROOT = flags.Cmd(
 )
 
 
+def socket_dir_problem(path: str) -> str | None:
+    """checkSocketDir: why `path` cannot hold the dRPC sockets, or None."""
+    try:
+        info = os.stat(path)
+    except OSError as exc:
+        if isinstance(exc, FileNotFoundError):
+            what = "missing"
+        elif isinstance(exc, PermissionError):
+            what = "permissions failure accessing"
+        else:
+            what = "unexpected error locating"
+        return f"{what} socket directory {path}: {os_error('stat', path, exc)}"
+    if not stat.S_ISDIR(info.st_mode):
+        return f"path {path} not a directory"
+    return None
+
+
 def start(rel: Release, parsed: flags.Parsed) -> int:
     path = parsed.get("config") or DEFAULT_CONFIG
     try:
@@ -126,6 +145,14 @@ def start(rel: Release, parsed: flags.Parsed) -> int:
         f"DAOS Control Server v{rel.version} (pid {os.getpid()}) listening on "
         f"0.0.0.0:{port} (pytest-daos sim)",
     )
+    # listening already, DAOS sets up its dRPC server next: in socket_dir, which it does
+    # not make (the deployment does)
+    problem = socket_dir_problem(parsed.get("socket_dir") or cfg.socket_dir)
+    if problem is not None:
+        log.write("ERROR", f"dRPC server setup: {problem}")
+        rpc.shutdown()
+        rpc.server_close()
+        return daemon.fail(f"dRPC server setup: {problem}")
     service.startup()
     daemon.wait(stop)
     log.write("INFO", "shutting down: stopping DAOS I/O Engine instances")

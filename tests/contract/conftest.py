@@ -8,10 +8,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from contract import RELEASES, Samples, series
+from contract import RELEASES, Samples, new_system, series
 from simsupport import SimSystem
-
-needs_root = pytest.mark.skipif(os.geteuid() != 0, reason="the sim server mounts tmpfs: needs root")
 
 
 @pytest.fixture(scope="session", params=RELEASES)
@@ -23,13 +21,6 @@ def release(request: pytest.FixtureRequest) -> str:
 @pytest.fixture(scope="session")
 def samples(release: str) -> Samples:
     return Samples(release)
-
-
-def new_system(tmp: Path, release: str, **kwargs: Any) -> SimSystem:
-    """A sim system of `release` with that release's configuration files (small storage)."""
-    kwargs.setdefault("scm_size", 1)
-    kwargs.setdefault("bdev_size", 2)
-    return SimSystem(tmp, version=release, data=Samples(release).dir, **kwargs)
 
 
 @pytest.fixture

@@ -1,20 +1,28 @@
 """Helpers of the contract tests: the samples of each release and the field-by-field check.
 
 data/2.6/ and data/2.4/ hold raw output of the real DAOS 2.6.5 and 2.4.2 programs (copied
-unchanged from the project's captures); data/2.0/ holds samples written from the DAOS v2.0.3
-sources' response types (data/2.0/SOURCES.md names the file, struct and branch of each).
+unchanged from the project's captures; the start-up and configuration failures listed in their
+CAPTURES.md, with stderr in `<name>.stderr`); data/2.0/ holds samples written from the DAOS
+v2.0.3 sources' response types (data/2.0/SOURCES.md names the file, struct and branch of each).
 """
 
 from __future__ import annotations
 
 import json
+import os
 import re
 import sys
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 DATA = Path(__file__).resolve().parent / "data"
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "sim"))
+
+from simsupport import SimSystem  # noqa: E402 (tests/sim is on the path from here on)
+
+needs_root = pytest.mark.skipif(os.geteuid() != 0, reason="the sim server mounts tmpfs: needs root")
 
 #: the releases the sim imitates, one contract run each
 RELEASES = ("2.0.3", "2.4.2", "2.6.5")
@@ -55,6 +63,13 @@ class Samples:
 
     def json(self, name: str) -> Any:
         return json.loads(self.text(name))
+
+
+def new_system(tmp: Path, release: str, **kwargs: Any) -> SimSystem:
+    """A sim system of `release` with that release's configuration files (small storage)."""
+    kwargs.setdefault("scm_size", 1)
+    kwargs.setdefault("bdev_size", 2)
+    return SimSystem(tmp, version=release, data=Samples(release).dir, **kwargs)
 
 
 def normalize(text: str, port: int | None = None) -> str:

@@ -8,8 +8,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import needs_root
-from contract import series
+from contract import needs_root, series
 from simsupport import SimSystem, base_env, run
 
 from pytest_daos.daos_config import ClusterConfig, config_files
@@ -123,7 +122,7 @@ def test_keys_newer_than_the_release(make_system: Callable[..., SimSystem], rele
         system.agent_config.write_text(yaml.safe_dump(agent))
         result = run("daos_agent", "-o", str(system.agent_config), env=system.env)
         assert result.returncode == 1
-        assert "field control_log_mask not found in type config.Config" in result.stderr
+        assert "field control_log_mask not found in type main.Config" in result.stderr
     else:
         edit_server(system, lambda config: config.update(bogus_key=1))
         assert "field bogus_key not found in type config.Server" in start_fails(system)

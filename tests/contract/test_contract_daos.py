@@ -6,8 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import needs_root
-from contract import Samples, normalize, series
+from contract import Samples, needs_root, normalize, series
 from contract import check as check_envelope
 from simsupport import Result, SimSystem, base_env, run
 

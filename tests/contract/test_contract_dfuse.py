@@ -8,8 +8,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from conftest import needs_root
-from contract import Samples, series
+from contract import Samples, needs_root, series
 from simsupport import SimSystem, wait_for
 
 pytestmark = [

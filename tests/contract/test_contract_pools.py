@@ -4,8 +4,7 @@
 from __future__ import annotations
 
 import pytest
-from conftest import needs_root
-from contract import Samples, assert_like, normalize, series
+from contract import Samples, assert_like, needs_root, normalize, series
 from contract import check as check_envelope
 from simsupport import Result, SimSystem
 

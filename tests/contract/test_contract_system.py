@@ -11,8 +11,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import needs_root, new_system
-from contract import Samples, series
+from contract import Samples, needs_root, new_system, series
 from contract import check as check_envelope
 from simsupport import HOSTNAME, Result, SimSystem
 

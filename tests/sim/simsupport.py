@@ -2,9 +2,10 @@
 
 Each `SimSystem` lives in its own temporary directory: configuration files made from the real
 DAOS 2.6.5 ones (data/2.6/, or another release's folder given as `data`), a free loopback
-port, a tmpfs SCM mount (mounted by the sim's `dmg storage format`), a bdev file and a plain
-directory standing in for /dev/hugepages. Cleanup unmounts dfuse mounts, kills every process
-group it started and unmounts the tmpfs, also on failure.
+port, a tmpfs SCM mount (mounted by the sim's `dmg storage format`), a bdev file, a plain
+directory standing in for /dev/hugepages, and the server's socket_dir and the agent's
+runtime_dir, made beforehand as a deployment makes them. Cleanup unmounts dfuse mounts,
+kills every process group it started and unmounts the tmpfs, also on failure.
 """
 
 from __future__ import annotations
@@ -169,6 +170,10 @@ class SimSystem:
         self.server_log = self.logs / "daos_server.log"
         self.engine_log = self.logs / "daos_engine.0.log"
         self.agent_dir = tmp / "agent"
+        # socket_dir and runtime_dir: made by the deployment, as DAOS does not make them
+        self.socket_dir = tmp / "sockets"
+        self.socket_dir.mkdir()
+        self.agent_dir.mkdir()
         self.env = base_env(tmp, version)
         self.procs: list[subprocess.Popen[bytes]] = []
         self.server: subprocess.Popen[bytes] | None = None
@@ -177,7 +182,7 @@ class SimSystem:
         server = yaml.safe_load((data / "daos_server.yml").read_text())
         server.update(
             port=self.port,
-            socket_dir=str(tmp / "sockets"),
+            socket_dir=str(self.socket_dir),
             control_log_file=str(self.server_log),
             nr_hugepages=nr_hugepages,
             helper_log_file=str(self.logs / "daos_server_helper.log"),

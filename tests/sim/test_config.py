@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from simsupport import SimSystem, assert_shape, base_env, free_port, real, run
+from simsupport import SimSystem, assert_shape, base_env, free_port, real, run, wait_for
 
 pytestmark = pytest.mark.skipif(os.geteuid() != 0, reason="the sim server mounts tmpfs: needs root")
 
@@ -91,6 +91,83 @@ def test_server_without_config_file_fails(tmp_path: Path) -> None:
     assert "no such file or directory" in result.stderr
 
 
+def test_server_socket_dir_must_be_a_folder(make_system) -> None:
+    """daos_server never makes socket_dir: missing (also from -d/--socket_dir) or a plain
+    file, it exits 1 once listening, and the engine never starts."""
+    system = make_system()
+    missing = system.tmp / "nosuch"
+    proc = system.spawn("daos_server", "start", "-o", str(system.server_config), "-d", str(missing))
+    assert proc.wait(15) == 1
+    assert (system.logs / "daos_server.out").read_text() == (
+        f"ERROR: dRPC server setup: missing socket directory {missing}: stat {missing}: "
+        "no such file or directory\n"
+    )
+    assert not missing.exists()
+    assert "SCM format required" not in system.log_text()
+
+    system.socket_dir.rmdir()
+    system.socket_dir.write_text("")
+    assert system.start_server(wait_for_line=None).wait(15) == 1
+    system.server = None
+    assert (system.logs / "daos_server.out").read_text().splitlines()[-1] == (
+        f"ERROR: dRPC server setup: path {system.socket_dir} not a directory"
+    )
+
+
+def test_dmg_needs_each_certificate_file(make_system) -> None:
+    """With certificates enabled dmg loads the CA, its certificate and its key, in this
+    order, before anything else; -i skips them."""
+    system = make_system()
+    certs = system.tmp / "certs"
+    certs.mkdir()
+    control = yaml.safe_load(system.control_config.read_text())
+    control["transport_config"] = {
+        "allow_insecure": False,
+        "ca_cert": str(certs / "daosCA.crt"),
+        "cert": str(certs / "admin.crt"),
+        "key": str(certs / "admin.key"),
+    }
+    system.control_config.write_text(yaml.safe_dump(control))
+    resolution = (
+        'ERROR: dmg: security: code = 901 resolution = "refer to the System Deployment '
+        'section of the DAOS Admin Guide for information about certificates"'
+    )
+    for name in ("daosCA.crt", "admin.crt", "admin.key"):
+        result = system.dmg("-j", "pool", "list")
+        assert result.returncode == 1
+        error = (
+            "Unable to load Certificate Data: security: code = 901 description = "
+            f'"certificates are enabled, but {certs / name} was not found"'
+        )
+        assert result.json == {"response": None, "error": error, "status": -1025}
+        assert result.stderr_lines == [f"ERROR: dmg: {error}", resolution]
+        (certs / name).write_text("")
+        (certs / name).chmod(0o644 if name.endswith(".crt") else 0o400)
+    (certs / "admin.key").chmod(0o644)
+    result = system.dmg("-j", "pool", "list")
+    assert result.json["error"] == (
+        f"Unable to load Certificate Data: could not load key: {certs / 'admin.key'} has "
+        "insecure permissions 0644 (suggested: 0440)"
+    )
+    result = system.dmg("-i", "-j", "pool", "list")  # nothing listens: the 506 fault
+    assert "refused the connection" in result.json["error"]
+
+
+def test_agent_insecure_flag_skips_the_certificates(make_system) -> None:
+    if Path("/etc/daos/certs").exists():
+        pytest.skip("this host has DAOS certificates in /etc/daos/certs")
+    system = make_system()
+    agent = yaml.safe_load(system.agent_config.read_text())
+    agent["transport_config"] = {"allow_insecure": False}
+    system.agent_config.write_text(yaml.safe_dump(agent))
+    result = run("daos_agent", "-o", str(system.agent_config), env=system.env)
+    assert result.returncode == 1
+    assert "code = 901" in result.stderr
+    proc = system.spawn("daos_agent", "-i", "-o", str(system.agent_config))
+    wait_for(lambda: (system.agent_dir / "daos_agent.sock").exists(), what="agent socket")
+    assert proc.poll() is None
+
+
 def test_agent_and_dmg_reject_unknown_keys(make_system) -> None:
     system = make_system()
     agent = yaml.safe_load(system.agent_config.read_text())
@@ -98,7 +175,7 @@ def test_agent_and_dmg_reject_unknown_keys(make_system) -> None:
     system.agent_config.write_text(yaml.safe_dump(agent))
     result = run("daos_agent", "-o", str(system.agent_config), env=system.env)
     assert result.returncode == 1
-    assert "field bogus_agent_key not found in type config.Config" in result.stderr
+    assert "field bogus_agent_key not found in type main.Config" in result.stderr
     assert not (system.agent_dir / "daos_agent.sock").exists()
 
     control = yaml.safe_load(system.control_config.read_text())

@@ -147,6 +147,7 @@ def test_pool_destroy_with_containers(system: SimSystem, tank: str) -> None:
 def test_agent_without_server(tmp_path: Path) -> None:
     """daos_agent up, daos_server down: libdaos init times out (DER_TIMEDOUT)."""
     runtime = tmp_path / "agent"
+    runtime.mkdir()
     config = tmp_path / "daos_agent.yml"
     config.write_text(
         yaml.safe_dump(
