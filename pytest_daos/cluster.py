@@ -15,10 +15,9 @@ from . import envelope
 from .dmg import Dmg, Member, all_joined
 from .host import Interface
 from .labels import KEEP_LABEL, ROLE_LABEL, SESSION_LABEL, Owner
-from .recipes import HOSTNAMES, NodeSpec, Recipe
+from .recipes import DIRS_ENV, HOSTNAMES, NodeSpec, Recipe
 from .transport import DockerExec, put_files
 
-CONFIG_DIR = "/etc/daos"
 POLL_INTERVAL = 0.25
 STOP_GRACE = 5
 #: `--security-opt systempaths=unconfined` is a docker CLI option: the API form is empty
@@ -77,6 +76,13 @@ class ClusterPlan:
     log_files: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     extra_labels: Mapping[str, str] = field(default_factory=dict)
     absent_devices: frozenset[str] = frozenset()  # left out: this host has no such device
+    #: role -> folders its daemon needs (socket_dir, runtime_dir): made before it starts
+    node_dirs: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+
+    @property
+    def dmg_config(self) -> str:
+        """The control configuration file in the admin node, passed to every `dmg`."""
+        return self.recipe.config_path("daos_control.yml")
 
 
 def container_name(owner: Owner, role: str) -> str:
@@ -101,15 +107,19 @@ def run_options(plan: ClusterPlan, node: NodeSpec, privileged: bool) -> NodeRun:
         "name": container_name(plan.owner, node.role),
         "hostname": node.hostname,
         "labels": {**plan.owner.labels(), **plan.extra_labels, ROLE_LABEL: node.role},
-        "environment": dict(node.environment),
-        "command": list(node.command) if node.command is not None else None,
+        "environment": {**node.environment, DIRS_ENV: " ".join(plan.node_dirs.get(node.role, ()))},
+        "entrypoint": list(node.entrypoint),
+        "command": list(node.command),
+        # the images' own STOPSIGNAL (systemd's SIGRTMIN+3 in the upstream ones) stops no
+        # DAOS daemon: they stop on SIGTERM
+        "stop_signal": "SIGTERM",
         "detach": True,
     }
     host: dict[str, Any] = {
         "network_mode": "host",
         "extra_hosts": {hostname: plan.iface.ip for hostname in HOSTNAMES.values()},
         "tmpfs": {"/run": ""},
-        "init": node.init,
+        "init": True,
         "binds": [
             f"{mount.source}:{mount.target}:{'ro' if mount.read_only else 'rw'}"
             for mount in node.mounts
@@ -118,8 +128,6 @@ def run_options(plan: ClusterPlan, node: NodeSpec, privileged: bool) -> NodeRun:
             f"{device}:{device}:rwm" for device in node.devices if device not in plan.absent_devices
         ],
     }
-    if node.cgroupns is not None:
-        host["cgroupns"] = node.cgroupns
     raw_host: dict[str, Any] = {}
     if privileged:
         host["privileged"] = True
@@ -159,7 +167,7 @@ def reap_orphans(client: Any) -> list[str]:
                 "Wait for it to end, or remove it: docker rm -f $(docker ps -aq --filter "
                 f"label={SESSION_LABEL}={owner.session})"
             )
-        container.remove(force=True)
+        container.remove(force=True, v=True)
         removed.append(str(container.name))
     return removed
 
@@ -181,12 +189,14 @@ class DockerCluster:
         client: Any,
         daos_version: str,
         log_files: Mapping[str, tuple[str, ...]],
+        dmg_config: str | None,
         plan: ClusterPlan | None = None,
         progress: Progress | None = None,
     ) -> None:
         self.client = client
         self.daos_version = daos_version
         self.log_files = dict(log_files)
+        self.dmg_config = dmg_config
         self._plan = plan
         self.progress = progress or (lambda message: None)
         self.containers: dict[str, Any] = {}
@@ -197,7 +207,9 @@ class DockerCluster:
         cls, client: Any, plan: ClusterPlan, progress: Progress | None = None
     ) -> DockerCluster:
         """A cluster to start from a plan."""
-        return cls(client, plan.recipe.daos_version, plan.log_files, plan, progress)
+        return cls(
+            client, plan.recipe.daos_version, plan.log_files, plan.dmg_config, plan, progress
+        )
 
     @property
     def plan(self) -> ClusterPlan:
@@ -212,6 +224,7 @@ class DockerCluster:
         names: Mapping[str, str],
         daos_version: str,
         log_files: Mapping[str, tuple[str, ...]],
+        dmg_config: str | None,
     ) -> DockerCluster:
         """The running nodes of a cluster another process started, by container name.
 
@@ -219,7 +232,7 @@ class DockerCluster:
         """
         import docker.errors
 
-        cluster = cls(client, daos_version, log_files)
+        cluster = cls(client, daos_version, log_files, dmg_config)
         for role, name in names.items():
             try:
                 container = client.containers.get(name)
@@ -234,7 +247,7 @@ class DockerCluster:
         return DockerExec(self.containers[role])
 
     def dmg(self) -> Dmg:
-        return Dmg(self.transport("admin"), self.daos_version)
+        return Dmg(self.transport("admin"), self.daos_version, config=self.dmg_config)
 
     # -- start ---------------------------------------------------------------------------
 
@@ -275,10 +288,10 @@ class DockerCluster:
         try:
             files = {name: self.plan.config_files[name] for name in node.config_files}
             if files:
-                put_files(container, CONFIG_DIR, files)
+                put_files(container, self.plan.recipe.config_dir, files)
             container.start()
         except Exception:
-            container.remove(force=True)
+            container.remove(force=True, v=True)
             raise
         return container
 
@@ -297,6 +310,7 @@ class DockerCluster:
                 dmg.storage_scan(timeout=deadline.call_timeout(20))
                 return
             except (envelope.DaosError, envelope.ProtocolError) as exc:
+                self._stop_if_permanent("control plane", exc)
                 last = exc
             if deadline.expired():
                 raise StartError(
@@ -313,9 +327,11 @@ class DockerCluster:
             dmg.system_query(timeout=deadline.call_timeout(30))
             return  # members exist: formatted already
         except envelope.DaosError as exc:
+            self._stop_if_permanent("format", exc)
             if envelope.UNINITIALIZED not in exc.message:
                 return  # not ready yet; the join phase keeps polling
-        except envelope.ProtocolError:
+        except envelope.ProtocolError as exc:
+            self._stop_if_permanent("format", exc)
             return
         self.progress("formatting storage (dmg storage format)")
         try:
@@ -336,6 +352,7 @@ class DockerCluster:
                     return members
                 last = ", ".join(f"rank {m.rank} {m.state}" for m in members) or "no members"
             except (envelope.DaosError, envelope.ProtocolError) as exc:
+                self._stop_if_permanent("join", exc)
                 last = exc
             if deadline.expired():
                 raise StartError(
@@ -345,6 +362,14 @@ class DockerCluster:
                     self.diagnostics(),
                 )
             time.sleep(POLL_INTERVAL)
+
+    def _stop_if_permanent(self, phase: str, error: Exception) -> None:
+        """End the start at once on an answer that waiting cannot change."""
+        why = envelope.permanent(error)
+        if why is not None:
+            raise StartError(
+                phase, f"{why}; waiting cannot change this answer:\n{error}", self.diagnostics()
+            )
 
     def _check_running(self, phase: str) -> None:
         for role, container in self.containers.items():
@@ -373,7 +398,8 @@ class DockerCluster:
         parts = []
         if "admin" in self.containers:
             try:
-                result = self.transport("admin").run(["dmg", "system", "query", "-v"], timeout=5)
+                argv = ["dmg", *(["-o", self.dmg_config] if self.dmg_config else [])]
+                result = self.transport("admin").run([*argv, "system", "query", "-v"], timeout=5)
                 parts.append(result.describe())
             except Exception as exc:  # diagnostics must not hide the original error
                 parts.append(f"(dmg system query could not run: {exc})")

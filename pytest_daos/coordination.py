@@ -39,6 +39,7 @@ class ClusterState:
     iface: str
     ip: str
     log_files: dict[str, list[str]]
+    dmg_config: str = ""  # the control configuration file in the admin node
     hugepages: dict[str, Any] | None = None  # a hugepages.Reservation as a dict
     report: dict[str, Any] = field(default_factory=dict)
 

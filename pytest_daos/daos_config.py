@@ -27,7 +27,12 @@ BDEV_FILE = "/tmp/daos-bdev"
 SERVER_LOG = "/tmp/daos_server.log"
 ENGINE_LOG = "/tmp/daos_engine_0.log"
 AGENT_LOG = "/tmp/daos_agent.log"
+SOCKET_DIR = "/var/run/daos_server"
 AGENT_RUNTIME_DIR = "/var/run/daos_agent"
+#: The folders each node's daemon needs and does not create (daos_server exits with
+#: "missing socket directory", daos_agent with "unable to listen on unix socket"); /run
+#: is a fresh tmpfs in every node, so the node makes them before its daemon starts.
+NODE_DIRS = {"server": (SOCKET_DIR,), "client": (AGENT_RUNTIME_DIR,)}
 TARGETS = 1
 XS_HELPERS = 0
 #: Cores DAOS keeps for its system service (engine log: "2 cores reserved for system service").
@@ -68,7 +73,7 @@ def server_config(config: ClusterConfig, facts: HostFacts) -> dict[str, Any]:
         "access_points": [HOSTNAMES["server"]],
         "port": CONTROL_PORT,
         "provider": config.provider,
-        "socket_dir": "/var/run/daos_server",
+        "socket_dir": SOCKET_DIR,
         "control_log_mask": "INFO",
         "control_log_file": SERVER_LOG,
         "helper_log_file": "/tmp/daos_server_helper.log",

@@ -6,7 +6,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from .envelope import JsonTool
+from .envelope import DEFAULT_CALL_TIMEOUT, JsonTool
+from .transport import Transport
 
 
 def release(version: str) -> tuple[int, int]:
@@ -85,9 +86,22 @@ def pool_destroy_argv(version: str, pool: str, *, force: bool, recursive: bool) 
 
 
 class Dmg(JsonTool):
-    """Runs `dmg -j ...` through a transport (the admin node) and parses its answers."""
+    """Runs `dmg -j ...` through a transport (the admin node) and parses its answers.
+
+    `config` is the control configuration file passed with `-o` to every call (None: dmg's
+    own default, as on an existing system).
+    """
 
     program = "dmg"
+
+    def __init__(
+        self,
+        transport: Transport,
+        version: str,
+        config: str | None = None,
+        timeout: float = DEFAULT_CALL_TIMEOUT,
+    ) -> None:
+        super().__init__(transport, version, timeout, ("-o", config) if config else ())
 
     def storage_scan(self, timeout: float | None = None) -> dict[str, Any]:
         response: dict[str, Any] = self("storage", "scan", timeout=timeout)

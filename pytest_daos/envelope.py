@@ -30,6 +30,14 @@ DER_NAMES: dict[int, str] = {code: name for name, code in DER_CODES.items()}
 _FAULT_RE = re.compile(r"\b(?P<domain>[a-z]+): code = (?P<code>\d+) description = ")
 _DER_RE = re.compile(r"\b(?P<name>DER_[A-Z_]+)\((?P<status>-\d+)\)")
 
+#: Control-plane fault codes whose answer waiting cannot change: 700-799 the server's
+#: configuration, 900-999 security (901: certificates enabled but not found).
+PERMANENT_FAULTS = (range(700, 800), range(900, 1000))
+#: Texts of answers that waiting cannot change: the program's configuration is unreadable.
+PERMANENT_TEXTS = ("failed to load", "yaml: ", "unknown flag")
+#: Exit statuses of a command that is missing (127) or cannot run (126).
+MISSING_PROGRAM = (126, 127)
+
 UNINITIALIZED = "system is uninitialized"
 RUNNING_SYSTEM = "storage format invoked on a running system"
 
@@ -72,6 +80,10 @@ class DaosError(RuntimeError):
 class ProtocolError(RuntimeError):
     """The command's output is not the JSON envelope (wrong program, crash, time limit)."""
 
+    def __init__(self, message: str, result: ExecResult | None = None) -> None:
+        super().__init__(message)
+        self.result = result
+
 
 def parse(result: ExecResult) -> Any:
     """Return the envelope's `response`, or raise DaosError / ProtocolError.
@@ -80,18 +92,35 @@ def parse(result: ExecResult) -> Any:
     whose text shows the command and both streams.
     """
     if result.timed_out:
-        raise ProtocolError(f"no answer in time\n{result.describe()}")
+        raise ProtocolError(f"no answer in time\n{result.describe()}", result)
     try:
         document = json.loads(result.stdout)
     except json.JSONDecodeError:
-        raise ProtocolError(f"output is not JSON\n{result.describe()}") from None
+        raise ProtocolError(f"output is not JSON\n{result.describe()}", result) from None
     if not isinstance(document, dict) or not {"response", "error", "status"} <= document.keys():
-        raise ProtocolError(f"JSON without the response/error/status envelope\n{result.describe()}")
+        raise ProtocolError(
+            f"JSON without the response/error/status envelope\n{result.describe()}", result
+        )
     error, status = document["error"], document["status"]
     if error is not None or status != 0 or result.exit_code != 0:
         message = error if isinstance(error, str) else f"status {status}"
         raise DaosError(message, status=int(status), result=result, response=document["response"])
     return document["response"]
+
+
+def permanent(error: Exception) -> str | None:
+    """Why a failed call will fail again however long one waits, or None when it may not:
+    a security or configuration fault, an unreadable configuration, a missing program."""
+    if isinstance(error, DaosError):
+        if error.fault is not None and any(error.fault in codes for codes in PERMANENT_FAULTS):
+            return f"DAOS answered fault {error.fault}"
+        text = f"{error.message}\n{error.result.stderr}".lower()
+        if any(marker in text for marker in PERMANENT_TEXTS):
+            return "DAOS cannot read its configuration"
+    result = getattr(error, "result", None)
+    if isinstance(result, ExecResult) and result.exit_code in MISSING_PROGRAM:
+        return f"`{result.argv[0]}` cannot run in the node (exit status {result.exit_code})"
+    return None
 
 
 class JsonTool:
@@ -100,13 +129,18 @@ class JsonTool:
     program = ""
 
     def __init__(
-        self, transport: Transport, version: str, timeout: float = DEFAULT_CALL_TIMEOUT
+        self,
+        transport: Transport,
+        version: str,
+        timeout: float = DEFAULT_CALL_TIMEOUT,
+        options: tuple[str, ...] = (),
     ) -> None:
         self.transport = transport
         self.version = version
         self.timeout = timeout
+        self.options = options  # global options of every call (e.g. `-o <config>`)
 
     def __call__(self, *args: str, timeout: float | None = None) -> Any:
         """Run `PROGRAM -j ARGS`; the parsed response (DaosError or ProtocolError on failure)."""
-        result = self.transport.run([self.program, "-j", *args], timeout=timeout or self.timeout)
-        return parse(result)
+        argv = [self.program, "-j", *self.options, *args]
+        return parse(self.transport.run(argv, timeout=timeout or self.timeout))

@@ -71,6 +71,7 @@ class DaosCluster:
         version: str,
         iface: str,
         ip: str,
+        dmg_config: str | None = None,
     ) -> None:
         #: None against an existing system (--daos-system=existing): only dmg and daos reach it
         self.server: DaosNode | None = nodes.get("server")
@@ -79,7 +80,7 @@ class DaosCluster:
         self.version = version
         self.iface = iface
         self.ip = ip
-        self._dmg = Dmg(self.admin.transport, version)
+        self._dmg = Dmg(self.admin.transport, version, config=dmg_config)
         self._daos = Daos(self.client.transport, version)
 
     def __repr__(self) -> str:

@@ -98,7 +98,7 @@ def cluster_handle(
                        lambda role=role: docker.logs(role))  # type: ignore[misc]
         for role, hostname in recipe_roles.items()
     }  # fmt: skip
-    return DaosCluster(nodes, docker.daos_version, iface, ip)
+    return DaosCluster(nodes, docker.daos_version, iface, ip, docker.dmg_config)
 
 
 def attach_state(client: Any, state: ClusterState) -> tuple[DockerCluster, DaosCluster]:
@@ -106,7 +106,9 @@ def attach_state(client: Any, state: ClusterState) -> tuple[DockerCluster, DaosC
     from .recipes import HOSTNAMES
 
     log_files = {role: tuple(paths) for role, paths in state.log_files.items()}
-    docker = DockerCluster.attach(client, state.containers, state.daos_version, log_files)
+    docker = DockerCluster.attach(
+        client, state.containers, state.daos_version, log_files, state.dmg_config or None
+    )
     roles = {role: HOSTNAMES[role] for role in state.containers}
     return docker, cluster_handle(docker, roles, state.iface, state.ip)
 
@@ -239,6 +241,7 @@ class DaosSession:
             log_files=LOG_FILES,
             extra_labels={KEEP_LABEL: "true"} if self.keep else {},
             absent_devices=absent,
+            node_dirs=daos_config.NODE_DIRS,
         )
         self._docker = DockerCluster.planned(self.client, plan, self.progress)
         self.progress("starting the nodes daos-server, daos-admin, daos-client")
@@ -268,6 +271,7 @@ class DaosSession:
             daos_version=self.recipe.daos_version,
             iface=config.iface,
             ip=self.report.ip,
+            dmg_config=self._docker.dmg_config or "",
             log_files={role: list(paths) for role, paths in LOG_FILES.items()},
             hugepages=self._reservation.to_dict() if self._reservation else None,
             report=self.report.to_dict(),

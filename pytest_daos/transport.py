@@ -12,7 +12,7 @@ import subprocess
 import tarfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any, Protocol
 
 #: Exit status of coreutils `timeout` when it had to stop the command.
@@ -132,16 +132,22 @@ def _extract(archive: bytes, local: Path) -> None:
 
 
 def put_files(container: Any, folder: str, files: Mapping[str, str]) -> None:
-    """Write text files into `folder` of a created (not necessarily started) container."""
+    """Write text files into `folder` (an absolute path, made where missing) of a created,
+    not necessarily started, container."""
+    relative = PurePosixPath(folder).relative_to("/")
     buffer = io.BytesIO()
     with tarfile.open(fileobj=buffer, mode="w") as tar:
+        for depth in range(1, len(relative.parts) + 1):
+            info = tarfile.TarInfo(str(PurePosixPath(*relative.parts[:depth])))
+            info.type, info.mode = tarfile.DIRTYPE, 0o755
+            tar.addfile(info)
         for name, text in files.items():
             data = text.encode()
-            info = tarfile.TarInfo(name)
+            info = tarfile.TarInfo(str(relative / name))
             info.size = len(data)
             info.mode = 0o644
             tar.addfile(info, io.BytesIO(data))
-    container.put_archive(folder, buffer.getvalue())
+    container.put_archive("/", buffer.getvalue())
 
 
 class Local:

@@ -3,6 +3,7 @@ that name the file, the line and the key.
 
     daos_version = "2.6.5"          # the DAOS release the images install
     provider = "ofi+tcp"            # the fabric provider of daos_server.yml
+    config_dir = "/etc/daos"        # where the images' DAOS programs read their config
 
     [images.daos-base]
     context = "vcluster/daos-base"  # a folder (relative to this file) or a git URL#ref:folder
@@ -18,22 +19,37 @@ that name the file, the line and the key.
     [nodes.server]                  # also [nodes.admin] and [nodes.client]
     image = "daos-server"
     config_files = ["daos_server.yml"]
-    mounts = ["/dev/hugepages:/dev/hugepages", "/sys/fs/cgroup:/sys/fs/cgroup:ro"]
+    mounts = ["/dev/hugepages:/dev/hugepages"]
     devices = []                    # e.g. ["/dev/fuse"] on the client
-    command = []                    # default: the image's own
+    command = []                    # default: daos_server start -o <config_dir>/daos_server.yml
+                                    # (daos_agent -o ... on the client, sleep on the admin)
     environment = {}
-    init = true                     # false where the image's PID 1 is an init (systemd)
-    cgroupns = "host"               # optional
+    entrypoint = []                 # default: make the folders the config names, then exec
+
+The nodes never run the image's own entrypoint (systemd dies on cgroup v2 hosts): each
+runs its command under Docker's init.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from .base import ROLES, ImageSpec, Mount, NodeSpec, Recipe, RecipeError
+from .. import git_refs
+from .base import (
+    NODE_ENTRYPOINT,
+    ROLES,
+    ImageSpec,
+    Mount,
+    NodeSpec,
+    Recipe,
+    RecipeError,
+    daemon_command,
+)
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -41,14 +57,17 @@ else:  # pragma: no cover - Python 3.10
     import tomli as tomllib  # type: ignore[import-not-found,unused-ignore]
 
 CONFIG_FILES = ("daos_server.yml", "daos_control.yml", "daos_agent.yml")
-_TOP: dict[str, type] = {"daos_version": str, "provider": str, "images": dict, "nodes": dict}
+_TOP: dict[str, type] = {
+    "daos_version": str, "provider": str, "config_dir": str, "images": dict, "nodes": dict,
+}  # fmt: skip
 _IMAGE: dict[str, type] = {
     "context": str, "dockerfile": str, "tag": str, "build_args": dict, "parent": str,
 }  # fmt: skip
 _NODE: dict[str, type] = {
     "image": str, "command": list, "config_files": list, "mounts": list, "devices": list,
-    "environment": dict, "init": bool, "cgroupns": str,
+    "environment": dict, "entrypoint": list,
 }  # fmt: skip
+Resolver = Callable[[str], "str | None"]
 _REMOTE = re.compile(r"^(https?|git)://|^git@")
 
 
@@ -170,7 +189,9 @@ def _ordered(reader: _Reader, images: dict[str, ImageSpec]) -> tuple[ImageSpec, 
     return tuple(ordered)
 
 
-def _node(reader: _Reader, role: str, values: dict[str, Any], images: dict[str, Any]) -> NodeSpec:
+def _node(
+    reader: _Reader, role: str, values: dict[str, Any], images: dict[str, Any], config_dir: str
+) -> NodeSpec:
     table = f"nodes.{role}"
     _check_keys(reader, table, values, _NODE, ("image",))
     if values["image"] not in images:
@@ -182,10 +203,18 @@ def _node(reader: _Reader, role: str, values: dict[str, Any], images: dict[str, 
     environment = values.get("environment", {})
     _strings(reader, table, "environment", list(environment.values()))
     command = values.get("command")
+    entrypoint = values.get("entrypoint")
     return NodeSpec(
         role=role,
         image=values["image"],
-        command=_strings(reader, table, "command", command) if command else None,
+        command=(
+            _strings(reader, table, "command", command)
+            if command
+            else daemon_command(role, config_dir)
+        ),
+        entrypoint=(
+            _strings(reader, table, "entrypoint", entrypoint) if entrypoint else NODE_ENTRYPOINT
+        ),
         config_files=config_files,
         mounts=tuple(
             _mount(reader, table, text)
@@ -193,13 +222,14 @@ def _node(reader: _Reader, role: str, values: dict[str, Any], images: dict[str, 
         ),
         devices=_strings(reader, table, "devices", values.get("devices", [])),
         environment=dict(environment),
-        init=values.get("init", True),
-        cgroupns=values.get("cgroupns"),
     )
 
 
-def load_recipe_file(path: Path) -> Recipe:
-    """Read and validate a recipe file; RecipeFileError names file, line and key."""
+def load_recipe_file(path: Path, resolve: Resolver | None = None) -> Recipe:
+    """Read and validate a recipe file; RecipeFileError names file, line and key.
+
+    A remote context's `source_id` is the commit its ref points to (`resolve`, by default
+    `git ls-remote`), as in the upstream recipe."""
     try:
         text = path.read_text()
     except OSError as exc:
@@ -216,13 +246,21 @@ def load_recipe_file(path: Path) -> Recipe:
     for name, values in data["images"].items():
         if not isinstance(values, dict):
             raise reader.error("images", name, "must be a table [images.NAME]")
-        images[name] = _image(reader, path.parent, name, values)
+        spec = _image(reader, path.parent, name, values)
+        if spec.remote is not None:
+            spec = dataclasses.replace(
+                spec, source_id=(resolve or git_refs.remote_commit)(spec.remote)
+            )
+        images[name] = spec
+    config_dir = data.get("config_dir", "/etc/daos").rstrip("/") or "/"
+    if not config_dir.startswith("/"):
+        raise reader.error("", "config_dir", "must be an absolute path inside the images")
     nodes = []
     for role in ROLES:
         values = data["nodes"].get(role)
         if not isinstance(values, dict):
             raise reader.error("nodes", None, f"the table [nodes.{role}] is missing")
-        nodes.append(_node(reader, role, values, images))
+        nodes.append(_node(reader, role, values, images, config_dir))
     unknown = set(data["nodes"]) - set(ROLES)
     if unknown:
         raise reader.error(f"nodes.{sorted(unknown)[0]}", None, f"roles are {', '.join(ROLES)}")
@@ -232,4 +270,5 @@ def load_recipe_file(path: Path) -> Recipe:
         provider=data.get("provider", "ofi+tcp"),
         images=_ordered(reader, images),
         nodes=tuple(nodes),
+        config_dir=config_dir,
     )

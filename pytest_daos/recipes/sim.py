@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .base import ImageSpec, Mount, NodeSpec, Recipe
+from .base import ImageSpec, Recipe, daemon_nodes
 
 HERE = Path(__file__).parent / "sim"
 SIM_PACKAGE = Path(__file__).parent.parent / "sim"
@@ -39,18 +39,13 @@ def sim_recipe(version: str, base_image: str, join_delay: float = 1.0) -> Recipe
                 parent="daos-base",
             )
         )
-    nodes = (
-        NodeSpec(role="server", image="daos-server", config_files=("daos_server.yml",),
-                 mounts=(Mount("/dev/hugepages", "/dev/hugepages"),),
-                 environment={"DAOS_SIM_JOIN_DELAY": f"{join_delay:g}"}),
-        NodeSpec(role="admin", image="daos-admin", config_files=("daos_control.yml",)),
-        NodeSpec(role="client", image="daos-client", config_files=("daos_agent.yml",),
-                 devices=("/dev/fuse",)),
-    )  # fmt: skip
+    config_dir = "/etc/daos"
+    nodes = daemon_nodes(config_dir, server_environment={"DAOS_SIM_JOIN_DELAY": f"{join_delay:g}"})
     return Recipe(
         name="sim",
         daos_version=daos_version,
         provider=PROVIDERS[version],
         images=tuple(images),
         nodes=nodes,
+        config_dir=config_dir,
     )

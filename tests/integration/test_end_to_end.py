@@ -99,5 +99,6 @@ def test_start_timeout_names_the_phase_and_leaves_nothing(pytester, run, leaves_
     result.assert_outcomes(errors=3)
     text = result.stdout.str()
     assert "DAOS cluster start failed in phase 'join'" in text
-    assert "$ dmg system query -v" in text  # the diagnostics: dmg system query and node logs
+    # the diagnostics: dmg system query (with the written configuration) and node logs
+    assert "$ dmg -o /etc/daos/daos_control.yml system query -v" in text
     assert "--- server /tmp/daos_server.log (last lines) ---" in text

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pytest_daos.cluster import ClusterPlan, Deadline, container_name, is_caps_refusal, run_options
 from pytest_daos.host import Interface
 from pytest_daos.labels import ROLE_LABEL, SESSION_LABEL, Owner
+from pytest_daos.recipes import DIRS_ENV, NODE_ENTRYPOINT
 from pytest_daos.recipes.sim import sim_recipe
 
 RECIPE = sim_recipe("2.6", "base:1")
@@ -60,17 +61,38 @@ def test_without_privileged_capabilities_are_explicit():
     assert "cap_drop" not in run_options(plan(missing_caps=()), RECIPE.node("server"), False).host
 
 
-def test_systemd_nodes_of_the_upstream_recipe():
+def test_upstream_nodes_run_the_daemons_not_systemd():
     from pytest_daos.recipes.upstream import upstream_recipe
 
-    recipe = upstream_recipe("2.6")
-    run = run_options(plan(recipe=recipe, image_tags={i.name: i.tag for i in recipe.images}),
-                      recipe.node("server"), privileged=True)  # fmt: skip
-    assert run.host["init"] is False
-    assert run.host["cgroupns"] == "host"
-    assert "/sys/fs/cgroup:/sys/fs/cgroup:ro" in run.host["binds"]
-    assert run.create["command"] is None  # the image's own entrypoint: /sbin/init
+    recipe = upstream_recipe("2.6", resolve=lambda url: None)
+    node_plan = plan(recipe=recipe, image_tags={i.name: i.tag for i in recipe.images},
+                     node_dirs={"server": ("/var/run/daos_server",)})  # fmt: skip
+    run = run_options(node_plan, recipe.node("server"), privileged=True)
+    assert run.host["init"] is True  # Docker's init, not the image's /sbin/init
+    assert "cgroupns" not in run.host
+    assert not any("cgroup" in bind for bind in run.host["binds"])
+    assert run.create["entrypoint"] == list(NODE_ENTRYPOINT)
+    assert run.create["command"] == ["daos_server", "start", "-o", "/etc/daos/daos_server.yml"]
+    assert run.create["environment"][DIRS_ENV] == "/var/run/daos_server"
     assert run.create["image"] == "daos/daos-server-el8:v2.6.5"
+
+
+def test_node_entrypoint_makes_the_folders_then_runs_the_command(tmp_path):
+    """The entrypoint itself, run by /bin/sh as Docker runs it: folders first, then exec."""
+    import subprocess
+
+    dirs = f"{tmp_path}/run/daos_server {tmp_path}/run/daos_agent"
+    done = subprocess.run([*NODE_ENTRYPOINT, "sh", "-c", "echo $$; ls -d run/*"],
+                          env={DIRS_ENV: dirs, "PATH": "/usr/bin:/bin"}, cwd=tmp_path,
+                          capture_output=True, text=True, check=True)  # fmt: skip
+    assert done.stdout.split()[1:] == ["run/daos_agent", "run/daos_server"]
+    empty = subprocess.run([*NODE_ENTRYPOINT, "true"], env={DIRS_ENV: ""}, check=False)
+    assert empty.returncode == 0
+    blocked = tmp_path / "file"
+    blocked.write_text("")
+    failed = subprocess.run([*NODE_ENTRYPOINT, "echo", "ran"], env={DIRS_ENV: f"{blocked}/x"},
+                            capture_output=True, text=True, check=False)  # fmt: skip
+    assert failed.returncode == 1 and "ran" not in failed.stdout
 
 
 def test_caps_refusal_is_recognised():

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from pytest_daos.recipes import RecipeError, load_recipe
+from pytest_daos.recipes import NODE_ENTRYPOINT, RecipeError, load_recipe, no_commits
 from pytest_daos.recipes.file import RecipeFileError, load_recipe_file
 from pytest_daos.settings import Settings
 
 VALID = """\
 daos_version = "2.6.5"
 provider = "ofi+tcp;ofi_rxm"
+config_dir = "/opt/daos/etc"
 
 [images.child]
 context = "child"
@@ -30,9 +31,8 @@ tag = "mine/remote:1"
 [nodes.server]
 image = "child"
 config_files = ["daos_server.yml"]
-mounts = ["/dev/hugepages:/dev/hugepages", "/sys/fs/cgroup:/sys/fs/cgroup:ro"]
-init = false
-cgroupns = "host"
+mounts = ["/dev/hugepages:/dev/hugepages", "/sys/kernel/mm/hugepages:/sys/kernel/mm/hugepages:ro"]
+entrypoint = ["/bin/sh", "-c", 'exec "$@"', "node"]
 
 [nodes.admin]
 image = "base"
@@ -43,6 +43,10 @@ image = "base"
 devices = ["/dev/fuse"]
 environment = { A = "1" }
 """
+
+
+def commit_of(url):
+    return "1" * 40
 
 
 @pytest.fixture
@@ -61,7 +65,7 @@ def write(folder, text):
 
 
 def test_valid_recipe(folder):
-    recipe = load_recipe_file(write(folder, VALID))
+    recipe = load_recipe_file(write(folder, VALID), resolve=commit_of)
     assert [spec.name for spec in recipe.images] == ["base", "child", "remote"]  # parents first
     base, child, remote = recipe.images
     assert base.dockerfile == folder / "base/Containerfile"
@@ -69,55 +73,65 @@ def test_valid_recipe(folder):
     assert child.parent == "base"
     assert remote.remote.startswith("https://example.org/daos.git#release/2.6")
     assert remote.dockerfile is None
+    assert remote.source_id == "1" * 40  # the commit of its ref is part of its key
+    assert base.source_id is None
     server = recipe.node("server")
-    assert (server.init, server.cgroupns) == (False, "host")
+    assert server.entrypoint == ("/bin/sh", "-c", 'exec "$@"', "node")
     assert [(m.source, m.target, m.read_only) for m in server.mounts] == [
-        ("/dev/hugepages", "/dev/hugepages", False), ("/sys/fs/cgroup", "/sys/fs/cgroup", True),
-    ]  # fmt: skip
+        ("/dev/hugepages", "/dev/hugepages", False),
+        ("/sys/kernel/mm/hugepages", "/sys/kernel/mm/hugepages", True),
+    ]
+    # the daemons with the configuration files in config_dir, by default
+    assert server.command == ("daos_server", "start", "-o", "/opt/daos/etc/daos_server.yml")
+    assert recipe.node("client").command == ("daos_agent", "-o", "/opt/daos/etc/daos_agent.yml")
+    assert recipe.node("client").entrypoint == NODE_ENTRYPOINT
     assert recipe.node("admin").command == ("sleep", "infinity")
     assert recipe.node("client").devices == ("/dev/fuse",)
+    assert recipe.config_path("daos_control.yml") == "/opt/daos/etc/daos_control.yml"
     assert (recipe.daos_version, recipe.provider) == ("2.6.5", "ofi+tcp;ofi_rxm")
 
 
 def test_settings_name_a_recipe_file(folder):
     path = write(folder, VALID)
-    assert load_recipe(Settings(recipe=str(path))).images[0].tag == "mine/base:1"
+    assert load_recipe(Settings(recipe=str(path)), no_commits).images[0].tag == "mine/base:1"
 
 
 @pytest.mark.parametrize(
     ("old", "new", "message"),
     [
         ('tag = "mine/child:1"', 'tag = "mine/child:1"\ncolour = "red"',
-         r"recipe.toml:7: images.child.colour: unknown key \(known keys: context, "),
-        ("init = false", 'init = "no"',
-         r"recipe.toml:\d+: nodes.server.init: must be a bool, not str"),
+         r"recipe.toml:8: images.child.colour: unknown key \(known keys: context, "),
+        ("entrypoint = [", 'entrypoint = "sh"\nx = [',
+         r"recipe.toml:\d+: nodes.server.entrypoint: must be a list, not str"),
+        ('config_dir = "/opt/daos/etc"', 'config_dir = "etc"',
+         r"recipe.toml:3: config_dir: must be an absolute path"),
         ('parent = "base"', 'parent = "nope"',
-         r"recipe.toml:7: images.child.parent: no image 'nope'"),
+         r"recipe.toml:8: images.child.parent: no image 'nope'"),
         ('"/dev/hugepages:/dev/hugepages"', '"/dev/hugepages"',
          r"nodes.server.mounts: '/dev/hugepages' is not SOURCE:TARGET\[:ro\|rw\]"),
         ('config_files = ["daos_server.yml"]', 'config_files = ["server.yaml"]',
          r"nodes.server.config_files: 'server.yaml' is not one of"),
         ('dockerfile = "Containerfile"', 'dockerfile = "Missing"',
-         r"recipe.toml:12: images.base.dockerfile: no such file: .*base/Missing"),
+         r"recipe.toml:13: images.base.dockerfile: no such file: .*base/Missing"),
         ('context = "child"', 'context = "nowhere"', r"images.child.context: no such folder"),
         ('tag = "mine/remote:1"', 'tag = "mine/remote:1"\ndockerfile = "x"',
          r"images.remote.dockerfile: a remote context uses its own Dockerfile"),
         ('daos_version = "2.6.5"', 'daos_version = "latest"',
          r"recipe.toml:1: daos_version: must look"),
         ("[nodes.client]", "[nodes.klient]", r"the table \[nodes.client\] is missing"),
-        ('tag = "mine/base:1"', "tag = ", r"recipe.toml: not valid TOML: .*line 13"),
+        ('tag = "mine/base:1"', "tag = ", r"recipe.toml: not valid TOML: .*line 14"),
     ],
 )  # fmt: skip
 def test_errors_name_file_line_and_key(folder, old, new, message):
     assert old in VALID
     with pytest.raises(RecipeFileError, match=message):
-        load_recipe_file(write(folder, VALID.replace(old, new, 1)))
+        load_recipe_file(write(folder, VALID.replace(old, new, 1)), resolve=commit_of)
 
 
 def test_parent_cycle(folder):
     text = VALID.replace('tag = "mine/base:1"', 'tag = "mine/base:1"\nparent = "child"')
     with pytest.raises(RecipeFileError, match="the parents form a cycle"):
-        load_recipe_file(write(folder, text))
+        load_recipe_file(write(folder, text), resolve=commit_of)
 
 
 def test_recipe_file_errors_are_recipe_errors(folder):
