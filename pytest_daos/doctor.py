@@ -8,6 +8,7 @@ from typing import Any
 
 from . import daos_config, host
 from .host import Check
+from .recipes import RecipeError, load_recipe, no_commits
 from .settings import Settings
 
 PORTS = {"control": daos_config.CONTROL_PORT, "fabric": daos_config.FABRIC_PORT}
@@ -55,9 +56,21 @@ def run_checks(
             facts, daos_config.TARGETS + daos_config.XS_HELPERS + daos_config.RESERVED_CORES
         ),
     ]
+    if uses_remote_contexts(settings):
+        checks.insert(1, host.check_git(True, host.local_engine()))
     if client is not None:
         checks.append(host.check_disk(client.info().get("DockerRootDir", "/"), settings.bdev_size))
     return checks
+
+
+def uses_remote_contexts(settings: Settings) -> bool:
+    """Whether the recipe builds an image from a remote git context (the upstream recipe,
+    or a recipe file that names one): the Docker engine then needs git."""
+    try:
+        recipe = load_recipe(settings, resolve=no_commits)
+    except RecipeError:
+        return settings.recipe == "upstream"
+    return any(spec.remote is not None for spec in recipe.images)
 
 
 def require(checks: list[Check]) -> None:

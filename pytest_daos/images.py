@@ -1,27 +1,33 @@
 """Build a recipe's images in dependency order, cached by content key, one build per host.
 
-An image's content key hashes its Dockerfile, the files of its local context, its build
-arguments and its parent's image id. The key is stored as the image label
+An image's content key hashes its Dockerfile, what stands for its context, its build
+arguments and its parent's image id. A small local context stands for itself (its bytes
+are hashed); a remote git context by the commit its ref points to; a `TreeContext` (a DAOS
+install tree of hundreds of MB) by a fingerprint of its files' metadata, so that deciding
+that nothing changed takes well under a second. The key is stored as the image label
 `org.pytest-daos.key`; an image whose tag already carries the key is not built again.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import io
 import re
 import socket
 import tarfile
+import tempfile
 import time
 import urllib.parse
 from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from filelock import FileLock, Timeout
 
+from .host import require_git
 from .labels import KEY_LABEL, LABEL_PREFIX
 from .recipes import ImageSpec, Recipe
 
@@ -74,18 +80,14 @@ def _context_files(context: Path) -> Iterator[tuple[str, Path]]:
             yield relative.as_posix(), path
 
 
-def build_context(spec: ImageSpec) -> bytes:
-    """The build context as an uncompressed tar: the context's files plus the Dockerfile.
+def write_context(spec: ImageSpec, fileobj: IO[bytes]) -> None:
+    """Write the build context as an uncompressed tar: its files plus the Dockerfile.
 
-    Entries carry no owner or time, so equal content gives equal bytes. A remote context
-    is its URL (with the git ref): the Docker engine fetches it.
+    Entries carry no owner or time, so equal content gives equal bytes.
     """
-    if spec.remote is not None:
-        return spec.remote.encode()
     if spec.dockerfile is None:
         raise ValueError(f"image {spec.name} has a local context and no Dockerfile")
-    buffer = io.BytesIO()
-    with tarfile.open(fileobj=buffer, mode="w", format=tarfile.PAX_FORMAT) as tar:
+    with tarfile.open(fileobj=fileobj, mode="w", format=tarfile.PAX_FORMAT) as tar:
 
         def add(name: str, data: bytes, mode: int = 0o644) -> None:
             info = tarfile.TarInfo(name)
@@ -99,22 +101,47 @@ def build_context(spec: ImageSpec) -> bytes:
                     ignore = path.read_text().rstrip("\n") + "\n" + ignore
                     continue
                 add(name, path.read_bytes(), 0o755 if path.stat().st_mode & 0o111 else 0o644)
+        elif spec.context is not None and not isinstance(spec.context, str):
+            spec.context.write(tar)
         add(_DOCKERFILE, spec.dockerfile.read_bytes())
         add(".dockerignore", ignore.encode())
+
+
+def build_context(spec: ImageSpec) -> bytes:
+    """The build context of a small local image as bytes (see `write_context`). A remote
+    context is its URL (with the git ref): the Docker engine fetches it."""
+    if spec.remote is not None:
+        return spec.remote.encode()
+    buffer = io.BytesIO()
+    write_context(spec, buffer)
     return buffer.getvalue()
 
 
-def content_key(spec: ImageSpec, context: bytes, parent_id: str | None) -> str:
-    """sha256 of what makes the image: spec, build arguments, context bytes, parent id."""
+def context_identity(spec: ImageSpec) -> str:
+    """What stands for the image's context in its content key: the recipe's `source_id`
+    where it gives one (a remote ref's commit), a tree's fingerprint, else the sha256 of
+    the context's bytes."""
+    if spec.source_id is not None:
+        return spec.source_id
+    if spec.remote is not None:
+        return spec.remote
+    if spec.context is not None and not isinstance(spec.context, (str, Path)):
+        dockerfile = spec.dockerfile.read_bytes() if spec.dockerfile else b""
+        return f"{spec.context.fingerprint()}:{hashlib.sha256(dockerfile).hexdigest()}"
+    return hashlib.sha256(build_context(spec)).hexdigest()
+
+
+def content_key(spec: ImageSpec, identity: str, parent_id: str | None) -> str:
+    """sha256 of what makes the image: spec, build arguments, context identity, parent id."""
     digest = hashlib.sha256()
     for part in (
         spec.name,
         spec.tag,
         repr(sorted(spec.build_args.items())),
         parent_id or "",
+        identity,
     ):
         digest.update(part.encode() + b"\0")
-    digest.update(hashlib.sha256(context).digest())
     return digest.hexdigest()
 
 
@@ -149,13 +176,19 @@ class ImageBuilder:
         for index, spec in enumerate(recipe.images, start=1):
             started = time.monotonic()
             parent_id = results[spec.parent].image_id if spec.parent else None
-            context = build_context(spec)
-            key = content_key(spec, context, parent_id)
+            key = content_key(spec, context_identity(spec), parent_id)
             image_id = None if rebuild else self._cached(spec.tag, key)
+            if image_id is None and not rebuild and _unresolved(spec):
+                image_id = self._cached(spec.tag, None)
+                if image_id is not None:
+                    self.progress(
+                        f"warning: cannot learn the commit of {spec.remote}: using the cached "
+                        f"image {spec.tag} as it is (it may be older than that ref)"
+                    )
             built = image_id is None
             if image_id is None:
                 self.progress(f"building image {index}/{total} {spec.tag}")
-                image_id = self._build(spec, context, key, f"{index}/{total}")
+                image_id = self._build(spec, key, f"{index}/{total}")
             results[spec.name] = ImageResult(
                 name=spec.name, tag=spec.tag, image_id=image_id, key=key, built=built,
                 seconds=time.monotonic() - started,
@@ -169,7 +202,7 @@ class ImageBuilder:
         rows = []
         for spec in recipe.images:
             parent_id = found.get(spec.parent) if spec.parent else None
-            key = content_key(spec, build_context(spec), parent_id)
+            key = content_key(spec, context_identity(spec), parent_id)
             found[spec.name] = (
                 None if spec.parent and parent_id is None else self._cached(spec.tag, key)
             )
@@ -215,8 +248,8 @@ class ImageBuilder:
                 lines.append(f"kept {name}: {exc.explanation or exc}")
         return lines
 
-    def _cached(self, tag: str, key: str) -> str | None:
-        """The image id when `tag` exists with content key `key`."""
+    def _cached(self, tag: str, key: str | None) -> str | None:
+        """The image id when `tag` exists with content key `key` (with any key: None)."""
         import docker.errors
 
         try:
@@ -224,22 +257,24 @@ class ImageBuilder:
         except docker.errors.ImageNotFound:
             return None
         labels = image.attrs.get("Config", {}).get("Labels") or {}
-        return str(image.id) if labels.get(KEY_LABEL) == key else None
+        return str(image.id) if key is None or labels.get(KEY_LABEL) == key else None
 
-    def _build(self, spec: ImageSpec, context: bytes, key: str, counter: str) -> str:
+    def _build(self, spec: ImageSpec, key: str, counter: str) -> str:
         log_dir = self.state_dir / "logs"
         log_dir.mkdir(parents=True, exist_ok=True)
         log_path = log_dir / f"build-{spec.name}.log"
-        tail: deque[str] = deque(maxlen=TAIL_LINES)
-        step = ""
-        started = time.monotonic()
-        if spec.remote is not None:
-            check_reachable(spec)
-            source: dict[str, Any] = {"path": spec.remote}
-        else:
-            source = {"fileobj": io.BytesIO(context), "custom_context": True,
-                      "dockerfile": _DOCKERFILE}  # fmt: skip
-        with log_path.open("w") as log:
+        with contextlib.ExitStack() as stack:
+            if spec.remote is not None:
+                require_git()  # the Docker engine clones the context with its host's git
+                check_reachable(spec)
+                source: dict[str, Any] = {"path": spec.remote}
+            else:
+                self.progress(f"  image {counter} {spec.name}: sending the build context")
+                context = stack.enter_context(tempfile.TemporaryFile(dir=self.state_dir))
+                write_context(spec, context)
+                context.seek(0)
+                source = {"fileobj": context, "custom_context": True, "dockerfile": _DOCKERFILE}
+            log = stack.enter_context(log_path.open("w"))
             log.write(f"# pytest-daos build of {spec.tag}\n# key {key}\n")
             stream = self.client.api.build(
                 **source,
@@ -251,26 +286,39 @@ class ImageBuilder:
                 pull=False,
                 decode=True,
             )
-            for chunk in stream:
-                for line in _chunk_lines(chunk):
-                    log.write(line + "\n")
-                    tail.append(line)
-                    match = _STEP_RE.match(line)
-                    if match:
-                        text = " ".join(match.group(3).split())
-                        if len(text) > STEP_TEXT:
-                            text = text[: STEP_TEXT - 3] + "..."
-                        step = f"step {match.group(1)}/{match.group(2)} ({text})"
-                        self.progress(
-                            f"  image {counter} {spec.name}: {step} "
-                            f"[{time.monotonic() - started:.0f}s]"
-                        )
-                if "error" in chunk or "errorDetail" in chunk:
-                    why = (chunk.get("errorDetail") or {}).get("message") or chunk.get("error")
-                    log.flush()
-                    raise BuildError(spec, step, list(tail), log_path, _explain(str(why), spec))
+            self._follow(spec, stream, log, log_path, counter)
         image = self.client.images.get(spec.tag)
         return str(image.id)
+
+    def _follow(
+        self, spec: ImageSpec, stream: Any, log: IO[str], log_path: Path, counter: str
+    ) -> None:
+        """Write the build's output to its log, show each step, raise BuildError on error."""
+        tail: deque[str] = deque(maxlen=TAIL_LINES)
+        step = ""
+        started = time.monotonic()
+        for chunk in stream:
+            for line in _chunk_lines(chunk):
+                log.write(line + "\n")
+                tail.append(line)
+                match = _STEP_RE.match(line)
+                if match:
+                    text = " ".join(match.group(3).split())
+                    if len(text) > STEP_TEXT:
+                        text = text[: STEP_TEXT - 3] + "..."
+                    step = f"step {match.group(1)}/{match.group(2)} ({text})"
+                    self.progress(
+                        f"  image {counter} {spec.name}: {step} [{time.monotonic() - started:.0f}s]"
+                    )
+            if "error" in chunk or "errorDetail" in chunk:
+                why = (chunk.get("errorDetail") or {}).get("message") or chunk.get("error")
+                log.flush()
+                raise BuildError(spec, step, list(tail), log_path, _explain(str(why), spec))
+
+
+def _unresolved(spec: ImageSpec) -> bool:
+    """A remote context whose commit could not be learnt (offline, no git)."""
+    return spec.remote is not None and spec.source_id is None
 
 
 class UnreachableContext(RuntimeError):

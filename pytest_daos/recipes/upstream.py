@@ -9,14 +9,29 @@ to the release asked for, from the release's installation guide.
 
 Build arguments that only shape the image's own configuration files (interface, sizes,
 hugepages) keep the branch defaults: the plugin writes the configuration at run time.
+
+The images' entrypoint is systemd (`ENTRYPOINT ["/sbin/init"]`, `STOPSIGNAL SIGRTMIN+3`
+and `VOLUME /sys/fs/cgroup` in daos-base); the nodes do not use it. Each runs its daemon
+as root under Docker's init, as the server's unit does in these images from 2.4 on (its
+Dockerfile rewrites `User=daos_server` to `User=root`). The units also made the runtime
+folders (`RuntimeDirectory=daos_server`, `daos_agent`: the plugin makes them) and set
+unlimited memlock, core and open-file limits (Docker's limits apply instead): see
+docs/recipes.md.
+
+Each image's `source_id` is the commit its branch points to (`git ls-remote`), asked when
+the recipe is made; None when it cannot be learnt.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
-from .base import ImageSpec, Mount, NodeSpec, Recipe
+from .. import git_refs
+from .base import ImageSpec, Mount, Recipe, daemon_nodes
+
+#: The commit a remote context URL's ref points to, or None when it cannot be learnt.
+Resolver = Callable[[str], str | None]
 
 REPOSITORY = "https://github.com/daos-stack/daos.git"
 ROLES = ("base", "server", "admin", "client")
@@ -50,7 +65,15 @@ _AGENT_IFACE = {
     "DAOS_AGENT_IFACE_NAME": "eth0",
     "DAOS_AGENT_IFACE_DOMAIN_NAME": "eth0",
 }
-# DAOS 2.4+ servers need these for hugepages in a container (DAOS-11979).
+# The DAOS packages of 2.4 and later may be signed with either key: the installation
+# guides import RPM-GPG-KEY, the vcluster .env of release/2.6 (and the fix of the docker
+# examples' key, 57693c9843) RPM-GPG-KEY-2023. daos-base imports every key of the list.
+_GPG_KEYS_2_4 = (
+    "https://packages.daos.io/RPM-GPG-KEY https://packages.daos.io/v2.4.1/RPM-GPG-KEY-2023"
+)
+# The vcluster compose file binds these into the server from 2.4 on, with the change that
+# runs daos_server as root, for the hugepages of SPDK/DPDK (DAOS-11979, 07b0c8a7ef): they
+# make the host's hugepage counts writable where /sys is read-only (no --privileged).
 _HUGEPAGE_SYSFS = (
     Mount("/sys/kernel/mm/hugepages", "/sys/kernel/mm/hugepages"),
     Mount("/sys/devices/system/node", "/sys/devices/system/node"),
@@ -91,7 +114,8 @@ RELEASES: dict[str, Release] = {
             },
         },
     ),
-    # release/2.4: its .env installs DAOS 2.2; pinned to the v2.4 repository instead.
+    # release/2.4: its .env installs DAOS 2.2; pinned to the v2.4 repository instead. Its
+    # daos-base takes no DAOS_VERSION (`dnf install daos`): the repository's newest 2.4.
     "2.4": Release(
         daos_version="2.4.2",
         branch="release/2.4",
@@ -103,7 +127,7 @@ RELEASES: dict[str, Release] = {
                 "RHEL_BASE_VERSION": "8.6",
                 "BUST_CACHE": "",
                 "DAOS_REPOS": "https://packages.daos.io/v2.4/EL8/packages/x86_64/",
-                "DAOS_GPG_KEYS": "https://packages.daos.io/RPM-GPG-KEY",
+                "DAOS_GPG_KEYS": _GPG_KEYS_2_4,
                 "DAOS_REPOS_NOAUTH": "",
                 "DAOS_AUTH": "no",
             },
@@ -141,7 +165,7 @@ RELEASES: dict[str, Release] = {
                 "LINUX_IMAGE_NAME": "rockylinux/rockylinux",
                 "LINUX_IMAGE_TAG": "8.9",
                 "DAOS_REPOS": "https://packages.daos.io/v2.6/EL8/packages/x86_64/",
-                "DAOS_GPG_KEYS": "https://packages.daos.io/RPM-GPG-KEY",
+                "DAOS_GPG_KEYS": _GPG_KEYS_2_4,
                 "DAOS_REPOS_NOAUTH": "",
                 "DAOS_VERSION": "2.6.5",
                 "DAOS_AUTH": "no",
@@ -199,38 +223,45 @@ def apply_overrides(
 
 
 def upstream_recipe(
-    version: str, overrides: Mapping[str, str] | None = None, repository: str = REPOSITORY
+    version: str,
+    overrides: Mapping[str, str] | None = None,
+    repository: str = REPOSITORY,
+    resolve: Resolver | None = None,
 ) -> Recipe:
-    """The upstream recipe of DAOS `version` ("2.0", "2.4" or "2.6")."""
+    """The upstream recipe of DAOS `version` ("2.0", "2.4" or "2.6").
+
+    `resolve` gives the commit each image's remote context points to (its `source_id`);
+    by default `git_refs.remote_commit` (`git ls-remote`, once per branch per process),
+    called here and nowhere else, so no other recipe ever runs git.
+    """
     release = RELEASES[version]
+    resolve = resolve or git_refs.remote_commit
     args = apply_overrides(release.args, overrides or {})
+    contexts = {role: context_url(repository, release.branch, role) for role in ROLES}
     images = tuple(
         ImageSpec(
             name=f"daos-{role}",
             tag=release.tags[role],
             dockerfile=None,
-            context=context_url(repository, release.branch, role),
+            context=contexts[role],
             build_args=args[role],
             parent=None if role == "base" else "daos-base",
+            source_id=resolve(contexts[role]),
         )
         for role in ROLES
     )
-    # systemd is PID 1 in these images: no docker --init, the host's cgroup namespace.
-    cgroup = Mount("/sys/fs/cgroup", "/sys/fs/cgroup", read_only=True)
-    nodes = (
-        NodeSpec(role="server", image="daos-server", config_files=("daos_server.yml",),
-                 mounts=(cgroup, Mount("/dev/hugepages", "/dev/hugepages"),
-                         *release.extra_server_mounts),
-                 init=False, cgroupns="host"),
-        NodeSpec(role="admin", image="daos-admin", config_files=("daos_control.yml",),
-                 mounts=(cgroup,), init=False, cgroupns="host"),
-        NodeSpec(role="client", image="daos-client", config_files=("daos_agent.yml",),
-                 mounts=(cgroup,), devices=("/dev/fuse",), init=False, cgroupns="host"),
-    )  # fmt: skip
+    # Not the images' systemd: each node runs its daemon as root under Docker's init, with
+    # the configuration the plugin writes (NODE_ENTRYPOINT makes its runtime folders).
+    config_dir = "/etc/daos"
+    nodes = daemon_nodes(
+        config_dir,
+        server_mounts=(Mount("/dev/hugepages", "/dev/hugepages"), *release.extra_server_mounts),
+    )
     return Recipe(
         name="upstream",
         daos_version=release.daos_version,
         provider=release.provider,
         images=images,
         nodes=nodes,
+        config_dir=config_dir,
     )

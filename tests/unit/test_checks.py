@@ -8,8 +8,9 @@ import socket
 
 import pytest
 
-from pytest_daos import host
+from pytest_daos import doctor, host
 from pytest_daos.host import FAIL, OK, WARN, Check, HostFacts
+from pytest_daos.settings import Settings
 
 GIB = 1024**3
 
@@ -168,3 +169,64 @@ def test_table_and_summary():
         "         fix: mend it",
         "WARN  c  hm",
     ]
+
+
+def test_git_for_remote_contexts_ok_warn_fail():
+    def found(name, path=None):
+        assert path == host.ENGINE_PATH  # where the engine looks, not this shell's PATH
+        return "/usr/bin/git"
+
+    def missing(name, path=None):
+        return None
+
+    assert host.check_git(False, True, missing).status == OK
+    assert host.check_git(True, True, found).status == OK
+    remote = host.check_git(True, False, missing)
+    assert remote.status == WARN and "cannot be checked" in remote.detail
+    absent = host.check_git(True, True, missing)
+    assert absent.status == FAIL
+    assert "apt-get install git" in absent.fix and "dnf install git" in absent.fix
+
+
+def test_require_git_before_a_remote_build():
+    def missing(name, path=None):
+        return None
+
+    with pytest.raises(host.HostError) as caught:
+        host.require_git({}, missing)
+    assert "git is missing" in str(caught.value) and "dnf install git" in str(caught.value)
+    host.require_git({"DOCKER_HOST": "ssh://builder"}, missing)  # not checkable: no error
+    host.require_git({}, lambda name, path=None: "/usr/bin/git")
+
+
+def test_local_engine_from_docker_host():
+    assert host.local_engine({}) and host.local_engine({"DOCKER_HOST": "unix:///run/d.sock"})
+    assert not host.local_engine({"DOCKER_HOST": "tcp://10.0.0.2:2376"})
+    assert not host.local_engine({"DOCKER_HOST": "ssh://me@builder"})
+
+
+def test_doctor_checks_git_where_a_remote_context_is_used(tmp_path, monkeypatch):
+    write(tmp_path, "proc/meminfo", meminfo(0, 0))
+    monkeypatch.setattr(host, "check_git", lambda needed, local: Check("git", OK, "seen"))
+    docker = (Check("docker", OK, "answers"), None)
+    upstream = doctor.run_checks(Settings(recipe="upstream"), docker, tmp_path)
+    assert [check.name for check in upstream][:2] == ["docker", "git"]
+    sim = doctor.run_checks(Settings(recipe="sim"), docker, tmp_path)
+    assert "git" not in [check.name for check in sim]
+    (tmp_path / "remote.toml").write_text(REMOTE_RECIPE)
+    remote = doctor.run_checks(Settings(recipe=str(tmp_path / "remote.toml")), docker, tmp_path)
+    assert [check.name for check in remote][:2] == ["docker", "git"]
+
+
+REMOTE_RECIPE = """
+daos_version = "2.6.5"
+[images.daos-base]
+context = "https://example.org/daos.git#release/2.6:utils/docker/vcluster/daos-base/el8"
+tag = "mine/daos-base:1"
+[nodes.server]
+image = "daos-base"
+[nodes.admin]
+image = "daos-base"
+[nodes.client]
+image = "daos-base"
+"""

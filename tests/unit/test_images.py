@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 import tarfile
 
-from pytest_daos.images import build_context, content_key
+from pytest_daos.images import build_context, content_key, context_identity
 from pytest_daos.recipes import ImageSpec
 
 
@@ -34,19 +34,19 @@ def test_context_holds_files_dockerfile_and_ignore_but_no_caches(tmp_path):
 
 def test_equal_content_gives_equal_key(tmp_path):
     spec = spec_in(tmp_path)
-    first = content_key(spec, build_context(spec), "sha256:p")
+    first = content_key(spec, context_identity(spec), "sha256:p")
     (spec.context / "pkg/a.py").touch()  # a new mtime is no change
-    assert content_key(spec, build_context(spec), "sha256:p") == first
+    assert content_key(spec, context_identity(spec), "sha256:p") == first
 
 
 def test_every_input_changes_the_key(tmp_path):
     spec = spec_in(tmp_path)
-    key = content_key(spec, build_context(spec), "sha256:p")
-    assert content_key(spec, build_context(spec), "sha256:q") != key
+    key = content_key(spec, context_identity(spec), "sha256:p")
+    assert content_key(spec, context_identity(spec), "sha256:q") != key
     other_args = spec_in(tmp_path, build_args={"A": "2"})
-    assert content_key(other_args, build_context(other_args), "sha256:p") != key
+    assert content_key(other_args, context_identity(other_args), "sha256:p") != key
     (spec.context / "pkg/a.py").write_text("print('b')\n")
-    assert content_key(spec, build_context(spec), "sha256:p") != key
+    assert content_key(spec, context_identity(spec), "sha256:p") != key
 
 
 def test_dockerfile_only_image(tmp_path):
