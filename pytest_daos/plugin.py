@@ -22,7 +22,7 @@ from .coordination import load_state
 from .doctor import PrerequisiteError
 from .host import HostError, missing_capabilities, resolve_iface
 from .labels import Owner
-from .recipes import RecipeError, load_recipe
+from .recipes import RecipeError, describe_release, load_recipe, no_commits
 from .runtime import STASH, Runtime, runtime
 from .session import DaosSession, StartReport
 from .settings import OPTIONS, SettingsError, resolve
@@ -61,7 +61,8 @@ def pytest_configure(config: pytest.Config) -> None:
             cli=lambda option: config.getoption(option.ini),
             ini=lambda option: config.getini(option.ini),
         )
-        load_recipe(settings)  # a recipe that cannot be made is a usage error, found now
+        # a recipe that cannot be made is a usage error, found now (and without a network)
+        load_recipe(settings, resolve=no_commits)
     except (SettingsError, RecipeError) as exc:
         raise pytest.UsageError(f"pytest-daos: {exc}") from None
     workerinput = getattr(config, "workerinput", None)
@@ -100,7 +101,7 @@ def pytest_report_header(config: pytest.Config) -> str:
             else ""
         )
     return (
-        f"daos: DAOS {settings.version}, recipe {settings.recipe}, interface {where}, "
+        f"daos: DAOS {describe_release(settings)}, recipe {settings.recipe}, interface {where}, "
         f"nodes run with {mode}"
     )
 

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 SUPPORTED_VERSIONS = ("2.0", "2.4", "2.6")
-RECIPES = ("upstream", "sim")
+RECIPES = ("upstream", "local", "sim")
 PRIVILEGED_MODES = ("auto", "yes", "no")
 
 
@@ -134,8 +134,15 @@ OPTIONS: tuple[Option, ...] = (
            "DAOS release to run: 2.0, 2.4 or 2.6 (2.0.3, 2.4.2, 2.6.5)"),
     Option("recipe", _text, "upstream",
            "image recipe: upstream (the DAOS project's vcluster Dockerfiles, from GitHub), "
-           "sim (the pytest-daos stand-in for DAOS, built offline), or the path of a recipe "
-           "file (TOML, see docs/recipes.md)"),
+           "local (a DAOS install tree on this host, see --daos-prefix), sim (the pytest-daos "
+           "stand-in for DAOS, built offline), or the path of a recipe file (TOML, see "
+           "docs/recipes.md)"),
+    Option("prefix", _text, None,
+           "local recipe: the DAOS install tree (the PREFIX of `scons install PREFIX=...`); "
+           "its release is read from the tree"),
+    Option("local_base_image", _text, "pytest-daos/local-base:bookworm",
+           "base image of the local recipe's images (without DAOS's libraries; its glibc as "
+           "new as this host's; scripts/host-setup.sh makes the default offline)"),
     Option("build_arg", _build_arg, None,
            "KEY=VALUE build argument for the recipe's images, overriding the recipe's own "
            "(repeatable; in the ini file one per line, in the environment separated by spaces)",
@@ -187,6 +194,8 @@ class Settings:
     version: str = "2.6"
     recipe: str = "upstream"
     build_args: tuple[tuple[str, str], ...] = ()
+    prefix: str = ""
+    local_base_image: str = "pytest-daos/local-base:bookworm"
     sim_base_image: str = "python:3.11-slim-bookworm"
     sim_join_delay: float = 1.0
     scm_size: int = 4

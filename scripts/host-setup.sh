@@ -4,12 +4,15 @@
 #      Debian's engine (docker.io) and start dockerd in the background;
 #   2. the base image of the `sim` recipe, made offline from Debian packages (mmdebstrap +
 #      docker import) where it is missing: no container registry is needed.
-#   3. what the sim's own tests need on the host: libfuse2 (for fusepy) and fusermount3.
+#   3. the base image of the `local` recipe (a minimal Debian without DAOS's libraries),
+#      made the same way where it is missing;
+#   4. what the sim's own tests need on the host: libfuse2 (for fusepy) and fusermount3.
 # Idempotent: when all is there it only checks, in a second or two, and changes nothing.
 set -euo pipefail
 
 SIM_BASE_IMAGE="${PYTEST_DAOS_SIM_BASE_IMAGE:-pytest-daos/sim-base:bookworm}"
 SIM_BASE_PACKAGES="python3,python3-yaml,python3-fusepy,fuse3,mount,procps"
+LOCAL_BASE_IMAGE="${PYTEST_DAOS_LOCAL_BASE_IMAGE:-pytest-daos/local-base:bookworm}"
 DOCKERD_LOG="${PYTEST_DAOS_DOCKERD_LOG:-/var/log/pytest-daos-dockerd.log}"
 ENGINE_WAIT=60
 
@@ -61,21 +64,25 @@ debian_mirror() {
     echo "${uri:-http://deb.debian.org/debian}"
 }
 
-ensure_sim_base_image() {
-    docker image inspect "$SIM_BASE_IMAGE" >/dev/null 2>&1 && return 0
+# import_debian IMAGE VARIANT PACKAGES LABEL: a Debian image of this host's release, made
+# offline from Debian packages (mmdebstrap) and imported, where IMAGE is missing.
+import_debian() {
+    local image=$1 variant=$2 packages=$3 label=$4
+    docker image inspect "$image" >/dev/null 2>&1 && return 0
     command -v mmdebstrap >/dev/null || apt_install mmdebstrap
     local suite mirror work
     suite=$(. /etc/os-release && echo "${VERSION_CODENAME:-bookworm}")
     mirror=$(debian_mirror)
     work=$(mktemp -d)
     trap 'rm -rf "$work"' RETURN
-    say "making $SIM_BASE_IMAGE offline: mmdebstrap $suite from $mirror ($SIM_BASE_PACKAGES)"
-    mmdebstrap --quiet --variant=apt --include="$SIM_BASE_PACKAGES" "$suite" "$work/rootfs.tar" "$mirror"
+    say "making $image offline: mmdebstrap $suite ($variant${packages:+, $packages}) from $mirror"
+    mmdebstrap --quiet --variant="$variant" ${packages:+--include="$packages"} \
+        "$suite" "$work/rootfs.tar" "$mirror"
     docker import --change 'CMD ["/bin/bash"]' \
-        --change 'LABEL org.pytest-daos.base=sim' \
-        --message "pytest-daos sim base image ($suite, $SIM_BASE_PACKAGES)" \
-        "$work/rootfs.tar" "$SIM_BASE_IMAGE" >/dev/null
-    say "imported $SIM_BASE_IMAGE"
+        --change "LABEL org.pytest-daos.base=$label" \
+        --message "pytest-daos $label base image ($suite, $variant${packages:+, $packages})" \
+        "$work/rootfs.tar" "$image" >/dev/null
+    say "imported $image"
 }
 
 ensure_fuse() {
@@ -86,5 +93,6 @@ ensure_fuse() {
 }
 
 ensure_engine
-ensure_sim_base_image
+import_debian "$SIM_BASE_IMAGE" apt "$SIM_BASE_PACKAGES" sim
+import_debian "$LOCAL_BASE_IMAGE" minbase "" local
 ensure_fuse

@@ -5,26 +5,47 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..settings import RECIPES, Settings
-from .base import HOSTNAMES, ROLES, ImageSpec, Mount, NodeSpec, Recipe, RecipeError
+from .base import (
+    DIRS_ENV,
+    HOSTNAMES,
+    NODE_ENTRYPOINT,
+    ROLES,
+    ImageSpec,
+    Mount,
+    NodeSpec,
+    Recipe,
+    RecipeError,
+    TreeContext,
+)
 from .file import load_recipe_file
+from .local import TreeError, local_recipe, tree_version
 from .sim import SIM_RELEASES, sim_recipe
-from .upstream import RELEASES, upstream_recipe
+from .upstream import RELEASES, Resolver, upstream_recipe
 
 __all__ = [
+    "DIRS_ENV",
     "HOSTNAMES",
+    "NODE_ENTRYPOINT",
     "ROLES",
     "ImageSpec",
     "Mount",
     "NodeSpec",
     "Recipe",
     "RecipeError",
+    "TreeContext",
+    "describe_release",
     "known_recipes",
     "load_recipe",
+    "no_commits",
 ]
 
 
-def load_recipe(settings: Settings) -> Recipe:
-    """The recipe the settings name: upstream, sim, or the path of a recipe file."""
+def load_recipe(settings: Settings, resolve: Resolver | None = None) -> Recipe:
+    """The recipe the settings name: upstream, local, sim, or the path of a recipe file.
+
+    `resolve` learns the commits of the upstream recipe's remote contexts (by default with
+    `git ls-remote`); `no_commits` validates a recipe without reaching any network.
+    """
     if settings.recipe not in RECIPES:
         path = Path(settings.recipe)
         if not path.is_file():
@@ -32,21 +53,43 @@ def load_recipe(settings: Settings) -> Recipe:
                 f"--daos-recipe={settings.recipe}: not one of {', '.join(RECIPES)}, and no "
                 f"recipe file {path.absolute()} exists"
             )
-        return load_recipe_file(path)
+        return load_recipe_file(path, resolve)
     if settings.recipe == "sim":
         return sim_recipe(settings.version, settings.sim_base_image, settings.sim_join_delay)
-    return upstream_recipe(settings.version, dict(settings.build_args))
+    if settings.recipe == "local":
+        if not settings.prefix:
+            raise RecipeError(
+                "--daos-recipe=local builds the images from a DAOS install tree on this host: "
+                "name it with --daos-prefix=PATH (the PREFIX of `scons install PREFIX=...`)"
+            )
+        return local_recipe(settings.prefix, settings.local_base_image)
+    return upstream_recipe(settings.version, dict(settings.build_args), resolve=resolve)
+
+
+def no_commits(url: str) -> None:
+    """A resolver that learns nothing: for checking settings before any network use."""
+    return None
+
+
+def describe_release(settings: Settings) -> str:
+    """The DAOS release the settings run, for people: a local tree's own release."""
+    if settings.recipe == "local" and settings.prefix:
+        try:
+            return f"{tree_version(Path(settings.prefix))} (tree {settings.prefix})"
+        except TreeError:
+            return f"of the tree {settings.prefix}"
+    return settings.version
 
 
 def known_recipes(settings: Settings) -> list[Recipe]:
     """Every recipe these settings can name: the sim and upstream recipes of every release
-    (with these settings' base image and build arguments), and the recipe file if one is
-    named. `pytest-daos prune` keeps the images of these."""
+    (with these settings' base image and build arguments), and the local recipe or the
+    recipe file if one is named. `pytest-daos prune` keeps the images of these."""
     recipes = [
         sim_recipe(version, settings.sim_base_image, settings.sim_join_delay)
         for version in SIM_RELEASES
     ]
     recipes += [upstream_recipe(version, dict(settings.build_args)) for version in RELEASES]
-    if settings.recipe not in RECIPES:
+    if settings.recipe not in RECIPES or settings.recipe == "local":
         recipes.append(load_recipe(settings))
     return recipes

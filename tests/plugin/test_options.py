@@ -51,7 +51,10 @@ def test_unknown_recipe_is_a_usage_error_naming_the_choices(pytester):
     result = pytester.runpytest("--daos-recipe=nosuch.toml")
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stderr.fnmatch_lines(
-        ["*--daos-recipe=nosuch.toml: not one of upstream, sim, and no recipe file */nosuch.toml*"]
+        [
+            "*--daos-recipe=nosuch.toml: not one of upstream, local, sim, and no recipe file "
+            "*/nosuch.toml*"
+        ]
     )
 
 
@@ -108,3 +111,17 @@ def test_missing_docker_engine_is_explained(pytester, nowhere):
     result = pytester.runpytest("--daos-iface=lo", "-rs")
     result.assert_outcomes(skipped=1)
     result.stdout.fnmatch_lines(["*docker: no Docker engine answers*start one*"])
+
+
+def test_local_recipe_without_a_prefix_is_a_usage_error(pytester):
+    pytester.makepyfile(PLAIN_TEST)
+    result = pytester.runpytest("--daos-recipe=local")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(["*--daos-recipe=local *name it with --daos-prefix=PATH*"])
+
+
+def test_local_recipe_with_a_folder_that_is_no_daos_tree(pytester):
+    pytester.makepyfile(PLAIN_TEST)
+    result = pytester.runpytest("--daos-recipe=local", f"--daos-prefix={pytester.path}")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(["*--daos-prefix=*: no DAOS install tree there*"])
