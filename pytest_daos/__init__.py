@@ -8,12 +8,12 @@ starts the cluster and tears it down. `pytest_daos.factories` makes more such fi
 from __future__ import annotations
 
 from . import factories
-from .daos import ContainerInfo
-from .dmg import CreatedPool, Member
-from .envelope import DaosError
-from .handles import DaosCluster, DaosContainer, DaosNode, DaosPool
+from .client.daos import ContainerInfo
+from .client.dmg import CreatedPool, Member
+from .client.envelope import DaosError
+from .client.handles import DaosCluster, DaosContainer, DaosNode, DaosPool
+from .client.transport import CommandError, ExecResult
 from .settings import Settings
-from .transport import CommandError, ExecResult
 
 __version__ = "0.1.0"
 

@@ -12,13 +12,13 @@ import sys
 from collections.abc import Sequence
 
 from . import __version__
-from .cluster import ClusterConflict, StartError, reap_kept
-from .coordination import ClusterState, host_lock, load_state
-from .doctor import report, run_checks
-from .host import FAIL, HostError, check_docker, docker_client
-from .images import BuildError, ImageBuilder, UnreachableContext
-from .recipes import RecipeError, known_recipes, load_recipe
-from .session import DaosSession, attach_state, teardown
+from .cluster.doctor import report, run_checks
+from .cluster.host import FAIL, HostError, check_docker, docker_client
+from .cluster.images import BuildError, ImageBuilder, UnreachableContext
+from .cluster.lifecycle import DaosSession, attach_state, teardown
+from .cluster.nodes import ClusterConflict, StartError, reap_kept
+from .cluster.recipes import RecipeError, known_recipes, load_recipe
+from .cluster.record import ClusterState, host_lock, load_state
 from .settings import OPTIONS, Settings, SettingsError, resolve
 
 

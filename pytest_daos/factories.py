@@ -22,10 +22,10 @@ from typing import Any, Literal, TypeVar
 
 import pytest
 
-from .doctor import PrerequisiteError
-from .handles import DaosCluster, DaosContainer, DaosNode, DaosPool
-from .host import HostError
-from .runtime import runtime
+from .client.handles import DaosCluster, DaosContainer, DaosNode, DaosPool
+from .cluster.doctor import PrerequisiteError
+from .cluster.host import HostError
+from .runstate import runtime
 from .settings import SettingsError
 
 #: Marks a fixture function as one that needs the DAOS cluster (tests using it get `daos`).

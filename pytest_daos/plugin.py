@@ -17,14 +17,15 @@ from typing import Any
 
 import pytest
 
-from . import existing, factories
-from .coordination import load_state
-from .doctor import PrerequisiteError
-from .host import HostError, missing_capabilities, resolve_iface
-from .labels import Owner
-from .recipes import RecipeError, describe_release, load_recipe, no_commits
-from .runtime import STASH, Runtime, runtime
-from .session import DaosSession, StartReport
+from . import factories
+from .client import existing
+from .cluster.doctor import PrerequisiteError
+from .cluster.host import HostError, missing_capabilities, resolve_iface
+from .cluster.labels import Owner
+from .cluster.lifecycle import DaosSession, StartReport
+from .cluster.recipes import RecipeError, describe_release, load_recipe, no_commits
+from .cluster.record import load_state
+from .runstate import STASH, Runtime, runtime
 from .settings import OPTIONS, SettingsError, resolve
 
 #: Where the pytest-xdist controller hands its identity (the cluster's owner) to workers.

@@ -24,13 +24,13 @@ def real_output() -> object:
 @pytest.fixture(scope="session")
 def docker() -> Any:
     """A client of the Docker engine (integration and real-DAOS tests)."""
-    from pytest_daos.host import docker_client
+    from pytest_daos.cluster.host import docker_client
 
     return docker_client()
 
 
 def our_containers(docker: Any) -> list[str]:
-    from pytest_daos.labels import SESSION_LABEL
+    from pytest_daos.cluster.labels import SESSION_LABEL
 
     return [c.name for c in docker.containers.list(all=True, filters={"label": SESSION_LABEL})]
 

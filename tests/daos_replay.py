@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from pytest_daos.transport import ExecResult
+from pytest_daos.client.transport import ExecResult
 
 
 class Replay:

@@ -11,8 +11,8 @@ import yaml
 from contract import needs_root, series
 from simsupport import SimSystem, base_env, run
 
-from pytest_daos.daos_config import ClusterConfig, config_files
-from pytest_daos.host import HostFacts
+from pytest_daos.cluster.config_files import ClusterConfig, config_files
+from pytest_daos.cluster.host import HostFacts
 
 pytestmark = needs_root
 
@@ -129,7 +129,7 @@ def test_keys_newer_than_the_release(make_system: Callable[..., SimSystem], rele
 
 
 def test_the_plugins_config_files(make_system: Callable[..., SimSystem], release: str) -> None:
-    """What pytest_daos.daos_config writes for the release is accepted (paths moved)."""
+    """What pytest_daos.cluster.config_files writes for the release is accepted (paths moved)."""
     facts = HostFacts(cpu_count=2, thp_enabled=True, mem_total_bytes=24 * 1024**3,
                       hugepage_size_bytes=2 * 1024**2)  # fmt: skip
     config = ClusterConfig(release, "ofi+tcp", "lo", 1, 2, 4)

@@ -1,4 +1,4 @@
-"""The project's own parsers on each release's samples: pytest_daos.envelope.parse, Member,
+"""The project's own parsers on each release's samples: pytest_daos.client.envelope.parse, Member,
 and the Dmg/Daos wrappers through a transport that replays a sample."""
 
 from __future__ import annotations
@@ -7,10 +7,10 @@ import pytest
 from contract import Samples, series
 from daos_replay import Replay
 
-from pytest_daos.daos import Daos, container_ids
-from pytest_daos.dmg import Dmg, Member, all_joined
-from pytest_daos.envelope import DaosError, parse
-from pytest_daos.transport import ExecResult
+from pytest_daos.client.daos import Daos, container_ids
+from pytest_daos.client.dmg import Dmg, Member, all_joined
+from pytest_daos.client.envelope import DaosError, parse
+from pytest_daos.client.transport import ExecResult
 
 
 def dmg(samples: Samples, name: str) -> Dmg:

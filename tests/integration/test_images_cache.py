@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from pytest_daos.images import ImageBuilder
-from pytest_daos.recipes import ImageSpec, Recipe
+from pytest_daos.cluster.images import ImageBuilder
+from pytest_daos.cluster.recipes import ImageSpec, Recipe
 
 
 @pytest.fixture

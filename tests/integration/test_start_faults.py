@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from pytest_daos.host import docker_client
-from pytest_daos.images import ImageBuilder
-from pytest_daos.recipes.sim import sim_recipe
+from pytest_daos.cluster.host import docker_client
+from pytest_daos.cluster.images import ImageBuilder
+from pytest_daos.cluster.recipes.sim import sim_recipe
 
 #: The control configuration a DAOS install ships: certificates enabled, none present.
 SHIPPED_CONTROL = "name: daos_server\nport: 10001\nhostlist: ['daos-server']\n"

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from pytest_daos.recipes.local import TreeError, tree_version
+from pytest_daos.cluster.recipes.local import TreeError, tree_version
 
 TREES = os.environ.get("PYTEST_DAOS_REAL_TREES", "/opt/daos /opt/daos-2.4.2").split()
 LOCAL_BASE = os.environ.get("PYTEST_DAOS_LOCAL_BASE_IMAGE", "pytest-daos/local-base:bookworm")

@@ -8,8 +8,8 @@ import socket
 
 import pytest
 
-from pytest_daos import doctor, host
-from pytest_daos.host import FAIL, OK, WARN, Check, HostFacts
+from pytest_daos.cluster import doctor, host
+from pytest_daos.cluster.host import FAIL, OK, WARN, Check, HostFacts
 from pytest_daos.settings import Settings
 
 GIB = 1024**3

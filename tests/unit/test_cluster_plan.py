@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
-from pytest_daos.cluster import ClusterPlan, Deadline, container_name, is_caps_refusal, run_options
-from pytest_daos.host import Interface
-from pytest_daos.labels import ROLE_LABEL, SESSION_LABEL, Owner
-from pytest_daos.recipes import DIRS_ENV, NODE_ENTRYPOINT
-from pytest_daos.recipes.sim import sim_recipe
+from pytest_daos.cluster.host import Interface
+from pytest_daos.cluster.labels import ROLE_LABEL, SESSION_LABEL, Owner
+from pytest_daos.cluster.nodes import (
+    ClusterPlan,
+    Deadline,
+    container_name,
+    is_caps_refusal,
+    run_options,
+)
+from pytest_daos.cluster.recipes import DIRS_ENV, NODE_ENTRYPOINT
+from pytest_daos.cluster.recipes.sim import sim_recipe
 
 RECIPE = sim_recipe("2.6", "base:1")
 OWNER = Owner(session="abc123", pid=42, boot="boot", started=1.0)
@@ -62,7 +68,7 @@ def test_without_privileged_capabilities_are_explicit():
 
 
 def test_upstream_nodes_run_the_daemons_not_systemd():
-    from pytest_daos.recipes.upstream import upstream_recipe
+    from pytest_daos.cluster.recipes.upstream import upstream_recipe
 
     recipe = upstream_recipe("2.6", resolve=lambda url: None)
     node_plan = plan(recipe=recipe, image_tags={i.name: i.tag for i in recipe.images},

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from daos_replay import Replay
 
-from pytest_daos.daos import Daos, container_create_argv, container_ids, dfuse_argv
-from pytest_daos.dmg import Dmg, pool_create_argv, pool_destroy_argv, release
-from pytest_daos.envelope import DaosError
+from pytest_daos.client.daos import Daos, container_create_argv, container_ids, dfuse_argv
+from pytest_daos.client.dmg import Dmg, pool_create_argv, pool_destroy_argv, release
+from pytest_daos.client.envelope import DaosError
 
 
 def test_release():

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import yaml
 
-from pytest_daos import daos_config
-from pytest_daos.host import HostFacts
+from pytest_daos.cluster import config_files as daos_config
+from pytest_daos.cluster.host import HostFacts
 
 GIB = 1024**3
 CONFIG = daos_config.ClusterConfig(

@@ -6,9 +6,9 @@ import json
 
 import pytest
 
-from pytest_daos import envelope
-from pytest_daos.dmg import Member, all_joined
-from pytest_daos.transport import ExecResult
+from pytest_daos.client import envelope
+from pytest_daos.client.dmg import Member, all_joined
+from pytest_daos.client.transport import ExecResult
 
 
 def result(stdout: str, exit_code: int = 0, stderr: str = "") -> ExecResult:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from pytest_daos.host import (
+from pytest_daos.cluster.host import (
     HostError,
     default_route_iface,
     host_facts,

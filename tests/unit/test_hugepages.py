@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from pytest_daos.host import HostError
-from pytest_daos.hugepages import Hugepages
+from pytest_daos.cluster.host import HostError
+from pytest_daos.cluster.hugepages import Hugepages
 
 
 class FakeKernel:

@@ -5,8 +5,8 @@ from __future__ import annotations
 import io
 import tarfile
 
-from pytest_daos.images import build_context, content_key, context_identity
-from pytest_daos.recipes import ImageSpec
+from pytest_daos.cluster.images import build_context, content_key, context_identity
+from pytest_daos.cluster.recipes import ImageSpec
 
 
 def spec_in(tmp_path, **overrides):

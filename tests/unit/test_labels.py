@@ -7,7 +7,7 @@ import subprocess
 import sys
 import time
 
-from pytest_daos.labels import Owner, boot_id, process_start
+from pytest_daos.cluster.labels import Owner, boot_id, process_start
 
 
 def test_labels_round_trip():

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from pytest_daos.recipes import NODE_ENTRYPOINT, RecipeError, load_recipe, no_commits
-from pytest_daos.recipes.file import RecipeFileError, load_recipe_file
+from pytest_daos.cluster.recipes import NODE_ENTRYPOINT, RecipeError, load_recipe, no_commits
+from pytest_daos.cluster.recipes.file import RecipeFileError, load_recipe_file
 from pytest_daos.settings import Settings
 
 VALID = """\

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from pytest_daos import envelope
-from pytest_daos.cluster import Deadline, DockerCluster, StartError
-from pytest_daos.transport import ExecResult
+from pytest_daos.client import envelope
+from pytest_daos.client.transport import ExecResult
+from pytest_daos.cluster.nodes import Deadline, DockerCluster, StartError
 
 DATA = Path(__file__).parents[1] / "contract" / "data"
 

@@ -7,7 +7,7 @@ from pathlib import Path
 from .base import ImageSpec, Recipe, daemon_nodes
 
 HERE = Path(__file__).parent / "sim"
-SIM_PACKAGE = Path(__file__).parent.parent / "sim"
+SIM_PACKAGE = Path(__file__).parents[2] / "sim"
 
 #: The DAOS release each version imitates, and its vcluster fabric provider.
 SIM_RELEASES = {"2.0": "2.0.3", "2.4": "2.4.2", "2.6": "2.6.5"}

@@ -17,17 +17,10 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from . import daos_config
-from .cluster import (
-    ClusterConflict,
-    ClusterPlan,
-    Deadline,
-    DockerCluster,
-    reap_orphans,
-)
-from .coordination import ClusterState, clear_state, host_lock, load_state, save_state
+from ..client.handles import DaosCluster, DaosNode
+from ..settings import Settings
+from . import config_files
 from .doctor import require, run_checks
-from .handles import DaosCluster, DaosNode
 from .host import (
     Interface,
     check_docker,
@@ -39,15 +32,22 @@ from .host import (
 from .hugepages import Hugepages, Reservation
 from .images import ImageBuilder, ImageResult
 from .labels import KEEP_LABEL, Owner
+from .nodes import (
+    ClusterConflict,
+    ClusterPlan,
+    Deadline,
+    DockerCluster,
+    reap_orphans,
+)
 from .recipes import Recipe, load_recipe
-from .settings import Settings
+from .record import ClusterState, clear_state, host_lock, load_state, save_state
 
 Progress = Callable[[str], None]
 
 #: Which DAOS log files each node writes (read into failure reports).
 LOG_FILES = {
-    "server": (daos_config.SERVER_LOG, daos_config.ENGINE_LOG),
-    "client": (daos_config.AGENT_LOG,),
+    "server": (config_files.SERVER_LOG, config_files.ENGINE_LOG),
+    "client": (config_files.AGENT_LOG,),
 }
 
 
@@ -82,7 +82,7 @@ class StartReport:
         return cls(**known)
 
 
-def compat_key(recipe: Recipe, image_keys: list[str], config: daos_config.ClusterConfig,
+def compat_key(recipe: Recipe, image_keys: list[str], config: config_files.ClusterConfig,
                privileged: str) -> str:  # fmt: skip
     """Equal when a running cluster is what these settings would start."""
     text = json.dumps([recipe.name, image_keys, asdict(config), privileged], sort_keys=True)
@@ -185,8 +185,8 @@ class DaosSession:
     def _phase(self, name: str, started: float) -> None:
         self.report.phases[name] = time.monotonic() - started
 
-    def _config(self, iface: Interface) -> daos_config.ClusterConfig:
-        return daos_config.ClusterConfig(
+    def _config(self, iface: Interface) -> config_files.ClusterConfig:
+        return config_files.ClusterConfig(
             daos_version=self.recipe.daos_version,
             provider=self.recipe.provider,
             iface=iface.name,
@@ -234,14 +234,14 @@ class DaosSession:
             recipe=self.recipe,
             image_tags={image.name: image.tag for image in images},
             iface=iface,
-            config_files=daos_config.config_files(config, host_facts()),
+            config_files=config_files.config_files(config, host_facts()),
             owner=self.owner,
             privileged=settings.privileged,
             missing_caps=tuple(missing_capabilities()),
             log_files=LOG_FILES,
             extra_labels={KEEP_LABEL: "true"} if self.keep else {},
             absent_devices=absent,
-            node_dirs=daos_config.NODE_DIRS,
+            node_dirs=config_files.NODE_DIRS,
         )
         self._docker = DockerCluster.planned(self.client, plan, self.progress)
         self.progress("starting the nodes daos-server, daos-admin, daos-client")
@@ -258,7 +258,7 @@ class DaosSession:
         self.cluster = cluster_handle(self._docker, roles, iface.name, iface.ip)
         return self.cluster
 
-    def _state(self, images: list[ImageResult], config: daos_config.ClusterConfig) -> ClusterState:
+    def _state(self, images: list[ImageResult], config: config_files.ClusterConfig) -> ClusterState:
         assert self._docker is not None
         return ClusterState(
             owner=asdict(self.owner),

@@ -16,7 +16,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from .dmg import release
+from ..client.dmg import release
 from .host import HostFacts
 from .recipes import HOSTNAMES
 

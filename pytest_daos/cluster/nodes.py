@@ -11,12 +11,12 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from . import envelope
-from .dmg import Dmg, Member, all_joined
+from ..client import envelope
+from ..client.dmg import Dmg, Member, all_joined
+from ..client.transport import DockerExec, put_files
 from .host import Interface
 from .labels import KEEP_LABEL, ROLE_LABEL, SESSION_LABEL, Owner
 from .recipes import DIRS_ENV, HOSTNAMES, NodeSpec, Recipe
-from .transport import DockerExec, put_files
 
 POLL_INTERVAL = 0.25
 STOP_GRACE = 5

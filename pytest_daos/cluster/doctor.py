@@ -6,12 +6,12 @@ import json
 from pathlib import Path
 from typing import Any
 
-from . import daos_config, host
+from ..settings import Settings
+from . import config_files, host
 from .host import Check
 from .recipes import RecipeError, load_recipe, no_commits
-from .settings import Settings
 
-PORTS = {"control": daos_config.CONTROL_PORT, "fabric": daos_config.FABRIC_PORT}
+PORTS = {"control": config_files.CONTROL_PORT, "fabric": config_files.FABRIC_PORT}
 
 
 class PrerequisiteError(host.HostError):
@@ -31,9 +31,9 @@ def run_checks(
     """
     facts = host.host_facts(root)
     docker_check, client = docker
-    reserved = daos_config.system_ram_reserved(
+    reserved = config_files.system_ram_reserved(
         facts,
-        daos_config.ClusterConfig(
+        config_files.ClusterConfig(
             daos_version=settings.version,
             provider="",
             iface="",
@@ -53,7 +53,7 @@ def run_checks(
         host.check_memory(facts, settings.scm_size, settings.hugepages, reserved),
         host.check_thp(facts),
         host.check_cores(
-            facts, daos_config.TARGETS + daos_config.XS_HELPERS + daos_config.RESERVED_CORES
+            facts, config_files.TARGETS + config_files.XS_HELPERS + config_files.RESERVED_CORES
         ),
     ]
     if uses_remote_contexts(settings):

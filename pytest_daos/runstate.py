@@ -15,10 +15,10 @@ from typing import Any
 
 import pytest
 
-from . import existing
-from .handles import DaosCluster
-from .labels import Owner
-from .session import DaosSession, StartReport
+from .client import existing
+from .client.handles import DaosCluster
+from .cluster.labels import Owner
+from .cluster.lifecycle import DaosSession, StartReport
 from .settings import OPTIONS, Settings, SettingsError
 
 Progress = Callable[[str], None]

@@ -11,12 +11,12 @@ from __future__ import annotations
 import shlex
 import time
 
-from .cluster import Deadline
+from ..cluster.host import HostError
+from ..cluster.nodes import Deadline
+from ..settings import Settings
 from .dmg import Dmg, all_joined
 from .envelope import DaosError, ProtocolError
 from .handles import DaosCluster, DaosNode
-from .host import HostError
-from .settings import Settings
 from .transport import Local
 
 POLL_INTERVAL = 0.5

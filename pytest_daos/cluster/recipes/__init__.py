@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ..settings import RECIPES, Settings
+from ...settings import RECIPES, Settings
 from .base import (
     DIRS_ENV,
     HOSTNAMES,
