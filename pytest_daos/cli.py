@@ -12,28 +12,23 @@ import sys
 from collections.abc import Sequence
 
 from . import __version__
+from .cluster.checks import FAIL, check_docker
 from .cluster.doctor import report, run_checks
-from .cluster.host import FAIL, HostError, check_docker, docker_client
-from .cluster.images import BuildError, ImageBuilder, UnreachableContext
-from .cluster.lifecycle import DaosSession, attach_state, teardown
-from .cluster.nodes import ClusterConflict, StartError, reap_kept
-from .cluster.recipes import RecipeError, known_recipes, load_recipe
-from .cluster.record import ClusterState, host_lock, load_state
-from .settings import OPTIONS, Settings, SettingsError, resolve
+from .cluster.host import docker_client
+from .cluster.images import ImageBuilder
+from .cluster.lifecycle import ClusterLifecycle, attach_record
+from .cluster.nodes import reap_kept
+from .cluster.recipes import known_recipes, load_recipe
+from .cluster.record import ClusterRecord, host_lock, load_record, remove_recorded
+from .errors import PytestDaosError
+from .settings import Settings, register_options, resolve
 
 
 def _parser() -> argparse.ArgumentParser:
     options = argparse.ArgumentParser(add_help=False)
     group = options.add_argument_group("settings (as the pytest options)")
-    for option in OPTIONS:
-        if option.flag:
-            group.add_argument(option.cli, action="store_const", const=True, default=None,
-                               dest=option.name, help=option.help)  # fmt: skip
-        elif option.multiple:
-            group.add_argument(option.cli, action="append", dest=option.name,
-                               metavar="KEY=VALUE", help=option.help)  # fmt: skip
-        else:
-            group.add_argument(option.cli, dest=option.name, metavar="VALUE", help=option.help)
+    register_options(group.add_argument, dest=lambda option: option.name,
+                     help=lambda option: option.help)  # fmt: skip
     parser = argparse.ArgumentParser(
         prog="pytest-daos",
         description="Check this host for DAOS, build the images of a pytest-daos recipe, and "
@@ -82,8 +77,8 @@ def _doctor(settings: Settings, as_json: bool) -> int:
 def _build(settings: Settings) -> int:
     builder = ImageBuilder(docker_client(), settings.state_dir, progress=print)
     for image in builder.ensure(load_recipe(settings), rebuild=settings.rebuild):
-        state = "built" if image.built else "cached"
-        print(f"{image.tag} {state} {image.image_id[7:19]} ({image.seconds:.1f}s)")
+        done = "built" if image.built else "cached"
+        print(f"{image.tag} {done} {image.image_id[7:19]} ({image.seconds:.1f}s)")
     return 0
 
 
@@ -95,58 +90,58 @@ def _prune(settings: Settings, dry_run: bool) -> int:
 
 
 def _up(settings: Settings) -> int:
-    session = DaosSession(dataclasses.replace(settings, keep=True), progress=print)
+    session = ClusterLifecycle(dataclasses.replace(settings, keep=True), progress=print)
     cluster = session.start()
     print(f"DAOS {cluster.version} is up on {cluster.iface} ({cluster.ip}), kept running:")
     return _status(settings)
 
 
-def _recorded(settings: Settings) -> ClusterState | None:
-    state = load_state(settings.state_dir)
-    if state is None:
+def _recorded(settings: Settings) -> ClusterRecord | None:
+    record = load_record(settings.state_dir)
+    if record is None:
         print(f"no pytest-daos cluster is recorded in {settings.state_dir}")
-    return state
+    return record
 
 
 def _down(settings: Settings, force: bool) -> int:
     client = docker_client()
     with host_lock(settings.state_dir):
-        state = _recorded(settings)
-        if state is None:
+        record = _recorded(settings)
+        if record is None:
             removed = reap_kept(client)
             print("\n".join(f"removed {name}" for name in removed) or "nothing to remove")
             return 0
-        if state.owner_alive() and not state.keep and not force:
+        if record.owner_alive() and not record.keep and not force:
             print(
-                f"the cluster belongs to the running pytest session {state.session} (pid "
-                f"{state.owner['pid']}): let it end, or use --force",
+                f"the cluster belongs to the running pytest session {record.session} (pid "
+                f"{record.owner['pid']}): let it end, or use --force",
                 file=sys.stderr,
             )
             return 1
-        problems = teardown(client, settings.state_dir, state)
+        problems = remove_recorded(client, settings.state_dir, record)
     for problem in problems:
         print(f"problem: {problem}", file=sys.stderr)
-    print(f"removed the cluster of session {state.session}")
+    print(f"removed the cluster of session {record.session}")
     return 1 if problems else 0
 
 
 def _status(settings: Settings) -> int:
-    state = _recorded(settings)
-    if state is None:
+    record = _recorded(settings)
+    if record is None:
         return 1
-    owner = "kept" if state.keep else f"owned by pid {state.owner['pid']}"
-    alive = "" if state.keep or state.owner_alive() else " (its owner is gone)"
-    print(f"session {state.session}: {state.recipe} recipe, DAOS {state.daos_version}, "
-          f"{state.iface} ({state.ip}), {owner}{alive}")  # fmt: skip
+    owner = "kept" if record.keep else f"owned by pid {record.owner['pid']}"
+    alive = "" if record.keep or record.owner_alive() else " (its owner is gone)"
+    print(f"session {record.session}: {record.recipe} recipe, DAOS {record.daos_version}, "
+          f"{record.iface} ({record.ip}), {owner}{alive}")  # fmt: skip
     client = docker_client()
-    for role, name in state.containers.items():
+    for role, name in record.containers.items():
         try:
             status = client.containers.get(name).status
         except Exception:
             status = "gone"
         print(f"  {role:6} {name}: {status}")
     try:
-        _, cluster = attach_state(client, state)
+        _, cluster = attach_record(client, record)
         for member in cluster.members():
             print(f"  rank {member.rank}: {member.state} ({member.addr})")
     except Exception as exc:
@@ -156,11 +151,11 @@ def _status(settings: Settings) -> int:
 
 
 def _logs(settings: Settings, roles: list[str], lines: int) -> int:
-    state = _recorded(settings)
-    if state is None:
+    record = _recorded(settings)
+    if record is None:
         return 1
-    docker, _ = attach_state(docker_client(), state)
-    for role in roles or list(state.containers):
+    docker, _ = attach_record(docker_client(), record)
+    for role in roles or list(record.containers):
         for source, text in docker.logs(role, lines).items():
             print(f"--- {role} {source} ---\n{text.rstrip()}")
     return 0
@@ -183,10 +178,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "logs":
             return _logs(settings, args.roles, args.lines)
         return _build(settings)
-    except (
-        SettingsError, RecipeError, HostError, BuildError, UnreachableContext, StartError,
-        ClusterConflict,
-    ) as exc:  # fmt: skip
+    except PytestDaosError as exc:
         print(f"pytest-daos: {exc}", file=sys.stderr)
         return 1
 

@@ -24,9 +24,8 @@ import pytest
 
 from .client.handles import DaosCluster, DaosContainer, DaosNode, DaosPool
 from .cluster.doctor import PrerequisiteError
-from .cluster.host import HostError
-from .runstate import runtime
-from .settings import SettingsError
+from .errors import PytestDaosError
+from .runstate import run_state
 
 #: Marks a fixture function as one that needs the DAOS cluster (tests using it get `daos`).
 MARK = "_pytest_daos_fixture"
@@ -47,17 +46,17 @@ def unique_label(prefix: str, request: pytest.FixtureRequest) -> str:
     """A label naming the run's session and the pytest-xdist worker, unique within them:
     `pool_3f2a9c1b0d4e_gw1_5c7d2e`."""
     worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
-    session = runtime(request.config).owner.session
+    session = run_state(request.config).owner.session
     return f"{prefix}_{session}_{worker}_{uuid.uuid4().hex[:6]}"
 
 
 def _cluster(request: pytest.FixtureRequest, overrides: dict[str, Any]) -> DaosCluster:
     """The cluster; a host that cannot run DAOS skips the test, another failure fails it."""
     try:
-        return runtime(request.config).cluster_for(overrides)
+        return run_state(request.config).cluster_for(overrides)
     except PrerequisiteError as exc:
         message, skip = f"pytest-daos: {exc}", True
-    except (HostError, RuntimeError, SettingsError) as exc:
+    except (PytestDaosError, RuntimeError) as exc:
         message, skip = f"pytest-daos could not start DAOS: {exc}", False
     if skip:  # outside the except blocks: no chained traceback in the report
         pytest.skip(message)
@@ -101,7 +100,7 @@ def daos_pool_factory(cluster: str = "daos_cluster", scope: Scope = "session") -
         request: pytest.FixtureRequest,
     ) -> Iterator[Callable[..., DaosPool]]:
         handle: DaosCluster = request.getfixturevalue(cluster)
-        default_size = runtime(request.config).settings.pool_size
+        default_size = run_state(request.config).settings.pool_size
         made: list[DaosPool] = []
 
         def create(
@@ -131,7 +130,7 @@ def daos_pool(
         handle: DaosCluster = request.getfixturevalue(cluster)
         pool = handle.create_pool(
             label or unique_label("pool", request),
-            size or runtime(request.config).settings.pool_size,
+            size or run_state(request.config).settings.pool_size,
         )
         yield pool
         _destroy_all([pool])

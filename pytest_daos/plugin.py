@@ -20,13 +20,12 @@ import pytest
 from . import factories
 from .client import existing
 from .cluster.doctor import PrerequisiteError
-from .cluster.host import HostError, missing_capabilities, resolve_iface
+from .cluster.host import missing_capabilities
 from .cluster.labels import Owner
-from .cluster.lifecycle import DaosSession, StartReport
-from .cluster.recipes import RecipeError, describe_release, load_recipe, no_commits
-from .cluster.record import load_state
-from .runstate import STASH, Runtime, runtime
-from .settings import OPTIONS, SettingsError, resolve
+from .cluster.recipes import describe_release, load_recipe, no_commits
+from .errors import PytestDaosError
+from .runstate import STASH, RunState, run_state
+from .settings import OPTIONS, Option, register_options, resolve
 
 #: Where the pytest-xdist controller hands its identity (the cluster's owner) to workers.
 OWNER_KEY = "pytest_daos_owner"
@@ -34,22 +33,17 @@ OWNER_KEY = "pytest_daos_owner"
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("daos", "pytest-daos: a DAOS cluster in Docker for tests")
+    register_options(group.addoption, dest=lambda option: option.ini, help=_help)
     for option in OPTIONS:
-        default = f" (default: {option.default})" if option.default is not None else ""
-        help_text = f"{option.help}{default}; ini {option.ini}, environment {option.env}"
-        if option.flag:
-            group.addoption(option.cli, action="store_const", const=True, default=None,
-                            dest=option.ini, help=help_text)  # fmt: skip
-        elif option.multiple:
-            group.addoption(option.cli, action="append", default=None, dest=option.ini,
-                            metavar="KEY=VALUE", help=help_text)  # fmt: skip
-        else:
-            group.addoption(option.cli, default=None, dest=option.ini, metavar="VALUE",
-                            help=help_text)  # fmt: skip
         if option.multiple:
             parser.addini(option.ini, option.help, type="linelist", default=[])
         else:
             parser.addini(option.ini, option.help, default="")
+
+
+def _help(option: Option) -> str:
+    default = f" (default: {option.default})" if option.default is not None else ""
+    return f"{option.help}{default}; ini {option.ini}, environment {option.env}"
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -64,13 +58,13 @@ def pytest_configure(config: pytest.Config) -> None:
         )
         # a recipe that cannot be made is a usage error, found now (and without a network)
         load_recipe(settings, resolve=no_commits)
-    except (SettingsError, RecipeError) as exc:
+    except PytestDaosError as exc:
         raise pytest.UsageError(f"pytest-daos: {exc}") from None
     workerinput = getattr(config, "workerinput", None)
     if workerinput is not None and OWNER_KEY in workerinput:
-        state = Runtime(settings, Owner(**workerinput[OWNER_KEY]), worker=True)
+        state = RunState(settings, Owner(**workerinput[OWNER_KEY]), worker=True)
     else:
-        state = Runtime(settings, Owner.current(), worker=False)
+        state = RunState(settings, Owner.current(), worker=False)
     state.progress = _progress(config)
     config.stash[STASH] = state
 
@@ -78,20 +72,18 @@ def pytest_configure(config: pytest.Config) -> None:
 @pytest.hookimpl(optionalhook=True)
 def pytest_configure_node(node: Any) -> None:
     """pytest-xdist controller: the workers share one cluster, owned by this process."""
-    state = runtime(node.config)
+    state = run_state(node.config)
     state.controller = True
     node.workerinput[OWNER_KEY] = dataclasses.asdict(state.owner)
 
 
 def pytest_report_header(config: pytest.Config) -> str:
-    settings = runtime(config).settings
+    state = run_state(config)
+    settings = state.settings
     if settings.system == "existing":
         return f"daos: existing DAOS {settings.version} system ({existing.describe(settings)})"
-    try:
-        iface = resolve_iface(settings.iface)
-        where = f"{iface.name} ({iface.ip})"
-    except HostError as exc:
-        where = f"unusable: {exc}"
+    iface = state.interface(settings)
+    where = f"unusable: {iface}" if isinstance(iface, Exception) else f"{iface.name} ({iface.ip})"
     missing = missing_capabilities()
     if settings.privileged == "yes" or (settings.privileged == "auto" and not missing):
         mode = "--privileged"
@@ -164,9 +156,9 @@ def pytest_runtestloop(session: pytest.Session) -> Generator[None, object, objec
         _install_sigterm(config)
         # A failure is kept and reported by the fixture of each test that needs the cluster.
         try:
-            runtime(config).cluster_for(_cluster_settings(first))
+            run_state(config).cluster_for(_cluster_settings(first))
         except PrerequisiteError as exc:
-            if runtime(config).settings.required:
+            if run_state(config).settings.required:
                 pytest.exit(f"pytest-daos (--daos-required): {exc}", returncode=1)
         except Exception:
             pass
@@ -174,7 +166,7 @@ def pytest_runtestloop(session: pytest.Session) -> Generator[None, object, objec
 
 
 def pytest_runtest_call(item: pytest.Item) -> None:
-    state = runtime(item.config)
+    state = run_state(item.config)
     if state.first_test_at is None:
         state.first_test_at = time.monotonic()
 
@@ -186,7 +178,7 @@ def _install_sigterm(config: pytest.Config) -> None:
         raise KeyboardInterrupt("SIGTERM")
 
     with contextlib.suppress(ValueError):  # not the main thread
-        runtime(config).previous_sigterm = signal.signal(signal.SIGTERM, on_sigterm)
+        run_state(config).previous_sigterm = signal.signal(signal.SIGTERM, on_sigterm)
 
 
 def pytest_sessionfinish(session: pytest.Session) -> None:
@@ -194,13 +186,7 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
     state = session.config.stash.get(STASH, None)
     if state is None:
         return
-    if state.controller:
-        recorded = load_state(state.settings.state_dir)
-        if recorded is not None and recorded.session == state.owner.session:
-            state.report = StartReport.from_dict(recorded.report)
-        state.teardown_problems = DaosSession(state.settings, owner=state.owner).finish()
-    else:
-        state.finish()
+    state.finish()
     if state.previous_sigterm is not None:
         signal.signal(signal.SIGTERM, state.previous_sigterm)
         state.previous_sigterm = None
@@ -208,48 +194,11 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
 
 def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
     state = config.stash.get(STASH, None)
-    if state is None or state.report is None:
-        return
-    report = state.report
-    write = terminalreporter.write_line
-    terminalreporter.section("pytest-daos")
-    if report.iface:
-        write(
-            f"DAOS {report.daos_version}, recipe {report.recipe}, interface "
-            f"{report.iface} ({report.ip})"
-            + (f", nodes ran {report.privileged_mode}" if report.privileged_mode else "")
-        )
-    if state.controller:
-        write("one cluster for all pytest-xdist workers, torn down after the last one")
-    if report.attached:
-        write(f"no start: {report.attached}")
-    if report.images:
-        built = report.built
-        write(
-            f"images: {len(report.images) - len(built)} cached, {len(built)} built"
-            + (f" ({', '.join(built)})" if built else " (all images were cached)")
-        )
-    if report.phases:
-        phases = ", ".join(f"{name} {seconds:.1f}s" for name, seconds in report.phases.items())
-        write(f"cluster start: {report.seconds:.1f}s ({phases})")
-    if state.first_test_at is not None:
-        write(
-            f"plugin start-up (pytest start to first test): "
-            f"{state.first_test_at - state.started_at:.1f}s"
-        )
-    for error in state.errors.values():
-        write(f"the cluster did not start: {str(error).splitlines()[0]}", red=True)
-    for problem in state.teardown_problems:
-        write(f"teardown problem: {problem}", red=True)
-    if state.settings.keep or state.settings.reuse:
-        recorded = load_state(state.settings.state_dir)
-        if recorded is not None and recorded.keep and not state.worker:
-            write(
-                f"the cluster is kept running (session {recorded.session}): "
-                f"`pytest-daos status` shows it, `pytest-daos down` removes it, "
-                f"`docker exec -it {recorded.containers.get('admin')} dmg system query` "
-                "reaches it"
-            )
+    lines = state.summary() if state is not None else []
+    if lines:
+        terminalreporter.section("pytest-daos")
+    for line, bad in lines:
+        terminalreporter.write_line(line, red=bad)
 
 
 @pytest.hookimpl(wrapper=True)

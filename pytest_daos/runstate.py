@@ -17,8 +17,11 @@ import pytest
 
 from .client import existing
 from .client.handles import DaosCluster
+from .cluster.host import Interface, InterfaceError, try_resolve_iface
 from .cluster.labels import Owner
-from .cluster.lifecycle import DaosSession, StartReport
+from .cluster.lifecycle import ClusterLifecycle, finish_recorded
+from .cluster.record import load_record
+from .report import Kept, StartReport, summary_lines
 from .settings import OPTIONS, Settings, SettingsError
 
 Progress = Callable[[str], None]
@@ -39,7 +42,7 @@ def apply_overrides(settings: Settings, overrides: Mapping[str, Any]) -> Setting
     return dataclasses.replace(settings, **values)
 
 
-class Runtime:
+class RunState:
     """Everything the plugin keeps for one pytest run."""
 
     def __init__(self, settings: Settings, owner: Owner, worker: bool) -> None:
@@ -50,13 +53,21 @@ class Runtime:
         self.progress: Progress = lambda message: None
         self.started_at = time.monotonic()
         self.first_test_at: float | None = None
-        self.session: DaosSession | None = None
+        self.session: ClusterLifecycle | None = None
         self.cluster: DaosCluster | None = None
         self.cluster_settings: Settings | None = None
         self.report: StartReport | None = None
         self.errors: dict[Settings, BaseException] = {}
         self.teardown_problems: list[str] = []
         self.previous_sigterm: Any = None
+        self._interfaces: dict[str | None, Interface | InterfaceError] = {}
+
+    def interface(self, settings: Settings) -> Interface | InterfaceError:
+        """The interface of these settings, resolved once per run (the header, the checks
+        and the start all use this answer)."""
+        if settings.iface not in self._interfaces:
+            self._interfaces[settings.iface] = try_resolve_iface(settings.iface)
+        return self._interfaces[settings.iface]
 
     def cluster_for(self, overrides: Mapping[str, Any] | None = None) -> DaosCluster:
         """The running cluster for these settings: started once, or switched to.
@@ -81,7 +92,9 @@ class Runtime:
                 )
                 self.report.phases["connect"] = time.monotonic() - started
             else:
-                self.session = DaosSession(settings, progress=self.progress, owner=self.owner)
+                self.session = ClusterLifecycle(
+                    settings, self.progress, owner=self.owner, iface=self.interface(settings)
+                )
                 self.report = self.session.report
                 self.cluster = self.session.start()
                 self.report = self.session.report
@@ -92,7 +105,14 @@ class Runtime:
         return self.cluster
 
     def finish(self) -> None:
-        """Tear down the cluster this run owns (not in an xdist worker, nor a kept one)."""
+        """Tear down the cluster this run owns: here, or in the pytest-xdist controller
+        after every worker (a worker never does; a kept cluster stays)."""
+        if self.controller:
+            recorded = load_record(self.settings.state_dir)
+            if recorded is not None and recorded.session == self.owner.session:
+                self.report = StartReport.from_dict(recorded.report)
+            self.teardown_problems += finish_recorded(self.settings.state_dir, self.owner.session)
+            return
         if self.session is not None:
             self.report = self.session.report
             if not self.worker:
@@ -101,9 +121,28 @@ class Runtime:
         self.cluster = None
         self.cluster_settings = None
 
+    def summary(self) -> list[tuple[str, bool]]:
+        """The lines of the terminal summary, each with whether it is bad news."""
+        if self.report is None:
+            return []
+        kept = None
+        if (self.settings.keep or self.settings.reuse) and not self.worker:
+            recorded = load_record(self.settings.state_dir)
+            if recorded is not None and recorded.keep:
+                kept = Kept(recorded.session, recorded.containers.get("admin", ""))
+        startup = None if self.first_test_at is None else self.first_test_at - self.started_at
+        return summary_lines(
+            self.report,
+            controller=self.controller,
+            startup=startup,
+            failures=tuple(str(error).splitlines()[0] for error in self.errors.values()),
+            problems=tuple(self.teardown_problems),
+            kept=kept,
+        )
 
-STASH = pytest.StashKey[Runtime]()
+
+STASH = pytest.StashKey[RunState]()
 
 
-def runtime(config: pytest.Config) -> Runtime:
+def run_state(config: pytest.Config) -> RunState:
     return config.stash[STASH]

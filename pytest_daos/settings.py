@@ -16,12 +16,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .errors import PytestDaosError
+
 SUPPORTED_VERSIONS = ("2.0", "2.4", "2.6")
 RECIPES = ("upstream", "local", "sim")
 PRIVILEGED_MODES = ("auto", "yes", "no")
 
 
-class SettingsError(ValueError):
+class SettingsError(PytestDaosError, ValueError):
     """A setting has a value that cannot work; the message names the source and the fix."""
 
 
@@ -186,31 +188,37 @@ OPTIONS: tuple[Option, ...] = (
 )  # fmt: skip
 
 
+def _default(name: str) -> Any:
+    """The parsed default of option `name`: written once, in OPTIONS."""
+    option = next(option for option in OPTIONS if option.name == name)
+    return None if option.default is None else option.parse(option.default)
+
+
 @dataclass(frozen=True)
 class Settings:
-    """The resolved configuration of one pytest-daos session."""
+    """The resolved configuration of one pytest-daos session (defaults: those of OPTIONS)."""
 
-    iface: str | None = None
-    version: str = "2.6"
-    recipe: str = "upstream"
+    iface: str | None = _default("iface")
+    version: str = _default("version")
+    recipe: str = _default("recipe")
     build_args: tuple[tuple[str, str], ...] = ()
     prefix: str = ""
-    local_base_image: str = "pytest-daos/local-base:bookworm"
-    sim_base_image: str = "python:3.11-slim-bookworm"
-    sim_join_delay: float = 1.0
-    scm_size: int = 4
-    bdev_size: int = 8
-    hugepages: int = 1024
-    pool_size: str = "2G"
-    privileged: str = "auto"
-    start_timeout: float = 300.0
-    rebuild: bool = False
-    required: bool = False
-    system: str = "docker"
+    local_base_image: str = _default("local_base_image")
+    sim_base_image: str = _default("sim_base_image")
+    sim_join_delay: float = _default("sim_join_delay")
+    scm_size: int = _default("scm_size")
+    bdev_size: int = _default("bdev_size")
+    hugepages: int = _default("hugepages")
+    pool_size: str = _default("pool_size")
+    privileged: str = _default("privileged")
+    start_timeout: float = _default("start_timeout")
+    rebuild: bool = _default("rebuild")
+    required: bool = _default("required")
+    system: str = _default("system")
     dmg: str = ""
     cmd: str = ""
-    keep: bool = False
-    reuse: bool = False
+    keep: bool = _default("keep")
+    reuse: bool = _default("reuse")
     state_dir: Path = field(default_factory=lambda: default_state_dir())
 
 
@@ -219,6 +227,23 @@ def default_state_dir() -> Path:
 
 
 Getter = Callable[[Option], "str | bool | list[str] | None"]
+
+
+def register_options(
+    add: Callable[..., Any], dest: Callable[[Option], str], help: Callable[[Option], str]
+) -> None:
+    """Register every option with an argparse-like `add(flag, **keywords)`: pytest's
+    option group and the `pytest-daos` command's parser alike. An option not given is
+    None, so the resolver can fall back to the ini file and the environment."""
+    for option in OPTIONS:
+        keywords: dict[str, Any] = {"default": None, "dest": dest(option), "help": help(option)}
+        if option.flag:
+            keywords.update(action="store_const", const=True)
+        elif option.multiple:
+            keywords.update(action="append", metavar="KEY=VALUE")
+        else:
+            keywords.update(metavar="VALUE")
+        add(option.cli, **keywords)
 
 
 def resolve(cli: Getter, ini: Getter, environ: Mapping[str, str] | None = None) -> Settings:

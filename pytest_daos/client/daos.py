@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from .dmg import release
+from .dmg import series
 from .envelope import JsonTool
 
 #: Container types `daos container create --type` knows (case-insensitive), all releases.
@@ -43,7 +43,7 @@ def container_create_argv(
         raise ValueError(f"unknown container type {type!r}: use one of {known}")
     argv = ["container", "create", pool]
     if label is not None:
-        argv += [f"--label={label}"] if release(version) < (2, 4) else [label]
+        argv += [f"--label={label}"] if series(version) < (2, 4) else [label]
     argv.append(f"--type={type}")
     if properties is not None:
         argv.append(f"--properties={properties}")
@@ -52,14 +52,14 @@ def container_create_argv(
 
 def dfuse_argv(version: str, mountpoint: str, pool: str, container: str) -> list[str]:
     """argv mounting a container with dfuse: flags in 2.0, positionals from 2.4."""
-    if release(version) < (2, 4):
+    if series(version) < (2, 4):
         return ["dfuse", f"--mountpoint={mountpoint}", f"--pool={pool}", f"--container={container}"]
     return ["dfuse", mountpoint, pool, container]
 
 
 def container_ids(version: str, item: dict[str, Any]) -> tuple[str, str]:
     """(uuid, label) of one `daos container list` entry (2.0 spells the keys UUID/Label)."""
-    if release(version) < (2, 4):
+    if series(version) < (2, 4):
         return str(item["UUID"]), str(item.get("Label", ""))
     return str(item["uuid"]), str(item.get("label", ""))
 

@@ -10,7 +10,7 @@ from .envelope import DEFAULT_CALL_TIMEOUT, JsonTool
 from .transport import Transport
 
 
-def release(version: str) -> tuple[int, int]:
+def series(version: str) -> tuple[int, int]:
     """Turn a DAOS version such as "2.6" or "2.6.5" into (2, 6)."""
     major, minor = version.split(".")[:2]
     return int(major), int(minor)
@@ -63,7 +63,7 @@ def pool_create_argv(
     properties: str | None = None,
 ) -> list[str]:
     """argv (after `dmg -j`) that creates a pool of `size` (total, or N% of free space)."""
-    if size.strip().endswith("%") and release(version) < (2, 4):
+    if size.strip().endswith("%") and series(version) < (2, 4):
         raise ValueError(f"DAOS {version} has no percentage pool sizes (--size={size})")
     argv = ["pool", "create", f"--size={size}"]
     if tier_ratio is not None:
@@ -80,7 +80,7 @@ def pool_destroy_argv(version: str, pool: str, *, force: bool, recursive: bool) 
     argv = ["pool", "destroy"]
     if force:
         argv.append("--force")
-    if recursive and release(version) >= (2, 4):
+    if recursive and series(version) >= (2, 4):
         argv.append("--recursive")
     return [*argv, pool]
 

@@ -10,6 +10,7 @@ import json
 import re
 from typing import Any
 
+from ..errors import PytestDaosError
 from .transport import ExecResult, Transport
 
 #: dmg retries an unavailable management service for minutes (CONTRACT.md §1): every call
@@ -42,7 +43,7 @@ UNINITIALIZED = "system is uninitialized"
 RUNNING_SYSTEM = "storage format invoked on a running system"
 
 
-class DaosError(RuntimeError):
+class DaosError(PytestDaosError, RuntimeError):
     """A DAOS command failed.
 
     `status` is the JSON status (a negative DER code, -1025 for faults and other errors),
@@ -77,7 +78,7 @@ class DaosError(RuntimeError):
         )
 
 
-class ProtocolError(RuntimeError):
+class ProtocolError(PytestDaosError, RuntimeError):
     """The command's output is not the JSON envelope (wrong program, crash, time limit)."""
 
     def __init__(self, message: str, result: ExecResult | None = None) -> None:

@@ -9,20 +9,17 @@ end, and nothing else of the system is touched.
 from __future__ import annotations
 
 import shlex
-import time
 
-from ..cluster.host import HostError
-from ..cluster.nodes import Deadline
+from ..errors import PytestDaosError
 from ..settings import Settings
+from ..waiting import Deadline, NotYet, WaitTimeout, poll
 from .dmg import Dmg, all_joined
-from .envelope import DaosError, ProtocolError
+from .envelope import DaosError, ProtocolError, permanent
 from .handles import DaosCluster, DaosNode
 from .transport import Local
 
-POLL_INTERVAL = 0.5
 
-
-class ExistingSystemError(HostError):
+class ExistingSystemError(PytestDaosError, RuntimeError):
     """The existing system cannot be reached or is not ready; the message says which."""
 
 
@@ -44,25 +41,29 @@ def connect(settings: Settings) -> DaosCluster:
 
 
 def wait_joined(dmg: Dmg, deadline: Deadline) -> None:
-    """Poll `dmg system query` until every rank is joined; ExistingSystemError otherwise."""
-    last: object = "no answer"
-    while True:
+    """Poll `dmg system query` until every rank is joined; ExistingSystemError otherwise
+    (at once when the answer cannot change, such as a missing prefix or dmg)."""
+
+    def probe() -> None:
         try:
             members = dmg.system_query(timeout=deadline.call_timeout(30))
-            if all_joined(members):
-                return
-            last = ", ".join(f"rank {m.rank} {m.state}" for m in members) or "no ranks"
-        except DaosError as exc:
-            last = exc
-        except ProtocolError as exc:
-            last = exc
-            if "exit status 127" in str(exc):  # the prefix or dmg is missing: do not wait
-                deadline = Deadline(0)
-        if deadline.expired():
-            prefix = getattr(dmg.transport, "prefix", ())
-            raise ExistingSystemError(
-                f"the existing DAOS system is not ready through `{shlex.join([*prefix, 'dmg'])}`:"
-                f" {last}. Check --daos-dmg (a command prefix that reaches a host with dmg and "
-                "its daos_control.yml) and that every rank is joined"
-            )
-        time.sleep(POLL_INTERVAL)
+        except (DaosError, ProtocolError) as exc:
+            if permanent(exc) is not None:
+                raise _not_ready(dmg, exc) from None
+            raise NotYet(exc) from None
+        if not all_joined(members):
+            raise NotYet(", ".join(f"rank {m.rank} {m.state}" for m in members) or "no ranks")
+
+    try:
+        poll(probe, deadline, "every rank joined")
+    except WaitTimeout as exc:
+        raise _not_ready(dmg, exc.last) from None
+
+
+def _not_ready(dmg: Dmg, last: object) -> ExistingSystemError:
+    prefix = getattr(dmg.transport, "prefix", ())
+    return ExistingSystemError(
+        f"the existing DAOS system is not ready through `{shlex.join([*prefix, 'dmg'])}`:"
+        f" {last}. Check --daos-dmg (a command prefix that reaches a host with dmg and "
+        "its daos_control.yml) and that every rank is joined"
+    )

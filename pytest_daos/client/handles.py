@@ -163,12 +163,15 @@ class DaosContainer:
     def mount(self, mountpoint: str | None = None) -> str:
         """Mount the container with dfuse on the client node; returns the mount point.
 
-        The default mount point is /mnt/dfuse/<container uuid>(-N for a second mount).
-        Every mount is unmounted by `unmount_all` (the fixtures do it after the test).
+        The default mount point is /mnt/dfuse/<container uuid>, or <uuid>-N (the lowest N
+        not mounted) while that one is. Every mount is unmounted by `unmount_all` (the
+        fixtures do it after the test).
         """
         client = self.pool.cluster.client
         if mountpoint is None:
-            mountpoint = f"/mnt/dfuse/{self.uuid}" + (f"-{len(self.mounts)}" if self.mounts else "")
+            base = f"/mnt/dfuse/{self.uuid}"
+            names = (base, *(f"{base}-{n}" for n in range(1, len(self.mounts) + 1)))
+            mountpoint = next(name for name in names if name not in self.mounts)
         client.exec(["mkdir", "-p", mountpoint])
         version = self.pool.cluster.version
         client.exec(dfuse_argv(version, mountpoint, self.pool.uuid, self.uuid), timeout=60)

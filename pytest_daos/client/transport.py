@@ -10,10 +10,12 @@ import io
 import shlex
 import subprocess
 import tarfile
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any, Protocol
+
+from ..errors import PytestDaosError
 
 #: Exit status of coreutils `timeout` when it had to stop the command.
 TIMEOUT_EXIT = 124
@@ -42,7 +44,7 @@ class ExecResult:
         return "\n".join(parts)
 
 
-class CommandError(RuntimeError):
+class CommandError(PytestDaosError, RuntimeError):
     """A command run with check=True exited non-zero; carries the whole `ExecResult`."""
 
     def __init__(self, where: str, result: ExecResult) -> None:
@@ -106,10 +108,7 @@ class DockerExec:
 
     def put(self, local: Path, remote: str) -> None:
         """Copy a file or folder from this host to `remote` (a path) in the container."""
-        buffer = io.BytesIO()
-        with tarfile.open(fileobj=buffer, mode="w") as tar:
-            tar.add(str(local), arcname=Path(remote).name)
-        self._container.put_archive(str(Path(remote).parent), buffer.getvalue())
+        self._container.put_archive(str(Path(remote).parent), archive_of(local, remote))
 
     def get(self, remote: str, local: Path) -> None:
         """Copy `remote` (a file or folder in the container) to `local` on this host."""
@@ -131,12 +130,25 @@ def _extract(archive: bytes, local: Path) -> None:
             tar.extractall(str(local.parent), members=members)
 
 
+def tar_bytes(add: Callable[[tarfile.TarFile], None]) -> bytes:
+    """An uncompressed tar archive of what `add` puts into it."""
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w") as tar:
+        add(tar)
+    return buffer.getvalue()
+
+
+def archive_of(local: Path, remote: str) -> bytes:
+    """The file or folder `local` as a tar whose single top entry is named like `remote`."""
+    return tar_bytes(lambda tar: tar.add(str(local), arcname=Path(remote).name))
+
+
 def put_files(container: Any, folder: str, files: Mapping[str, str]) -> None:
     """Write text files into `folder` (an absolute path, made where missing) of a created,
     not necessarily started, container."""
     relative = PurePosixPath(folder).relative_to("/")
-    buffer = io.BytesIO()
-    with tarfile.open(fileobj=buffer, mode="w") as tar:
+
+    def add(tar: tarfile.TarFile) -> None:
         for depth in range(1, len(relative.parts) + 1):
             info = tarfile.TarInfo(str(PurePosixPath(*relative.parts[:depth])))
             info.type, info.mode = tarfile.DIRTYPE, 0o755
@@ -144,10 +156,10 @@ def put_files(container: Any, folder: str, files: Mapping[str, str]) -> None:
         for name, text in files.items():
             data = text.encode()
             info = tarfile.TarInfo(str(relative / name))
-            info.size = len(data)
-            info.mode = 0o644
+            info.size, info.mode = len(data), 0o644
             tar.addfile(info, io.BytesIO(data))
-    container.put_archive("/", buffer.getvalue())
+
+    container.put_archive("/", tar_bytes(add))
 
 
 class Local:
@@ -198,11 +210,8 @@ class Local:
         )  # fmt: skip
 
     def put(self, local: Path, remote: str) -> None:
-        buffer = io.BytesIO()
-        with tarfile.open(fileobj=buffer, mode="w") as tar:
-            tar.add(str(local), arcname=Path(remote).name)
         parent = str(Path(remote).parent)
-        result = self.run(["tar", "-x", "-C", parent], stdin=buffer.getvalue())
+        result = self.run(["tar", "-x", "-C", parent], stdin=archive_of(local, remote))
         if result.exit_code != 0:
             raise CommandError(self.name, result)
 

@@ -16,7 +16,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from ..client.dmg import release
+from ..client.dmg import series
 from .host import HostFacts
 from .recipes import HOSTNAMES
 
@@ -52,19 +52,33 @@ class ClusterConfig:
     hugepages: int
 
 
-def system_ram_reserved(facts: HostFacts, config: ClusterConfig) -> int:
-    """GiB kept for the OS: the DAOS default of 16, lowered until the SCM tmpfs fits.
+#: The least SCM DAOS 2.4+ accepts per engine ("lower than the minimum (4.0 GiB)").
+SCM_MINIMUM_GIB = 4
+#: Memory DAOS counts per engine beside its hugepages and SCM.
+ENGINE_OVERHEAD = GIB
 
-    DAOS 2.4+ refuses to start unless MemTotal - (hugepages + reserved + per-engine
-    overhead of 1 GiB) covers both 4 GiB and scm_size (CONTRACT.md §7).
-    """
-    hugepage_gib = config.hugepages * facts.hugepage_size_bytes / GIB
-    room = facts.mem_total_bytes / GIB - hugepage_gib - 1 - max(4, config.scm_size_gib)
-    return max(1, min(16, int(room)))
+
+def scm_needed(scm_size_gib: int) -> int:
+    """Bytes of memory the SCM tmpfs must find: its size, at least DAOS's minimum."""
+    return max(SCM_MINIMUM_GIB, scm_size_gib) * GIB
+
+
+def scm_room(facts: HostFacts, hugepages: int, reserved_gib: int) -> int:
+    """DAOS 2.4+'s memory rule: bytes left for the SCM tmpfs, MemTotal - (hugepages +
+    system_ram_reserved + the engine's overhead); it refuses to start below `scm_needed`
+    (CONTRACT.md §7)."""
+    huge = hugepages * facts.hugepage_size_bytes
+    return facts.mem_total_bytes - huge - reserved_gib * GIB - ENGINE_OVERHEAD
+
+
+def system_ram_reserved(facts: HostFacts, config: ClusterConfig) -> int:
+    """GiB kept for the OS: the DAOS default of 16, lowered until the SCM tmpfs fits."""
+    spare = scm_room(facts, config.hugepages, 0) - scm_needed(config.scm_size_gib)
+    return max(1, min(16, int(spare / GIB)))
 
 
 def server_config(config: ClusterConfig, facts: HostFacts) -> dict[str, Any]:
-    version = release(config.daos_version)
+    version = series(config.daos_version)
     engine_env = []
     if facts.cpu_count < TARGETS + XS_HELPERS + RESERVED_CORES:
         engine_env.append("DAOS_TARGET_OVERSUBSCRIBE=1")
@@ -127,10 +141,10 @@ def agent_config(config: ClusterConfig) -> dict[str, Any]:
         "runtime_dir": AGENT_RUNTIME_DIR,
         "log_file": AGENT_LOG,
     }
-    if release(config.daos_version) >= (2, 4):
+    if series(config.daos_version) >= (2, 4):
         agent["control_log_mask"] = "info"
     agent["transport_config"] = {"allow_insecure": True}
-    if release(config.daos_version) >= (2, 4):
+    if series(config.daos_version) >= (2, 4):
         # The agent cannot detect fabric interfaces inside a container (DAOS-11979).
         agent["fabric_ifaces"] = [
             {"numa_node": 0, "devices": [{"iface": config.iface, "domain": config.iface}]}
@@ -139,50 +153,16 @@ def agent_config(config: ClusterConfig) -> dict[str, Any]:
 
 
 def config_files(config: ClusterConfig, facts: HostFacts) -> dict[str, str]:
-    """File name -> YAML text of every configuration file of the cluster."""
+    """File name -> text of every configuration file of the cluster.
+
+    The text is JSON, which DAOS's YAML parser reads as it is (JSON is YAML), with the same
+    strict check of every key."""
     return {
-        "daos_server.yml": to_yaml(server_config(config, facts)),
-        "daos_control.yml": to_yaml(control_config()),
-        "daos_agent.yml": to_yaml(agent_config(config)),
+        "daos_server.yml": to_text(server_config(config, facts)),
+        "daos_control.yml": to_text(control_config()),
+        "daos_agent.yml": to_text(agent_config(config)),
     }
 
 
-def to_yaml(value: Any, indent: int = 0) -> str:
-    """Block-style YAML of dicts, lists and scalars (scalars written as JSON, valid YAML)."""
-    pad = " " * indent
-    lines: list[str] = []
-    if isinstance(value, dict):
-        for key, item in value.items():
-            if isinstance(item, (dict, list)) and item:
-                lines.append(f"{pad}{key}:")
-                lines.append(to_yaml(item, indent + 2).rstrip("\n"))
-            else:
-                lines.append(f"{pad}{key}: {_scalar(item)}")
-    elif isinstance(value, list):
-        for item in value:
-            if isinstance(item, (dict, list)) and item:
-                body = to_yaml(item, indent + 2).rstrip("\n")
-                lines.append(f"{pad}- {body.lstrip()}")
-            else:
-                lines.append(f"{pad}- {_scalar(item)}")
-    else:
-        lines.append(pad + _scalar(value))
-    return "\n".join(lines) + "\n"
-
-
-def _scalar(value: Any) -> str:
-    if value == [] or value == {}:
-        return json.dumps(value)
-    if isinstance(value, str) and _plain_string(value):
-        return value
-    return json.dumps(value)
-
-
-def _plain_string(value: str) -> bool:
-    """Whether YAML reads `value` unquoted as this same string."""
-    return (
-        bool(value)
-        and all(c.isalnum() or c in "_-./+;:" for c in value)
-        and value.lower() not in ("true", "false", "yes", "no", "null", "on", "off", "~")
-        and not (value[0].isdigit() or value[0] in "-.:" or value.endswith(":"))
-    )
+def to_text(value: dict[str, Any]) -> str:
+    return json.dumps(value, indent=2) + "\n"

@@ -7,8 +7,10 @@ from pathlib import Path
 from typing import Any
 
 from ..settings import Settings
+from . import checks as host_checks
 from . import config_files, host
-from .host import Check
+from .checks import Check
+from .host import Interface, InterfaceError
 from .recipes import RecipeError, load_recipe, no_commits
 
 PORTS = {"control": config_files.CONTROL_PORT, "fabric": config_files.FABRIC_PORT}
@@ -19,16 +21,22 @@ class PrerequisiteError(host.HostError):
 
     def __init__(self, checks: list[Check]) -> None:
         self.checks = checks
-        super().__init__(f"the host cannot run DAOS: {host.summary(checks)}")
+        super().__init__(f"the host cannot run DAOS: {host_checks.summary(checks)}")
 
 
 def run_checks(
-    settings: Settings, docker: tuple[Check, Any], root: Path = host.ROOT
+    settings: Settings,
+    docker: tuple[Check, Any],
+    root: Path = host.ROOT,
+    iface: Interface | InterfaceError | None = None,
 ) -> list[Check]:
     """All checks, in the order a person fixes them.
 
-    `docker` is what `host.check_docker` returned: its check and the client (or None).
+    `docker` is what `checks.check_docker` returned: its check and the client (or None);
+    `iface` the interface as the run resolved it (resolved here when not given).
     """
+    if iface is None:
+        iface = host.try_resolve_iface(settings.iface, root)
     facts = host.host_facts(root)
     docker_check, client = docker
     reserved = config_files.system_ram_reserved(
@@ -44,22 +52,24 @@ def run_checks(
     )
     checks = [
         docker_check,
-        host.check_privileged(settings.privileged, root),
-        host.check_interface(settings.iface, root),
-        host.check_hugetlbfs(root),
-        host.check_hugepages(settings.hugepages, root),
-        host.check_iommu(root),
-        host.check_ports(PORTS, root),
-        host.check_memory(facts, settings.scm_size, settings.hugepages, reserved),
-        host.check_thp(facts),
-        host.check_cores(
+        host_checks.check_privileged(settings.privileged, root),
+        host_checks.check_interface(iface, root),
+        host_checks.check_hugetlbfs(root),
+        host_checks.check_hugepages(settings.hugepages, root),
+        host_checks.check_iommu(root),
+        host_checks.check_ports(PORTS, root),
+        host_checks.check_memory(facts, settings.scm_size, settings.hugepages, reserved),
+        host_checks.check_thp(facts),
+        host_checks.check_cores(
             facts, config_files.TARGETS + config_files.XS_HELPERS + config_files.RESERVED_CORES
         ),
     ]
     if uses_remote_contexts(settings):
-        checks.insert(1, host.check_git(True, host.local_engine()))
+        checks.insert(1, host_checks.check_git(True, host.local_engine()))
     if client is not None:
-        checks.append(host.check_disk(client.info().get("DockerRootDir", "/"), settings.bdev_size))
+        checks.append(
+            host_checks.check_disk(client.info().get("DockerRootDir", "/"), settings.bdev_size)
+        )
     return checks
 
 
@@ -75,16 +85,16 @@ def uses_remote_contexts(settings: Settings) -> bool:
 
 def require(checks: list[Check]) -> None:
     """Raise PrerequisiteError when any check failed."""
-    if any(check.status == host.FAIL for check in checks):
+    if any(check.status == host_checks.FAIL for check in checks):
         raise PrerequisiteError(checks)
 
 
 def report(checks: list[Check], as_json: bool = False) -> str:
     """The doctor's output: a table for people, or JSON for machines."""
-    ready = not any(check.status == host.FAIL for check in checks)
+    ready = not any(check.status == host_checks.FAIL for check in checks)
     if as_json:
         return json.dumps(
             {"ready": ready, "checks": [check.__dict__ for check in checks]}, indent=2
         )
     verdict = "DAOS can run on this host" if ready else "DAOS cannot run on this host yet"
-    return f"{host.table(checks)}\n\n{verdict}"
+    return f"{host_checks.table(checks)}\n\n{verdict}"

@@ -6,22 +6,21 @@ Every reader takes a `root` so tests can point it at a fake tree.
 from __future__ import annotations
 
 import fcntl
-import gzip
 import os
-import platform
-import shutil
 import socket
 import struct
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from ..errors import PytestDaosError
 
 _SIOCGIFADDR = 0x8915
 ROOT = Path("/")
 
 
-class HostError(RuntimeError):
+class HostError(PytestDaosError, RuntimeError):
     """The host cannot run the cluster as asked; the message says why and what to do."""
 
 
@@ -95,6 +94,15 @@ def resolve_iface(name: str | None, root: Path = ROOT) -> Interface:
             "Pass one with --daos-iface=NAME",
         )
     return Interface(name, ip)
+
+
+def try_resolve_iface(name: str | None, root: Path = ROOT) -> Interface | InterfaceError:
+    """`resolve_iface`, its failure returned rather than raised: resolved once per run and
+    carried to the header, the interface check and the start."""
+    try:
+        return resolve_iface(name, root)
+    except InterfaceError as exc:
+        return exc
 
 
 @dataclass(frozen=True)
@@ -195,318 +203,8 @@ def docker_client() -> Any:
     return client
 
 
-# -- prerequisite checks ------------------------------------------------------------------------
-
-OK, WARN, FAIL = "ok", "warn", "fail"
-
-
-@dataclass(frozen=True)
-class Check:
-    """One prerequisite: its status (ok, warn or fail), what was seen, and how to fix it."""
-
-    name: str
-    status: str
-    detail: str
-    fix: str = ""
-
-    def line(self) -> str:
-        return f"{self.name}: {self.detail}" + (f" (fix: {self.fix})" if self.fix else "")
-
-
-def check_interface(name: str | None, root: Path = ROOT) -> Check:
-    """The interface exists, is up and has an IPv4 address; loopback is fine on one host."""
-    try:
-        iface = resolve_iface(name, root)
-    except InterfaceError as exc:
-        return Check("interface", FAIL, exc.cause, "pass --daos-iface=NAME")
-    try:
-        state = (root / "sys/class/net" / iface.name / "operstate").read_text().strip()
-    except OSError:
-        state = "unknown"
-    if state == "down":
-        return Check("interface", FAIL, f"{iface.name} ({iface.ip}) is down",
-                     f"sudo ip link set {iface.name} up")  # fmt: skip
-    if iface.name == "lo":
-        return Check(
-            "interface",
-            OK,
-            f"lo ({iface.ip}): loopback serves a single-host cluster only (the DAOS quick start "
-            "warns against it; a real DAOS 2.6.5 ran on lo with provider ofi+tcp;ofi_rxm where "
-            "libfabric is older than 1.18)",
-        )
-    return Check("interface", OK, f"{iface.name} ({iface.ip}), {state}")
-
-
-def _kernel_config(root: Path) -> str:
-    try:
-        return gzip.decompress((root / "proc/config.gz").read_bytes()).decode(errors="replace")
-    except OSError:
-        pass
-    try:
-        release = platform.release() if root == ROOT else ""
-        return (root / f"boot/config-{release}").read_text()
-    except OSError:
-        return ""
-
-
-def check_hugetlbfs(root: Path = ROOT) -> Check:
-    """The kernel supports hugetlbfs, and it is mounted at /dev/hugepages."""
-    try:
-        filesystems = (root / "proc/filesystems").read_text()
-    except OSError:
-        filesystems = ""
-    supported = "hugetlbfs" in filesystems.split() or "CONFIG_HUGETLBFS=y" in _kernel_config(root)
-    if not supported:
-        return Check("hugetlbfs", FAIL, "the kernel has no hugetlbfs (CONFIG_HUGETLBFS)",
-                     "use a kernel built with CONFIG_HUGETLBFS=y")  # fmt: skip
-    try:
-        mounts = (root / "proc/mounts").read_text().splitlines()
-    except OSError:
-        mounts = []
-    if any(line.split()[1:3] == ["/dev/hugepages", "hugetlbfs"] for line in mounts):
-        return Check("hugetlbfs", OK, "mounted at /dev/hugepages")
-    fix = "sudo mkdir -p /dev/hugepages && sudo mount -t hugetlbfs nodev /dev/hugepages"
-    if os.geteuid() == 0 and root == ROOT:
-        return Check("hugetlbfs", WARN, "not mounted at /dev/hugepages; the plugin mounts it "
-                     "at start and unmounts it at the end (running as root)", fix)  # fmt: skip
-    return Check("hugetlbfs", FAIL, "not mounted at /dev/hugepages", fix)
-
-
-def check_hugepages(needed: int, root: Path = ROOT, is_root: bool | None = None) -> Check:
-    """Enough free default-size hugepages for the engine (or root, who can raise them)."""
-    info = meminfo(root)
-    total, free = info.get("HugePages_Total", 0), info.get("HugePages_Free", 0)
-    size_kib = info.get("Hugepagesize", 2048 * 1024) // 1024
-    seen = f"{free} of {total} hugepages ({size_kib} KiB) free, the engine needs {needed}"
-    if free >= needed:
-        return Check("hugepages", OK, seen)
-    fix = f"sudo sysctl vm.nr_hugepages={total + needed - free}"
-    if (os.geteuid() == 0) if is_root is None else is_root:
-        return Check("hugepages", WARN, seen + "; the plugin raises vm.nr_hugepages at start "
-                     "and restores it at the end (running as root)", fix)  # fmt: skip
-    return Check("hugepages", FAIL, seen, fix)
-
-
-def check_iommu(root: Path = ROOT) -> Check:
-    """IOMMU/VT-d: needed for real NVMe, not while NVMe is emulated by a file."""
-    try:
-        groups = list((root / "sys/class/iommu").iterdir())
-    except OSError:
-        groups = []
-    try:
-        cmdline = (root / "proc/cmdline").read_text()
-    except OSError:
-        cmdline = ""
-    if groups or "intel_iommu=on" in cmdline or "amd_iommu=on" in cmdline:
-        return Check("iommu", OK, "IOMMU enabled")
-    return Check(
-        "iommu",
-        WARN,
-        "no IOMMU (VT-d) detected: fine while NVMe is emulated by a file, needed for real NVMe",
-        "add intel_iommu=on (or amd_iommu=on) iommu=pt to GRUB_CMDLINE_LINUX in "
-        "/etc/default/grub, run update-grub (or grub2-mkconfig) and reboot",
-    )
-
-
-def _listeners(root: Path) -> dict[int, int]:
-    """Listening TCP port -> socket inode, from /proc/net/tcp and tcp6."""
-    ports: dict[int, int] = {}
-    for name in ("tcp", "tcp6"):
-        try:
-            lines = (root / "proc/net" / name).read_text().splitlines()[1:]
-        except OSError:
-            continue
-        for line in lines:
-            fields = line.split()
-            if len(fields) > 9 and fields[3] == "0A":  # TCP_LISTEN
-                ports[int(fields[1].rsplit(":", 1)[1], 16)] = int(fields[9])
-    return ports
-
-
-def _socket_owner(inode: int, root: Path) -> str:
-    """`name (pid N)` of the process holding a socket inode, when /proc shows it."""
-    target = f"socket:[{inode}]"
-    for proc in (root / "proc").glob("[0-9]*"):
-        try:
-            for fd in (proc / "fd").iterdir():
-                if os.readlink(fd) == target:
-                    comm = (proc / "comm").read_text().strip()
-                    return f"{comm} (pid {proc.name})"
-        except OSError:
-            continue
-    return "another process"
-
-
-def check_ports(ports: dict[str, int], root: Path = ROOT) -> Check:
-    """The DAOS ports are free on the host (the nodes use the host network)."""
-    listening = _listeners(root)
-    busy = [
-        f"{what} port {port} is used by {_socket_owner(listening[port], root)}"
-        for what, port in ports.items()
-        if port in listening
-    ]
-    if busy:
-        return Check("ports", FAIL, "; ".join(busy),
-                     "stop that process (another DAOS server or cluster?)")  # fmt: skip
-    return Check("ports", OK, ", ".join(f"{what} {port}" for what, port in ports.items()) + " free")
-
-
-def check_cores(facts: HostFacts, needed: int) -> Check:
-    """Cores for the engine's targets and helpers plus the two DAOS keeps for itself."""
-    if facts.cpu_count >= needed:
-        return Check("cores", OK, f"{facts.cpu_count} cores, the engine needs {needed}")
-    return Check(
-        "cores",
-        OK,
-        f"{facts.cpu_count} cores, fewer than the {needed} the engine wants: the server config "
-        "gets DAOS_TARGET_OVERSUBSCRIBE=1 (without it the engine refuses to start)",
-    )
-
-
-def check_thp(facts: HostFacts) -> Check:
-    """DAOS 2.6.5+ refuses to start with transparent hugepages not [never] unless allow_thp."""
-    if not facts.thp_enabled:
-        return Check("transparent hugepages", OK, "[never]")
-    return Check(
-        "transparent hugepages",
-        OK,
-        "enabled ([always] or [madvise]): the server config gets allow_thp: true "
-        "(DAOS 2.6.5+ refuses to start otherwise)",
-    )
-
-
-def check_memory(facts: HostFacts, scm_gib: int, hugepages: int, reserved_gib: int) -> Check:
-    """DAOS 2.4+: MemTotal - (hugepages + system_ram_reserved + 1 GiB) must cover the SCM."""
-    gib = 1024**3
-    huge = hugepages * facts.hugepage_size_bytes
-    room = facts.mem_total_bytes - huge - (reserved_gib + 1) * gib
-    need = max(4, scm_gib) * gib
-    seen = (
-        f"{facts.mem_total_bytes / gib:.1f} GiB RAM - {huge / gib:.1f} GiB hugepages - "
-        f"{reserved_gib} GiB system_ram_reserved - 1 GiB engine leaves {room / gib:.1f} GiB "
-        f"for {max(4, scm_gib)} GiB of SCM"
-    )
-    if room >= need:
-        return Check("memory", OK, seen)
-    return Check("memory", FAIL, seen, "lower --daos-scm-size or --daos-hugepages")
-
-
-def check_disk(path: str, bdev_gib: int, statvfs: Any = os.statvfs) -> Check:
-    """Free space where Docker keeps containers, for the file that emulates NVMe."""
-    try:
-        stat = statvfs(path)
-    except OSError as exc:
-        return Check("disk", WARN, f"cannot read free space of {path}: {exc}")
-    free = stat.f_bavail * stat.f_frsize / 1024**3
-    seen = f"{free:.1f} GiB free in {path}, the bdev file takes {bdev_gib} GiB"
-    if free >= bdev_gib:
-        return Check("disk", OK, seen)
-    return Check("disk", FAIL, seen, "free disk space or lower --daos-bdev-size")
-
-
-def check_privileged(mode: str, root: Path = ROOT) -> Check:
-    """Whether Docker can grant --privileged here, and what `--daos-privileged` will do."""
-    missing = missing_capabilities(root)
-    if not missing:
-        return Check("privileged", OK, "all capabilities available: nodes run --privileged"
-                     if mode != "no" else "nodes run with explicit capabilities (no)")  # fmt: skip
-    seen = f"this runtime lacks {', '.join('CAP_' + name for name in missing)}, so Docker refuses "
-    seen += "--privileged (unable to apply caps)"
-    if mode == "yes":
-        return Check("privileged", FAIL, seen, "use --daos-privileged=auto or no")
-    return Check("privileged", WARN, seen + ": nodes run with explicit capabilities and "
-                 "unconfined seccomp/apparmor/systempaths instead")  # fmt: skip
-
-
-def summary(checks: list[Check]) -> str:
-    """One line naming the failed checks."""
-    failed = [check for check in checks if check.status == FAIL]
-    return "; ".join(check.line() for check in failed)
-
-
-def table(checks: list[Check]) -> str:
-    """The checks as a text table: status, name, detail and fix."""
-    width = max((len(check.name) for check in checks), default=0)
-    lines = []
-    for check in checks:
-        lines.append(f"{check.status.upper():4}  {check.name:{width}}  {check.detail}")
-        if check.fix and check.status != OK:
-            lines.append(f"{'':4}  {'':{width}}  fix: {check.fix}")
-    return "\n".join(lines)
-
-
-#: Where a Docker engine started by the init system looks for programs such as git.
-ENGINE_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
-GIT_FIX = (
-    "install git where the Docker engine runs: `sudo apt-get install git` or `sudo dnf install git`"
-)
-
-
 def local_engine(environ: Mapping[str, str] | None = None) -> bool:
     """Whether the Docker engine runs on this host: DOCKER_HOST unset or a unix socket
     (not tcp:// or ssh://)."""
     docker_host = (os.environ if environ is None else environ).get("DOCKER_HOST", "")
     return not docker_host or docker_host.startswith(("unix://", "npipe://"))
-
-
-def check_git(
-    needed: bool, engine_is_local: bool, which: Callable[..., str | None] = shutil.which
-) -> Check:
-    """git for the Docker engine, which clones remote build contexts itself with the git of
-    its own host: found in the engine's PATH (OK), missing (FAIL), or an engine on another
-    host (WARN: not checkable from here). OK when no image has a remote context."""
-    if not needed:
-        return Check("git", OK, "not needed: no image is built from a remote git context")
-    if not engine_is_local:
-        return Check(
-            "git",
-            WARN,
-            "the Docker engine is on another host (DOCKER_HOST); it clones the remote build "
-            "contexts with git there, which cannot be checked from here",
-            GIT_FIX,
-        )
-    path = which("git", path=ENGINE_PATH)
-    if path is None:
-        return Check(
-            "git",
-            FAIL,
-            "git is missing: the Docker engine needs it to clone the remote build contexts "
-            "(`repo.git#ref:folder`, such as the upstream recipe's DAOS Dockerfiles)",
-            GIT_FIX,
-        )
-    return Check("git", OK, f"{path}: the Docker engine clones the remote build contexts with it")
-
-
-class GitMissing(HostError):
-    """The Docker engine of this host has no git to clone a remote build context."""
-
-    def __init__(self, cause: str, fix: str) -> None:
-        super().__init__(f"{cause}: {fix}")
-        self.cause, self.fix = cause, fix
-
-
-def require_git(
-    environ: Mapping[str, str] | None = None, which: Callable[..., str | None] = shutil.which
-) -> None:
-    """Before a build from a remote git context: raise GitMissing (a HostError) when the
-    engine runs here and git is missing; a remote engine is not checked."""
-    check = check_git(True, local_engine(environ), which)
-    if check.status == FAIL:
-        raise GitMissing(check.detail, check.fix)
-
-
-def check_docker(connect: Any = None) -> tuple[Check, Any]:
-    """Whether a Docker engine answers, and its client (None when it does not)."""
-    try:
-        client = (connect or docker_client)()
-    except DockerUnavailable as exc:
-        return Check("docker", FAIL, exc.cause, exc.fix), None
-    version = client.version()
-    return (
-        Check(
-            "docker",
-            OK,
-            f"engine {version.get('Version', '?')} answers (API {version.get('ApiVersion', '?')})",
-        ),
-        client,
-    )

@@ -29,7 +29,7 @@ def _run(argv: Sequence[str]) -> None:
 
 
 @dataclass(frozen=True)
-class HugepageState:
+class HugepageCounts:
     """What the kernel says about default-size hugepages and hugetlbfs."""
 
     mounted: bool
@@ -79,7 +79,7 @@ class Hugepages:
         """The mount point as seen under `root`."""
         return self.root / self.mount_point.relative_to("/")
 
-    def state(self) -> HugepageState:
+    def counts(self) -> HugepageCounts:
         mounted = False
         for line in (self.root / "proc/mounts").read_text().splitlines():
             fields = line.split()
@@ -90,15 +90,17 @@ class Hugepages:
             key, _, rest = line.partition(":")
             if key.startswith("HugePages_"):
                 info[key] = int(rest.split()[0])
-        return HugepageState(mounted, info.get("HugePages_Total", 0), info.get("HugePages_Free", 0))
+        return HugepageCounts(
+            mounted, info.get("HugePages_Total", 0), info.get("HugePages_Free", 0)
+        )
 
     def reserve(self, pages: int) -> Reservation:
         """Make `pages` free default-size hugepages available at the mount point."""
         if pages <= 0:
             return Reservation(0, None, False, self._files())
-        state = self.state()
+        counts = self.counts()
         mounted_by_us = created_dir = False
-        if not state.mounted:
+        if not counts.mounted:
             if not self.is_root:
                 raise HostError(
                     f"hugetlbfs is not mounted at {self.mount_point}: run "
@@ -111,17 +113,17 @@ class Hugepages:
             mounted_by_us = True
         files_before = self._files()
         previous_nr = None
-        if state.free < pages:
+        if counts.free < pages:
             current = int(self._nr_file.read_text())
-            wanted = current + pages - state.free
+            wanted = current + pages - counts.free
             if not self.is_root:
                 raise HostError(
-                    f"{state.free} hugepages are free and the DAOS engine needs {pages}: run "
+                    f"{counts.free} hugepages are free and the DAOS engine needs {pages}: run "
                     f"`sudo sysctl vm.nr_hugepages={wanted}`"
                 )
             self._nr_file.write_text(f"{wanted}\n")
             previous_nr = current
-            free = self.state().free
+            free = self.counts().free
             if free < pages:
                 self._nr_file.write_text(f"{current}\n")
                 if mounted_by_us:
@@ -135,7 +137,7 @@ class Hugepages:
                 )
         return Reservation(pages, previous_nr, mounted_by_us, files_before, created_dir)
 
-    def release(self, reservation: Reservation) -> None:
+    def give_back(self, reservation: Reservation) -> None:
         """Undo `reserve`: delete the engine's new hugepage files, restore, unmount."""
         problems: list[str] = []
         for name in sorted(self._files() - reservation.files_before):

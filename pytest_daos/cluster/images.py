@@ -11,29 +11,30 @@ that nothing changed takes well under a second. The key is stored as the image l
 from __future__ import annotations
 
 import contextlib
-import hashlib
-import io
 import re
-import socket
-import tarfile
 import tempfile
 import time
-import urllib.parse
 from collections import deque
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import IO, Any
 
-from filelock import FileLock, Timeout
-
-from .host import require_git
+from ..errors import PytestDaosError
+from ..waiting import hold_lock
+from .checks import require_git
+from .contexts import (
+    DOCKERFILE,
+    check_reachable,
+    content_key,
+    context_identity,
+    unresolved,
+    write_context,
+)
 from .labels import KEY_LABEL, LABEL_PREFIX
 from .recipes import ImageSpec, Recipe
 
-#: Name of the Dockerfile inside the build context; `.dockerignore` keeps it out of COPY.
-_DOCKERFILE = ".dockerfile.pytest-daos"
-_SKIP_DIRS = {"__pycache__", ".git", ".mypy_cache", ".pytest_cache", ".ruff_cache"}
 _STEP_RE = re.compile(r"^Step (\d+)/(\d+) : (.*)$")
 _ANSI_RE = re.compile(r"\x1b\[[0-9;]*m")
 _FAILED_RUN_RE = re.compile(r"^The command '.*' returned a non-zero code: (\d+)$", re.DOTALL)
@@ -55,7 +56,7 @@ class ImageResult:
     seconds: float
 
 
-class BuildError(RuntimeError):
+class BuildError(PytestDaosError, RuntimeError):
     """An image failed to build; the message names the image, the step and the log."""
 
     def __init__(self, spec: ImageSpec, step: str, tail: list[str], log: Path, why: str) -> None:
@@ -68,81 +69,6 @@ class BuildError(RuntimeError):
         self.spec = spec
         self.step = step
         self.log = log
-
-
-def _context_files(context: Path) -> Iterator[tuple[str, Path]]:
-    """(name in the context, path) of every file below `context`, sorted, caches left out."""
-    for path in sorted(context.rglob("*")):
-        relative = path.relative_to(context)
-        if any(part in _SKIP_DIRS for part in relative.parts) or path.suffix == ".pyc":
-            continue
-        if path.is_file():
-            yield relative.as_posix(), path
-
-
-def write_context(spec: ImageSpec, fileobj: IO[bytes]) -> None:
-    """Write the build context as an uncompressed tar: its files plus the Dockerfile.
-
-    Entries carry no owner or time, so equal content gives equal bytes.
-    """
-    if spec.dockerfile is None:
-        raise ValueError(f"image {spec.name} has a local context and no Dockerfile")
-    with tarfile.open(fileobj=fileobj, mode="w", format=tarfile.PAX_FORMAT) as tar:
-
-        def add(name: str, data: bytes, mode: int = 0o644) -> None:
-            info = tarfile.TarInfo(name)
-            info.size, info.mode, info.mtime = len(data), mode, 0
-            tar.addfile(info, io.BytesIO(data))
-
-        ignore = f"{_DOCKERFILE}\n.dockerignore\n"
-        if isinstance(spec.context, Path):
-            for name, path in _context_files(spec.context):
-                if name == ".dockerignore":  # the context's own rules, kept, ours added
-                    ignore = path.read_text().rstrip("\n") + "\n" + ignore
-                    continue
-                add(name, path.read_bytes(), 0o755 if path.stat().st_mode & 0o111 else 0o644)
-        elif spec.context is not None and not isinstance(spec.context, str):
-            spec.context.write(tar)
-        add(_DOCKERFILE, spec.dockerfile.read_bytes())
-        add(".dockerignore", ignore.encode())
-
-
-def build_context(spec: ImageSpec) -> bytes:
-    """The build context of a small local image as bytes (see `write_context`). A remote
-    context is its URL (with the git ref): the Docker engine fetches it."""
-    if spec.remote is not None:
-        return spec.remote.encode()
-    buffer = io.BytesIO()
-    write_context(spec, buffer)
-    return buffer.getvalue()
-
-
-def context_identity(spec: ImageSpec) -> str:
-    """What stands for the image's context in its content key: the recipe's `source_id`
-    where it gives one (a remote ref's commit), a tree's fingerprint, else the sha256 of
-    the context's bytes."""
-    if spec.source_id is not None:
-        return spec.source_id
-    if spec.remote is not None:
-        return spec.remote
-    if spec.context is not None and not isinstance(spec.context, (str, Path)):
-        dockerfile = spec.dockerfile.read_bytes() if spec.dockerfile else b""
-        return f"{spec.context.fingerprint()}:{hashlib.sha256(dockerfile).hexdigest()}"
-    return hashlib.sha256(build_context(spec)).hexdigest()
-
-
-def content_key(spec: ImageSpec, identity: str, parent_id: str | None) -> str:
-    """sha256 of what makes the image: spec, build arguments, context identity, parent id."""
-    digest = hashlib.sha256()
-    for part in (
-        spec.name,
-        spec.tag,
-        repr(sorted(spec.build_args.items())),
-        parent_id or "",
-        identity,
-    ):
-        digest.update(part.encode() + b"\0")
-    return digest.hexdigest()
 
 
 class ImageBuilder:
@@ -158,17 +84,9 @@ class ImageBuilder:
 
         Other sessions that need the same images wait on the lock and then find them built.
         """
-        self.state_dir.mkdir(parents=True, exist_ok=True)
-        lock = FileLock(str(self.state_dir / "build.lock"))
-        try:
-            lock.acquire(timeout=0)
-        except Timeout:
-            self.progress("waiting for another pytest-daos build on this host")
-            lock.acquire()
-        try:
+        on_wait = partial(self.progress, "waiting for another pytest-daos build on this host")
+        with hold_lock(self.state_dir / "build.lock", on_wait):
             return self._ensure_locked(recipe, rebuild)
-        finally:
-            lock.release()
 
     def _ensure_locked(self, recipe: Recipe, rebuild: bool) -> list[ImageResult]:
         results: dict[str, ImageResult] = {}
@@ -178,7 +96,7 @@ class ImageBuilder:
             parent_id = results[spec.parent].image_id if spec.parent else None
             key = content_key(spec, context_identity(spec), parent_id)
             image_id = None if rebuild else self._cached(spec.tag, key)
-            if image_id is None and not rebuild and _unresolved(spec):
+            if image_id is None and not rebuild and unresolved(spec):
                 image_id = self._cached(spec.tag, None)
                 if image_id is not None:
                     self.progress(
@@ -273,7 +191,7 @@ class ImageBuilder:
                 context = stack.enter_context(tempfile.TemporaryFile(dir=self.state_dir))
                 write_context(spec, context)
                 context.seek(0)
-                source = {"fileobj": context, "custom_context": True, "dockerfile": _DOCKERFILE}
+                source = {"fileobj": context, "custom_context": True, "dockerfile": DOCKERFILE}
             log = stack.enter_context(log_path.open("w"))
             log.write(f"# pytest-daos build of {spec.tag}\n# key {key}\n")
             stream = self.client.api.build(
@@ -314,35 +232,6 @@ class ImageBuilder:
                 why = (chunk.get("errorDetail") or {}).get("message") or chunk.get("error")
                 log.flush()
                 raise BuildError(spec, step, list(tail), log_path, _explain(str(why), spec))
-
-
-def _unresolved(spec: ImageSpec) -> bool:
-    """A remote context whose commit could not be learnt (offline, no git)."""
-    return spec.remote is not None and spec.source_id is None
-
-
-class UnreachableContext(RuntimeError):
-    """A remote build context cannot be reached from this host."""
-
-
-REACH_TIMEOUT = 5.0
-
-
-def check_reachable(spec: ImageSpec, timeout: float = REACH_TIMEOUT) -> None:
-    """Fail in seconds, naming the URL, when the host of a remote context cannot be reached
-    (the Docker engine would otherwise try for minutes)."""
-    url = spec.remote or ""
-    parsed = urllib.parse.urlsplit(url.split("#", 1)[0])
-    port = parsed.port or (80 if parsed.scheme == "http" else 443)
-    try:
-        socket.create_connection((parsed.hostname or "", port), timeout=timeout).close()
-    except OSError as exc:
-        raise UnreachableContext(
-            f"the build context of image {spec.name} cannot be reached: {url} "
-            f"({parsed.hostname}:{port}: {exc.strerror or exc}). Use --daos-recipe=sim (the "
-            "DAOS stand-in), or build from a local copy of the DAOS repository with a recipe "
-            "file (--daos-recipe=path/to/recipe.toml, see docs/recipes.md)"
-        ) from None
 
 
 def _chunk_lines(chunk: dict[str, Any]) -> list[str]:

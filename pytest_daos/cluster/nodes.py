@@ -6,30 +6,25 @@ join. A failure names its phase and carries `dmg system query` and the node logs
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
 from typing import Any
 
 from ..client import envelope
 from ..client.dmg import Dmg, Member, all_joined
 from ..client.transport import DockerExec, put_files
-from .host import Interface
-from .labels import KEEP_LABEL, ROLE_LABEL, SESSION_LABEL, Owner
-from .recipes import DIRS_ENV, HOSTNAMES, NodeSpec, Recipe
+from ..errors import PytestDaosError
+from ..waiting import Deadline, NotYet, WaitTimeout, poll
+from .labels import KEEP_LABEL, SESSION_LABEL, Owner
+from .node_options import ClusterPlan, is_caps_refusal, run_options
+from .recipes import NodeSpec
 
-POLL_INTERVAL = 0.25
 STOP_GRACE = 5
-#: `--security-opt systempaths=unconfined` is a docker CLI option: the API form is empty
-#: MaskedPaths and ReadonlyPaths (no /proc or /sys paths hidden or read-only).
-UNCONFINED = ("seccomp=unconfined", "apparmor=unconfined")
-UNCONFINED_PATHS: dict[str, list[str]] = {"MaskedPaths": [], "ReadonlyPaths": []}
 LOG_TAIL = 40
 
 Progress = Callable[[str], None]
 
 
-class StartError(RuntimeError):
+class StartError(PytestDaosError, RuntimeError):
     """The cluster did not come up; names the phase, what was seen, and the node logs."""
 
     def __init__(self, phase: str, message: str, diagnostics: str = "") -> None:
@@ -40,109 +35,8 @@ class StartError(RuntimeError):
         )
 
 
-class ClusterConflict(RuntimeError):
+class ClusterConflict(PytestDaosError, RuntimeError):
     """Another live session's cluster holds this host."""
-
-
-class Deadline:
-    """One time budget shared by the phases of a start."""
-
-    def __init__(self, seconds: float) -> None:
-        self.seconds = seconds
-        self.end = time.monotonic() + seconds
-
-    def remaining(self) -> float:
-        return max(0.0, self.end - time.monotonic())
-
-    def expired(self) -> bool:
-        return self.remaining() <= 0
-
-    def call_timeout(self, cap: float) -> float:
-        """A time limit for one call: at most `cap`, never past the deadline (at least 1 s)."""
-        return max(1.0, min(cap, self.remaining()))
-
-
-@dataclass(frozen=True)
-class ClusterPlan:
-    """Everything needed to run the nodes: recipe, image tags, address, files, owner."""
-
-    recipe: Recipe
-    image_tags: Mapping[str, str]
-    iface: Interface
-    config_files: Mapping[str, str]
-    owner: Owner
-    privileged: str = "auto"  # "yes", "no" or "auto"
-    missing_caps: tuple[str, ...] = ()
-    log_files: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
-    extra_labels: Mapping[str, str] = field(default_factory=dict)
-    absent_devices: frozenset[str] = frozenset()  # left out: this host has no such device
-    #: role -> folders its daemon needs (socket_dir, runtime_dir): made before it starts
-    node_dirs: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
-
-    @property
-    def dmg_config(self) -> str:
-        """The control configuration file in the admin node, passed to every `dmg`."""
-        return self.recipe.config_path("daos_control.yml")
-
-
-def container_name(owner: Owner, role: str) -> str:
-    return f"pytest-daos-{owner.session}-{role}"
-
-
-@dataclass(frozen=True)
-class NodeRun:
-    """How one node is created: `create_container` arguments, host config arguments, and
-    raw HostConfig fields the SDK has no argument for."""
-
-    create: dict[str, Any]
-    host: dict[str, Any]
-    raw_host: dict[str, Any]
-
-
-def run_options(plan: ClusterPlan, node: NodeSpec, privileged: bool) -> NodeRun:
-    """How to create one node (the DAOS docker quick start: host network, the three host
-    names, /run on tmpfs, the host's hugetlbfs on the server)."""
-    create: dict[str, Any] = {
-        "image": plan.image_tags[node.image],
-        "name": container_name(plan.owner, node.role),
-        "hostname": node.hostname,
-        "labels": {**plan.owner.labels(), **plan.extra_labels, ROLE_LABEL: node.role},
-        "environment": {**node.environment, DIRS_ENV: " ".join(plan.node_dirs.get(node.role, ()))},
-        "entrypoint": list(node.entrypoint),
-        "command": list(node.command),
-        # the images' own STOPSIGNAL (systemd's SIGRTMIN+3 in the upstream ones) stops no
-        # DAOS daemon: they stop on SIGTERM
-        "stop_signal": "SIGTERM",
-        "detach": True,
-    }
-    host: dict[str, Any] = {
-        "network_mode": "host",
-        "extra_hosts": {hostname: plan.iface.ip for hostname in HOSTNAMES.values()},
-        "tmpfs": {"/run": ""},
-        "init": True,
-        "binds": [
-            f"{mount.source}:{mount.target}:{'ro' if mount.read_only else 'rw'}"
-            for mount in node.mounts
-        ],
-        "devices": [
-            f"{device}:{device}:rwm" for device in node.devices if device not in plan.absent_devices
-        ],
-    }
-    raw_host: dict[str, Any] = {}
-    if privileged:
-        host["privileged"] = True
-    else:
-        host["cap_add"] = ["ALL"]
-        if plan.missing_caps:
-            host["cap_drop"] = list(plan.missing_caps)
-        host["security_opt"] = list(UNCONFINED)
-        raw_host.update(UNCONFINED_PATHS)
-    return NodeRun(create, host, raw_host)
-
-
-def is_caps_refusal(error: Exception) -> bool:
-    """Docker refused a privileged container because capabilities are missing."""
-    return "unable to apply caps" in str(error)
 
 
 def reap_orphans(client: Any) -> list[str]:
@@ -173,7 +67,7 @@ def reap_orphans(client: Any) -> list[str]:
 
 
 def reap_kept(client: Any) -> list[str]:
-    """Remove kept containers that no state file records (`pytest-daos down`)."""
+    """Remove kept containers that no cluster record names (`pytest-daos down`)."""
     removed = []
     for container in client.containers.list(all=True, filters={"label": f"{KEEP_LABEL}=true"}):
         container.remove(force=True, v=True)
@@ -303,23 +197,23 @@ class DockerCluster:
         return self._wait_joined(dmg, deadline)
 
     def _wait_control_plane(self, dmg: Dmg, deadline: Deadline) -> None:
-        last: Exception | None = None
-        while True:
+        def probe() -> None:
             self._check_running("control plane")
             try:
                 dmg.storage_scan(timeout=deadline.call_timeout(20))
-                return
             except (envelope.DaosError, envelope.ProtocolError) as exc:
                 self._stop_if_permanent("control plane", exc)
-                last = exc
-            if deadline.expired():
-                raise StartError(
-                    "control plane",
-                    f"`dmg storage scan` did not succeed within {deadline.seconds:.0f}s; "
-                    f"last answer: {last}",
-                    self.diagnostics(),
-                )
-            time.sleep(POLL_INTERVAL)
+                raise NotYet(exc) from None
+
+        try:
+            poll(probe, deadline, "`dmg storage scan` succeeding")
+        except WaitTimeout as exc:
+            raise StartError(
+                "control plane",
+                f"`dmg storage scan` did not succeed within {deadline.seconds:.0f}s; "
+                f"last answer: {exc.last}",
+                self.diagnostics(),
+            ) from None
 
     def _format_if_needed(self, dmg: Dmg, deadline: Deadline) -> None:
         """Format only an uninitialized system: format is not idempotent (CONTRACT.md §2.3)."""
@@ -343,25 +237,26 @@ class DockerCluster:
             raise StartError("format", str(exc), self.diagnostics()) from None
 
     def _wait_joined(self, dmg: Dmg, deadline: Deadline) -> list[Member]:
-        last: object = "no answer yet"
-        while True:
+        def probe() -> list[Member]:
             self._check_running("join")
             try:
                 members = dmg.system_query(timeout=deadline.call_timeout(30))
-                if all_joined(members):
-                    return members
-                last = ", ".join(f"rank {m.rank} {m.state}" for m in members) or "no members"
             except (envelope.DaosError, envelope.ProtocolError) as exc:
                 self._stop_if_permanent("join", exc)
-                last = exc
-            if deadline.expired():
-                raise StartError(
-                    "join",
-                    f"the ranks did not all join within {deadline.seconds:.0f}s; last "
-                    f"`dmg system query`: {last}",
-                    self.diagnostics(),
-                )
-            time.sleep(POLL_INTERVAL)
+                raise NotYet(exc) from None
+            if not all_joined(members):
+                raise NotYet(", ".join(f"rank {m.rank} {m.state}" for m in members) or "no members")
+            return members
+
+        try:
+            return poll(probe, deadline, "every rank joined")
+        except WaitTimeout as exc:
+            raise StartError(
+                "join",
+                f"the ranks did not all join within {deadline.seconds:.0f}s; last "
+                f"`dmg system query`: {exc.last}",
+                self.diagnostics(),
+            ) from None
 
     def _stop_if_permanent(self, phase: str, error: Exception) -> None:
         """End the start at once on an answer that waiting cannot change."""
@@ -415,17 +310,30 @@ class DockerCluster:
     # -- stop -----------------------------------------------------------------------------
 
     def remove(self) -> list[str]:
-        """Stop and remove every node, each step on its own; returns the problems met."""
+        """Stop and remove every node, each on its own; returns the problems met."""
         problems = []
         for role, container in reversed(list(self.containers.items())):
-            try:
-                container.stop(timeout=STOP_GRACE)
-            except Exception as exc:
-                problems.append(f"stop {role}: {exc}")
-            try:
-                container.remove(force=True, v=True)
-            except Exception as exc:
-                if "No such container" not in str(exc):
-                    problems.append(f"remove {role}: {exc}")
+            problems += [f"{role} node: {problem}" for problem in stop_and_remove(container)]
         self.containers.clear()
         return problems
+
+
+def stop_and_remove(container: Any) -> list[str]:
+    """Stop a node (its stop signal, then a kill after STOP_GRACE seconds) and remove it
+    with its volumes; each step on its own. Returns the problems met; a node that is
+    already gone is none."""
+    import docker.errors
+
+    problems = []
+    steps: tuple[tuple[str, Callable[[], object]], ...] = (
+        ("stop", lambda: container.stop(timeout=STOP_GRACE)),
+        ("remove", lambda: container.remove(force=True, v=True)),
+    )
+    for step, action in steps:
+        try:
+            action()
+        except docker.errors.NotFound:
+            break
+        except Exception as exc:
+            problems.append(f"{step} {container.name}: {exc}")
+    return problems

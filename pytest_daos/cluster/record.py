@@ -1,34 +1,38 @@
-"""One cluster per host, shared between pytest-xdist workers, concurrent sessions, kept and
-reused clusters and the `pytest-daos` command: a host-wide file lock and a state file.
+"""The record of the one cluster of a host, under a host-wide lock.
 
-The state file (`cluster.json` in the state folder, written atomically) records who owns
-the running cluster, its nodes, what makes it compatible with a session's settings, and the
-hugepage reservation to undo when it is torn down. Whoever tears the cluster down removes
-the file; a later session that finds the file of a dead owner tears that cluster down
-first.
+One DAOS cluster fits on a host (its nodes use the host network), shared between
+pytest-xdist workers, concurrent sessions, kept and reused clusters and the `pytest-daos`
+command. Its record (`cluster.json` in the state folder, written atomically) says who owns
+it, its nodes, what makes it compatible with a session's settings (`compat_key`), and the
+hugepage reservation to undo. Whoever removes the cluster (`remove_recorded`) removes the
+record; a later session that finds the record of a dead owner removes that cluster first.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from filelock import FileLock, Timeout
-
+from ..waiting import hold_lock
+from .config_files import ClusterConfig
+from .hugepages import Hugepages, Reservation
 from .labels import Owner
+from .nodes import stop_and_remove
+from .recipes import Recipe
 
-STATE_FILE = "cluster.json"
+RECORD_FILE = "cluster.json"
 LOCK_FILE = "cluster.lock"
 
 
 @dataclass
-class ClusterState:
-    """What another process needs to use, or tear down, the running cluster."""
+class ClusterRecord:
+    """What another process needs to use, or remove, the running cluster."""
 
     owner: dict[str, Any]  # Owner fields: session, pid, boot, started
     keep: bool
@@ -51,39 +55,68 @@ class ClusterState:
         return Owner(**self.owner).is_alive()
 
 
-def load_state(folder: Path) -> ClusterState | None:
-    """The state of the cluster on this host, or None (no file, or one that is unreadable)."""
+def compat_key(
+    recipe: Recipe, image_keys: list[str], config: ClusterConfig, privileged: str
+) -> str:
+    """Equal when a running cluster is what these settings would start."""
+    text = json.dumps([recipe.name, image_keys, asdict(config), privileged], sort_keys=True)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def load_record(folder: Path) -> ClusterRecord | None:
+    """The record of the cluster on this host, or None (no file, or one that is unreadable)."""
     try:
-        data = json.loads((folder / STATE_FILE).read_text())
-        return ClusterState(**data)
+        data = json.loads((folder / RECORD_FILE).read_text())
+        return ClusterRecord(**data)
     except (OSError, ValueError, TypeError):
         return None
 
 
-def save_state(folder: Path, state: ClusterState) -> None:
-    """Write the state atomically (a reader sees the old file or the new, never half)."""
+def save_record(folder: Path, record: ClusterRecord) -> None:
+    """Write the record atomically (a reader sees the old file or the new, never half)."""
     folder.mkdir(parents=True, exist_ok=True)
-    temporary = folder / f".{STATE_FILE}.{os.getpid()}"
-    temporary.write_text(json.dumps(asdict(state), indent=2))
-    os.replace(temporary, folder / STATE_FILE)
+    temporary = folder / f".{RECORD_FILE}.{os.getpid()}"
+    temporary.write_text(json.dumps(asdict(record), indent=2))
+    os.replace(temporary, folder / RECORD_FILE)
 
 
-def clear_state(folder: Path) -> None:
-    (folder / STATE_FILE).unlink(missing_ok=True)
+def clear_record(folder: Path) -> None:
+    (folder / RECORD_FILE).unlink(missing_ok=True)
 
 
 @contextmanager
-def host_lock(folder: Path, on_wait: Any = None) -> Iterator[None]:
+def host_lock(folder: Path, on_wait: Callable[[], None] | None = None) -> Iterator[None]:
     """Hold the host-wide cluster lock; `on_wait()` is called once if another holds it."""
-    folder.mkdir(parents=True, exist_ok=True)
-    lock = FileLock(str(folder / LOCK_FILE))
-    try:
-        lock.acquire(timeout=0)
-    except Timeout:
-        if on_wait is not None:
-            on_wait()
-        lock.acquire()
-    try:
+    with hold_lock(folder / LOCK_FILE, on_wait):
         yield
-    finally:
-        lock.release()
+
+
+def remove_recorded(
+    client: Any, folder: Path, record: ClusterRecord, hugepages: Hugepages | None = None
+) -> list[str]:
+    """Remove the recorded cluster's nodes, give back its hugepages, clear the record.
+
+    Call with the host lock held. Returns the problems met (each step runs regardless, so
+    a failing one never skips giving back the hugepages).
+    """
+    import docker.errors
+
+    problems: list[str] = []
+    for role, name in reversed(list(record.containers.items())):
+        try:
+            container = client.containers.get(name)
+        except docker.errors.NotFound:
+            continue
+        except Exception as exc:
+            problems.append(f"removing the {role} node {name}: {exc}")
+            continue
+        problems += [
+            f"removing the {role} node: {problem}" for problem in stop_and_remove(container)
+        ]
+    if record.hugepages is not None:
+        try:
+            (hugepages or Hugepages()).give_back(Reservation.from_dict(record.hugepages))
+        except Exception as exc:
+            problems.append(f"giving back hugepages: {exc}")
+    clear_record(folder)
+    return problems

@@ -2,7 +2,7 @@
 
 Every builder takes the release first and branches on it: key for key, in order, with types as
 in the real 2.6.5 and 2.4.2 output, and for 2.0.3 as its Go response types' json tags give
-them (tests/contract/data/2.0/SOURCES.md names each struct). The inputs are the sim's own
+them (tests/data/2.0/SOURCES.md names each struct). The inputs are the sim's own
 release-neutral records (see mgmt.py): a pool record, a member record...
 """
 

@@ -6,17 +6,19 @@ A recipe is data. The plugin, `images.py` and `cluster.py` never branch on a rec
 from __future__ import annotations
 
 import tarfile
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
+
+from ...errors import PytestDaosError
 
 #: The three nodes of the cluster, by role; each role's host name in the cluster.
 ROLES = ("server", "admin", "client")
 HOSTNAMES = {"server": "daos-server", "admin": "daos-admin", "client": "daos-client"}
 
 
-class RecipeError(ValueError):
+class RecipeError(PytestDaosError, ValueError):
     """The recipe cannot be made from these settings; the message says what to change."""
 
 
@@ -83,6 +85,32 @@ NODE_ENTRYPOINT = (
     f'if [ -n "${DIRS_ENV}" ]; then mkdir -p -m 0755 ${DIRS_ENV} || exit 1; fi; exec "$@"',
     "pytest-daos-node",
 )
+
+
+def project_images(
+    tag: str,
+    base_dockerfile: Path,
+    context: Path | TreeContext,
+    base_args: Mapping[str, str],
+    node_dockerfile: Callable[[str], Path],
+    node_args: Callable[[str], Mapping[str, str]] = lambda role: {},
+) -> tuple[ImageSpec, ...]:
+    """The four images of a recipe built from this project's Dockerfiles: daos-base
+    (`pytest-daos/daos-base:<tag>`) and daos-server, daos-admin, daos-client built FROM it
+    (build argument DAOS_BASE_IMAGE)."""
+    base_tag = f"pytest-daos/daos-base:{tag}"
+    base = ImageSpec("daos-base", base_tag, base_dockerfile, context, dict(base_args))
+    nodes = [
+        ImageSpec(
+            name=f"daos-{role}",
+            tag=f"pytest-daos/daos-{role}:{tag}",
+            dockerfile=node_dockerfile(role),
+            build_args={"DAOS_BASE_IMAGE": base_tag, **node_args(role)},
+            parent="daos-base",
+        )
+        for role in ROLES
+    ]
+    return (base, *nodes)
 
 
 def daemon_command(role: str, config_dir: str) -> tuple[str, ...]:

@@ -24,7 +24,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from .base import ROLES, ImageSpec, Recipe, RecipeError, daemon_nodes
+from .base import Recipe, RecipeError, daemon_nodes, project_images
 
 HERE = Path(__file__).parent / "local"
 #: Programs of the host the daemons run (looked up on this host's PATH).
@@ -208,38 +208,21 @@ def local_recipe(prefix: Path | str, base_image: str) -> Recipe:
         )
     version = tree_version(prefix)
     provider = provider_for(libfabric_version(prefix))
-    tag = f"local-{version}-{hashlib.sha256(str(prefix).encode()).hexdigest()[:8]}"
-    base_tag = f"pytest-daos/daos-base:{tag}"
-    images = [
-        ImageSpec(
-            name="daos-base",
-            tag=base_tag,
-            dockerfile=HERE / "daos-base" / "Dockerfile",
-            context=LocalTree(prefix),
-            build_args={
-                "BASE_IMAGE": base_image,
-                "DAOS_PREFIX": str(prefix),
-                "DAOS_VERSION": version,
-            },
-        )
-    ]
-    images += [
-        ImageSpec(
-            name=f"daos-{role}",
-            tag=f"pytest-daos/daos-{role}:{tag}",
-            dockerfile=HERE / "daos-node" / "Dockerfile",
-            build_args={"DAOS_BASE_IMAGE": base_tag, "DAOS_ROLE": role},
-            parent="daos-base",
-        )
-        for role in ROLES
-    ]
+    images = project_images(
+        f"local-{version}-{hashlib.sha256(str(prefix).encode()).hexdigest()[:8]}",
+        HERE / "daos-base" / "Dockerfile",
+        LocalTree(prefix),
+        {"BASE_IMAGE": base_image, "DAOS_PREFIX": str(prefix), "DAOS_VERSION": version},
+        node_dockerfile=lambda role: HERE / "daos-node" / "Dockerfile",
+        node_args=lambda role: {"DAOS_ROLE": role},
+    )
     config_dir = f"{prefix}/etc"
     nodes = daemon_nodes(config_dir)
     return Recipe(
         name="local",
         daos_version=version,
         provider=provider,
-        images=tuple(images),
+        images=images,
         nodes=nodes,
         config_dir=config_dir,
     )

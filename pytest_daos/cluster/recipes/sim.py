@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .base import ImageSpec, Recipe, daemon_nodes
+from .base import Recipe, daemon_nodes, project_images
 
 HERE = Path(__file__).parent / "sim"
 SIM_PACKAGE = Path(__file__).parents[2] / "sim"
@@ -18,34 +18,20 @@ def sim_recipe(version: str, base_image: str, join_delay: float = 1.0) -> Recipe
     """The sim recipe imitating DAOS `version` ("2.0", "2.4" or "2.6"), built on
     `base_image`; the rank joins `join_delay` seconds after format."""
     daos_version = SIM_RELEASES[version]
-    tag = f"sim-{daos_version}"
-    base_tag = f"pytest-daos/daos-base:{tag}"
-    images = [
-        ImageSpec(
-            name="daos-base",
-            tag=base_tag,
-            dockerfile=HERE / "daos-base" / "Dockerfile",
-            context=SIM_PACKAGE,
-            build_args={"BASE_IMAGE": base_image, "DAOS_VERSION": daos_version},
-        )
-    ]
-    for role in ("server", "admin", "client"):
-        images.append(
-            ImageSpec(
-                name=f"daos-{role}",
-                tag=f"pytest-daos/daos-{role}:{tag}",
-                dockerfile=HERE / f"daos-{role}" / "Dockerfile",
-                build_args={"DAOS_BASE_IMAGE": base_tag},
-                parent="daos-base",
-            )
-        )
+    images = project_images(
+        f"sim-{daos_version}",
+        HERE / "daos-base" / "Dockerfile",
+        SIM_PACKAGE,
+        {"BASE_IMAGE": base_image, "DAOS_VERSION": daos_version},
+        node_dockerfile=lambda role: HERE / f"daos-{role}" / "Dockerfile",
+    )
     config_dir = "/etc/daos"
     nodes = daemon_nodes(config_dir, server_environment={"DAOS_SIM_JOIN_DELAY": f"{join_delay:g}"})
     return Recipe(
         name="sim",
         daos_version=daos_version,
         provider=PROVIDERS[version],
-        images=tuple(images),
+        images=images,
         nodes=nodes,
         config_dir=config_dir,
     )

@@ -34,7 +34,7 @@ from .base import ImageSpec, Mount, Recipe, daemon_nodes
 Resolver = Callable[[str], str | None]
 
 REPOSITORY = "https://github.com/daos-stack/daos.git"
-ROLES = ("base", "server", "admin", "client")
+IMAGE_ROLES = ("base", "server", "admin", "client")
 
 
 @dataclass(frozen=True)
@@ -85,7 +85,7 @@ RELEASES: dict[str, Release] = {
         daos_version="2.0.3",
         branch="release/2.0",
         provider="ofi+sockets",
-        tags={role: f"daos-{role}:{_EL8_2_0}" for role in ROLES},
+        tags={role: f"daos-{role}:{_EL8_2_0}" for role in IMAGE_ROLES},
         args={
             "base": {
                 "RHEL_BASE_IMAGE": "rockylinux/rockylinux",
@@ -120,7 +120,7 @@ RELEASES: dict[str, Release] = {
         daos_version="2.4.2",
         branch="release/2.4",
         provider="ofi+tcp;ofi_rxm",
-        tags={role: f"daos-{role}:{_EL8_2_4}" for role in ROLES},
+        tags={role: f"daos-{role}:{_EL8_2_4}" for role in IMAGE_ROLES},
         args={
             "base": {
                 "RHEL_BASE_IMAGE": "rockylinux/rockylinux",
@@ -158,7 +158,7 @@ RELEASES: dict[str, Release] = {
         daos_version="2.6.5",
         branch="release/2.6",
         provider="ofi+tcp",
-        tags={role: f"{_NSP_2_6}/daos-{role}-el8:{_TAG_2_6}" for role in ROLES},
+        tags={role: f"{_NSP_2_6}/daos-{role}-el8:{_TAG_2_6}" for role in IMAGE_ROLES},
         args={
             "base": {
                 "BUST_CACHE": "",
@@ -237,7 +237,7 @@ def upstream_recipe(
     release = RELEASES[version]
     resolve = resolve or git_refs.remote_commit
     args = apply_overrides(release.args, overrides or {})
-    contexts = {role: context_url(repository, release.branch, role) for role in ROLES}
+    contexts = {role: context_url(repository, release.branch, role) for role in IMAGE_ROLES}
     images = tuple(
         ImageSpec(
             name=f"daos-{role}",
@@ -248,7 +248,7 @@ def upstream_recipe(
             parent=None if role == "base" else "daos-base",
             source_id=resolve(contexts[role]),
         )
-        for role in ROLES
+        for role in IMAGE_ROLES
     )
     # Not the images' systemd: each node runs its daemon as root under Docker's init, with
     # the configuration the plugin writes (NODE_ENTRYPOINT makes its runtime folders).
