@@ -8,13 +8,13 @@ from pathlib import Path
 
 import pytest
 import yaml
-from contract import needs_root, series
+from contract import series
 from simsupport import SimSystem, base_env, run
 
 from pytest_daos.cluster.config_files import ClusterConfig, config_files
 from pytest_daos.cluster.host import HostFacts
 
-pytestmark = needs_root
+pytestmark = pytest.mark.root
 
 PROGRAMS = ("dmg", "daos", "dfuse", "daos_agent", "daos_server", "daos_engine")
 

@@ -6,11 +6,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from contract import Samples, needs_root, normalize, series
+from contract import Samples, normalize, series
 from contract import check as check_envelope
 from simsupport import Result, SimSystem, base_env, run
 
-pytestmark = needs_root
+pytestmark = pytest.mark.root
 
 
 def check(result: Result, samples: Samples, name: str) -> None:

@@ -8,11 +8,11 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from contract import Samples, needs_root, series
+from contract import Samples, series
 from simsupport import SimSystem, wait_for
 
 pytestmark = [
-    needs_root,
+    pytest.mark.root,
     pytest.mark.skipif(not os.path.exists("/dev/fuse"), reason="no /dev/fuse on this host"),
 ]
 

@@ -3,9 +3,10 @@ socket_dir, daos_agent without its runtime_dir (neither makes them), configurati
 missing, empty or with an unknown key, and dmg and daos_agent with certificates enabled but
 no CA file.
 
-The samples (CAPTURES.md in data/2.6/ and data/2.4/, SOURCES.md in data/2.0/) ran in a
-folder shown as /srv/daos; each test builds the same files in its own folder, with the same
-edits, and compares the sim's stdout and stderr line by line after putting /srv/daos back.
+The samples (CAPTURES.md in tests/data/2.6/ and tests/data/2.4/, SOURCES.md in
+tests/data/2.0/) ran in a folder shown as /srv/daos; each test builds the same files in its own
+folder, with the same edits, and compares the sim's stdout and stderr line by line after
+putting /srv/daos back.
 """
 
 from __future__ import annotations

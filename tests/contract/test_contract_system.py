@@ -11,11 +11,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from contract import Samples, needs_root, new_system, series
+from contract import Samples, new_system, series
 from contract import check as check_envelope
 from simsupport import HOSTNAME, Result, SimSystem
 
-pytestmark = needs_root
+pytestmark = pytest.mark.root
 
 
 @pytest.fixture(scope="module")

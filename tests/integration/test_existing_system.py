@@ -41,10 +41,10 @@ def kept_cluster(base_image: str, tmp_path) -> Iterator[dict[str, Any]]:
     up = subprocess.run(cli("up", *sim), capture_output=True, text=True, timeout=600)
     try:
         assert up.returncode == 0, up.stdout + up.stderr
-        from pytest_daos.cluster.record import load_state
+        from pytest_daos.cluster.record import load_record
         from pytest_daos.settings import default_state_dir
 
-        state = load_state(default_state_dir())
+        state = load_record(default_state_dir())
         assert state is not None and state.keep
         yield state.containers
     finally:

@@ -125,3 +125,22 @@ def test_local_recipe_with_a_folder_that_is_no_daos_tree(pytester):
     result = pytester.runpytest("--daos-recipe=local", f"--daos-prefix={pytester.path}")
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stderr.fnmatch_lines(["*--daos-prefix=*: no DAOS install tree there*"])
+
+
+def test_the_interface_is_resolved_once_per_run(pytester, nowhere, monkeypatch):
+    """The header, the prerequisite check and the start share one answer."""
+    from pytest_daos.cluster import host
+
+    asked: list[str | None] = []
+    real = host.resolve_iface
+
+    def counting(name, root=host.ROOT):
+        asked.append(name)
+        return real(name, root)
+
+    monkeypatch.setattr(host, "resolve_iface", counting)
+    pytester.makepyfile(DAOS_TEST + DAOS_TEST.replace("test_needs_daos", "test_again"))
+    result = pytester.runpytest_inprocess("--daos-iface=nope0", "--daos-recipe=sim", "-rs")
+    result.assert_outcomes(skipped=2)
+    result.stdout.fnmatch_lines(["daos: *interface unusable: *nope0*"])
+    assert asked == ["nope0"]

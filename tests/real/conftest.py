@@ -1,8 +1,8 @@
 """The real-DAOS tier: the plugin's `local` recipe on real DAOS install trees.
 
 The trees are found at the paths in PYTEST_DAOS_REAL_TREES (space-separated), by default
-/opt/daos (DAOS 2.6.5) and /opt/daos-2.4.2; `.ci/run` unpacks them there. Where none
-exists, every test of the tier is skipped with one reason that says so.
+/opt/daos (DAOS 2.6.5) and /opt/daos-2.4.2 (tests/helpers/real_trees.py); `.ci/run` unpacks
+them there. Where none exists, every test of the tier is skipped with one reason that says so.
 """
 
 from __future__ import annotations
@@ -13,25 +13,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from real_trees import FOUND, TREES
 
-from pytest_daos.cluster.recipes.local import TreeError, tree_version
-
-TREES = os.environ.get("PYTEST_DAOS_REAL_TREES", "/opt/daos /opt/daos-2.4.2").split()
 LOCAL_BASE = os.environ.get("PYTEST_DAOS_LOCAL_BASE_IMAGE", "pytest-daos/local-base:bookworm")
-
-
-def found_trees() -> dict[str, str]:
-    """DAOS release -> install tree, for each tree that exists."""
-    found = {}
-    for prefix in TREES:
-        try:
-            found[tree_version(Path(prefix))] = prefix
-        except TreeError:
-            continue
-    return found
-
-
-FOUND = found_trees()
 NO_TREE = (
     f"real-DAOS tier not run: no DAOS install tree at {' or '.join(TREES)} (unpack one as "
     "the DAOS builds' README says, or name trees in PYTEST_DAOS_REAL_TREES)"
@@ -46,15 +30,6 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(pytest.mark.real_daos)
             if not FOUND:
                 item.add_marker(pytest.mark.skip(reason=NO_TREE))
-
-
-def releases() -> list[str]:
-    """The releases to run (one placeholder when there is none, skipped)."""
-    return sorted(FOUND) or ["none"]
-
-
-def newest() -> list[str]:
-    return releases()[-1:]
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import newest, releases
+from real_trees import newest, releases
 
 EXAMPLE = Path(__file__).parents[2] / "examples" / "test_example_downstream.py"
 

@@ -1,4 +1,4 @@
-"""Fixtures of the sim's tests (helpers live in simsupport.py)."""
+"""Fixtures of the sim's tests (helpers live in tests/helpers/simsupport.py)."""
 
 from __future__ import annotations
 

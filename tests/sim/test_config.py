@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 import yaml
-from simsupport import SimSystem, assert_shape, base_env, free_port, real, run, wait_for
+from simsupport import DATA, SimSystem, assert_shape, base_env, free_port, real, run, wait_for
 
-pytestmark = pytest.mark.skipif(os.geteuid() != 0, reason="the sim server mounts tmpfs: needs root")
+pytestmark = pytest.mark.root
 
 
 def test_version_says_it_is_the_sim(tmp_path: Path) -> None:
@@ -231,10 +231,7 @@ def test_flag_errors_use_the_go_flags_wording(tmp_path: Path) -> None:
     env = base_env(tmp_path)
     result = run("dmg", "-j", "pool", "create", "--size=2G", env=env)
     assert result.returncode == 1
-    assert (
-        result.stdout
-        == (Path(__file__).parent / "data/2.6/dmg_pool_create_no_label.json").read_text()
-    )
+    assert result.stdout == (DATA / "dmg_pool_create_no_label.json").read_text()
     assert result.stderr_lines == [
         "ERROR: dmg: the required argument `<pool label>` was not provided"
     ]
@@ -294,7 +291,7 @@ def test_server_down_errors_match_the_real_ones(tmp_path: Path) -> None:
     env = base_env(tmp_path)
 
     def expected(name: str) -> dict:
-        text = (Path(__file__).parent / "data/2.6" / name).read_text()
+        text = (DATA / name).read_text()
         return yaml.safe_load(text.replace("10001", str(port)))
 
     scan = run("dmg", "-o", str(control), "-j", "storage", "scan", env=env)

@@ -13,7 +13,7 @@ import pytest
 import yaml
 from simsupport import SimSystem, assert_shape, base_env, free_port, real, run
 
-pytestmark = pytest.mark.skipif(os.geteuid() != 0, reason="the sim server mounts tmpfs: needs root")
+pytestmark = pytest.mark.root
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from simsupport import wait_for
 
-pytestmark = pytest.mark.skipif(os.geteuid() != 0, reason="the sim server mounts tmpfs: needs root")
+pytestmark = pytest.mark.root
 
 
 def _page_size() -> int:

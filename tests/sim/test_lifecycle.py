@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from simsupport import HOSTNAME, assert_shape, real, wait_for
 
-pytestmark = pytest.mark.skipif(os.geteuid() != 0, reason="the sim server mounts tmpfs: needs root")
+pytestmark = pytest.mark.root
 
 GIB = 1024**3
 RFC3339_NANO = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{1,9})?Z$")

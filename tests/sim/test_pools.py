@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import os
-
 import pytest
 from simsupport import SimSystem, assert_shape, real
 
-pytestmark = pytest.mark.skipif(os.geteuid() != 0, reason="the sim server mounts tmpfs: needs root")
+pytestmark = pytest.mark.root
 
 REAL_TANK = "3611afcc-4714-41c7-8f3d-bf257f15229f"
 REAL_T2 = "df46d75e-6f94-4dc9-9906-d76a06877591"

@@ -8,8 +8,9 @@ import socket
 
 import pytest
 
-from pytest_daos.cluster import doctor, host
-from pytest_daos.cluster.host import FAIL, OK, WARN, Check, HostFacts
+from pytest_daos.cluster import checks, doctor, host
+from pytest_daos.cluster.checks import FAIL, OK, WARN, Check
+from pytest_daos.cluster.host import HostFacts
 from pytest_daos.settings import Settings
 
 GIB = 1024**3
@@ -31,12 +32,12 @@ def meminfo(total_pages, free_pages):
 
 def test_interface_ok_down_missing_and_loopback(tmp_path):
     write(tmp_path, "sys/class/net/lo/operstate", "unknown\n")
-    check = host.check_interface("lo", tmp_path)
+    check = checks.check_interface(host.try_resolve_iface("lo", tmp_path), tmp_path)
     assert check.status == OK and "single-host" in check.detail and "ofi_rxm" in check.detail
     write(tmp_path, "sys/class/net/lo/operstate", "down\n")
-    down = host.check_interface("lo", tmp_path)
+    down = checks.check_interface(host.try_resolve_iface("lo", tmp_path), tmp_path)
     assert (down.status, down.fix) == (FAIL, "sudo ip link set lo up")
-    missing = host.check_interface("nope0", tmp_path)
+    missing = checks.check_interface(host.try_resolve_iface("nope0", tmp_path), tmp_path)
     assert missing.status == FAIL
     assert "'nope0' does not exist" in missing.detail and "lo (127.0.0.1)" in missing.detail
 
@@ -44,9 +45,9 @@ def test_interface_ok_down_missing_and_loopback(tmp_path):
 def test_hugetlbfs_supported_mounted_or_not(tmp_path):
     write(tmp_path, "proc/filesystems", "nodev\tproc\nnodev\thugetlbfs\n")
     write(tmp_path, "proc/mounts", "nodev /dev/hugepages hugetlbfs rw 0 0\n")
-    assert host.check_hugetlbfs(tmp_path).status == OK
+    assert checks.check_hugetlbfs(tmp_path).status == OK
     write(tmp_path, "proc/mounts", "proc /proc proc rw 0 0\n")
-    unmounted = host.check_hugetlbfs(tmp_path)
+    unmounted = checks.check_hugetlbfs(tmp_path)
     assert unmounted.status == FAIL
     assert unmounted.fix.endswith("mount -t hugetlbfs nodev /dev/hugepages")
 
@@ -54,30 +55,30 @@ def test_hugetlbfs_supported_mounted_or_not(tmp_path):
 def test_hugetlbfs_from_kernel_config_or_absent(tmp_path):
     write(tmp_path, "proc/filesystems", "nodev\tproc\n")
     write(tmp_path, "proc/mounts", "nodev /dev/hugepages hugetlbfs rw 0 0\n")
-    assert host.check_hugetlbfs(tmp_path).status == FAIL
+    assert checks.check_hugetlbfs(tmp_path).status == FAIL
     (tmp_path / "proc/config.gz").write_bytes(gzip.compress(b"CONFIG_HUGETLBFS=y\n"))
-    assert host.check_hugetlbfs(tmp_path).status == OK
+    assert checks.check_hugetlbfs(tmp_path).status == OK
 
 
 def test_hugepages_free_short_as_root_and_not(tmp_path):
     write(tmp_path, "proc/meminfo", meminfo(2048, 1500))
-    assert host.check_hugepages(1024, tmp_path, is_root=False).status == OK
-    short = host.check_hugepages(2000, tmp_path, is_root=False)
+    assert checks.check_hugepages(1024, tmp_path, is_root=False).status == OK
+    short = checks.check_hugepages(2000, tmp_path, is_root=False)
     assert short.status == FAIL
     assert short.fix == "sudo sysctl vm.nr_hugepages=2548"
     assert "1500 of 2048 hugepages (2048 KiB) free, the engine needs 2000" in short.detail
-    assert host.check_hugepages(2000, tmp_path, is_root=True).status == WARN
+    assert checks.check_hugepages(2000, tmp_path, is_root=True).status == WARN
 
 
 def test_iommu(tmp_path):
     write(tmp_path, "proc/cmdline", "quiet\n")
-    missing = host.check_iommu(tmp_path)
+    missing = checks.check_iommu(tmp_path)
     assert missing.status == WARN and "GRUB_CMDLINE_LINUX" in missing.fix
     write(tmp_path, "proc/cmdline", "quiet intel_iommu=on\n")
-    assert host.check_iommu(tmp_path).status == OK
+    assert checks.check_iommu(tmp_path).status == OK
     write(tmp_path, "proc/cmdline", "quiet\n")
     (tmp_path / "sys/class/iommu/dmar0").mkdir(parents=True)
-    assert host.check_iommu(tmp_path).status == OK
+    assert checks.check_iommu(tmp_path).status == OK
 
 
 TCP = (
@@ -92,12 +93,12 @@ TCP = (
 
 def test_ports_free_and_busy_with_the_owner(tmp_path):
     write(tmp_path, "proc/net/tcp", TCP.splitlines()[0] + "\n")
-    assert host.check_ports({"control": 10001}, tmp_path).status == OK
+    assert checks.check_ports({"control": 10001}, tmp_path).status == OK
     write(tmp_path, "proc/net/tcp", TCP)
     (tmp_path / "proc/77/fd").mkdir(parents=True)
     os.symlink("socket:[4242]", tmp_path / "proc/77/fd/3")
     write(tmp_path, "proc/77/comm", "daos_server\n")
-    busy = host.check_ports({"control": 10001, "fabric": 31416}, tmp_path)
+    busy = checks.check_ports({"control": 10001, "fabric": 31416}, tmp_path)
     assert busy.status == FAIL
     assert busy.detail == "control port 10001 is used by daos_server (pid 77)"
 
@@ -107,7 +108,7 @@ def test_ports_on_the_real_host_name_a_listener():
         sock.bind(("127.0.0.1", 0))
         sock.listen()
         port = sock.getsockname()[1]
-        check = host.check_ports({"test": port})
+        check = checks.check_ports({"test": port})
     assert check.status == FAIL
     assert f"test port {port} is used by" in check.detail
     assert f"(pid {os.getpid()})" in check.detail
@@ -118,15 +119,15 @@ FACTS = HostFacts(cpu_count=2, thp_enabled=True, mem_total_bytes=24 * GIB,
 
 
 def test_memory_fits_or_not():
-    assert host.check_memory(FACTS, 4, 1024, 16).status == OK
-    tight = host.check_memory(FACTS, 8, 1024, 16)
+    assert checks.check_memory(FACTS, 4, 1024, 16).status == OK
+    tight = checks.check_memory(FACTS, 8, 1024, 16)
     assert tight.status == FAIL and "--daos-scm-size" in tight.fix
 
 
 def test_thp_and_cores_say_what_the_config_does():
-    assert "allow_thp: true" in host.check_thp(FACTS).detail
-    assert "DAOS_TARGET_OVERSUBSCRIBE=1" in host.check_cores(FACTS, 3).detail
-    assert host.check_cores(HostFacts(8, False, GIB, 2 * 1024**2), 3).detail == (
+    assert "allow_thp: true" in checks.check_thp(FACTS).detail
+    assert "DAOS_TARGET_OVERSUBSCRIBE=1" in checks.check_cores(FACTS, 3).detail
+    assert checks.check_cores(HostFacts(8, False, GIB, 2 * 1024**2), 3).detail == (
         "8 cores, the engine needs 3"
     )
 
@@ -135,12 +136,12 @@ def test_disk(tmp_path):
     def ten_gib_free(path):
         return os.statvfs_result((4096, 4096, 0, 0, 10 * 1024**3 // 4096, 0, 0, 0, 0, 255))
 
-    fits = host.check_disk("/var/lib/docker", 8, ten_gib_free)
+    fits = checks.check_disk("/var/lib/docker", 8, ten_gib_free)
     assert fits.status == OK
     assert fits.detail == "10.0 GiB free in /var/lib/docker, the bdev file takes 8 GiB"
-    short = host.check_disk("/var/lib/docker", 16, ten_gib_free)
+    short = checks.check_disk("/var/lib/docker", 16, ten_gib_free)
     assert short.status == FAIL and "--daos-bdev-size" in short.fix
-    assert host.check_disk(str(tmp_path / "missing"), 1).status == WARN
+    assert checks.check_disk(str(tmp_path / "missing"), 1).status == WARN
 
 
 @pytest.mark.parametrize(
@@ -154,16 +155,16 @@ def test_disk(tmp_path):
 )
 def test_privileged(tmp_path, mode, capbnd, status):
     write(tmp_path, "proc/self/status", f"CapBnd:\t{capbnd}\n")
-    check = host.check_privileged(mode, tmp_path)
+    check = checks.check_privileged(mode, tmp_path)
     assert check.status == status
     if status != OK:
         assert "CAP_SYS_RESOURCE" in check.detail
 
 
 def test_table_and_summary():
-    checks = [Check("a", OK, "fine"), Check("b", FAIL, "broken", "mend it"), Check("c", WARN, "hm")]
-    assert host.summary(checks) == "b: broken (fix: mend it)"
-    assert host.table(checks).splitlines() == [
+    rows = [Check("a", OK, "fine"), Check("b", FAIL, "broken", "mend it"), Check("c", WARN, "hm")]
+    assert checks.summary(rows) == "b: broken (fix: mend it)"
+    assert checks.table(rows).splitlines() == [
         "OK    a  fine",
         "FAIL  b  broken",
         "         fix: mend it",
@@ -173,17 +174,17 @@ def test_table_and_summary():
 
 def test_git_for_remote_contexts_ok_warn_fail():
     def found(name, path=None):
-        assert path == host.ENGINE_PATH  # where the engine looks, not this shell's PATH
+        assert path == checks.ENGINE_PATH  # where the engine looks, not this shell's PATH
         return "/usr/bin/git"
 
     def missing(name, path=None):
         return None
 
-    assert host.check_git(False, True, missing).status == OK
-    assert host.check_git(True, True, found).status == OK
-    remote = host.check_git(True, False, missing)
+    assert checks.check_git(False, True, missing).status == OK
+    assert checks.check_git(True, True, found).status == OK
+    remote = checks.check_git(True, False, missing)
     assert remote.status == WARN and "cannot be checked" in remote.detail
-    absent = host.check_git(True, True, missing)
+    absent = checks.check_git(True, True, missing)
     assert absent.status == FAIL
     assert "apt-get install git" in absent.fix and "dnf install git" in absent.fix
 
@@ -193,10 +194,10 @@ def test_require_git_before_a_remote_build():
         return None
 
     with pytest.raises(host.HostError) as caught:
-        host.require_git({}, missing)
+        checks.require_git({}, missing)
     assert "git is missing" in str(caught.value) and "dnf install git" in str(caught.value)
-    host.require_git({"DOCKER_HOST": "ssh://builder"}, missing)  # not checkable: no error
-    host.require_git({}, lambda name, path=None: "/usr/bin/git")
+    checks.require_git({"DOCKER_HOST": "ssh://builder"}, missing)  # not checkable: no error
+    checks.require_git({}, lambda name, path=None: "/usr/bin/git")
 
 
 def test_local_engine_from_docker_host():
@@ -207,7 +208,7 @@ def test_local_engine_from_docker_host():
 
 def test_doctor_checks_git_where_a_remote_context_is_used(tmp_path, monkeypatch):
     write(tmp_path, "proc/meminfo", meminfo(0, 0))
-    monkeypatch.setattr(host, "check_git", lambda needed, local: Check("git", OK, "seen"))
+    monkeypatch.setattr(checks, "check_git", lambda needed, local: Check("git", OK, "seen"))
     docker = (Check("docker", OK, "answers"), None)
     upstream = doctor.run_checks(Settings(recipe="upstream"), docker, tmp_path)
     assert [check.name for check in upstream][:2] == ["docker", "git"]

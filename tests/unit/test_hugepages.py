@@ -52,9 +52,9 @@ class SyncingHugepages(Hugepages):
         super().__init__(root=kernel.root, run=kernel.run, is_root=is_root)
         self.kernel = kernel
 
-    def state(self):
+    def counts(self):
         self.kernel.sync()
-        return super().state()
+        return super().counts()
 
 
 def nr(root: Path) -> int:
@@ -66,7 +66,7 @@ def test_enough_free_pages_change_nothing(tmp_path):
     pages = SyncingHugepages(kernel)
     reservation = pages.reserve(1024)
     assert reservation.previous_nr is None and not reservation.mounted_by_us
-    pages.release(reservation)
+    pages.give_back(reservation)
     assert nr(tmp_path) == 2048
     assert kernel.commands == []
 
@@ -79,8 +79,8 @@ def test_short_host_is_raised_and_restored_exactly(tmp_path):
     assert reservation.created_dir
     assert kernel.commands == [["mount", "-t", "hugetlbfs", "nodev", "/dev/hugepages"]]
     assert nr(tmp_path) == 106  # 10 + (100 - 4)
-    assert pages.state().free == 100
-    pages.release(reservation)
+    assert pages.counts().free == 100
+    pages.give_back(reservation)
     assert nr(tmp_path) == 10
     assert kernel.commands[-1] == ["umount", "/dev/hugepages"]
     assert not (tmp_path / "dev/hugepages").exists()
@@ -94,7 +94,7 @@ def test_release_deletes_only_the_engine_files_of_this_session(tmp_path):
     reservation = pages.reserve(4)
     for name in ("spdk_pid42map_0", "spdk_pid42map_1", "somebody-elses-file"):
         (folder / name).write_text("")
-    pages.release(reservation)
+    pages.give_back(reservation)
     left = sorted(path.name for path in folder.iterdir())
     assert left == ["somebody-elses-file", "spdk_pid7map_0"]
 

@@ -8,7 +8,8 @@ import subprocess
 import pytest
 
 from pytest_daos.cluster import git_refs, images
-from pytest_daos.cluster.images import ImageBuilder, UnreachableContext, check_reachable
+from pytest_daos.cluster.contexts import UnreachableContext, check_reachable
+from pytest_daos.cluster.images import ImageBuilder
 from pytest_daos.cluster.recipes import NODE_ENTRYPOINT, load_recipe
 from pytest_daos.cluster.recipes.upstream import apply_overrides, upstream_recipe
 from pytest_daos.settings import Settings
@@ -338,7 +339,7 @@ def test_real_git_on_a_local_repository(tmp_path, monkeypatch):
 
 
 def test_a_remote_build_without_git_stops_before_docker(tmp_path, monkeypatch):
-    from pytest_daos.cluster.host import GitMissing, require_git
+    from pytest_daos.cluster.checks import GitMissing, require_git
 
     monkeypatch.setattr(
         images, "require_git", lambda: require_git({}, which=lambda name, path=None: None)

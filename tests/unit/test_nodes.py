@@ -1,0 +1,99 @@
+"""The start's waits on real DAOS answers: an answer that waiting cannot change ends the
+start at once, naming the cause; one that can (the system still coming up) is polled."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from pytest_daos.client import envelope
+from pytest_daos.client.transport import ExecResult
+from pytest_daos.cluster.nodes import DockerCluster, StartError
+from pytest_daos.waiting import Deadline
+
+DATA = Path(__file__).parents[1] / "data"
+
+
+class Node:
+    """A running container whose `docker exec` of dmg prints a real sample."""
+
+    name = "pytest-daos-x-admin"
+    status = "running"
+
+    def __init__(self, stdout: str, stderr: str, exit_code: int) -> None:
+        self.attrs: dict[str, object] = {}
+        self.answer = (exit_code, (stdout.encode(), stderr.encode()))
+        self.dmg_calls: list[list[str]] = []
+
+    def reload(self) -> None:
+        pass
+
+    def logs(self, tail: int) -> bytes:
+        return b"daos_agent running\n"
+
+    def exec_run(self, argv, environment, demux):
+        command = [arg for arg in argv if arg != "timeout"]
+        if "dmg" in argv:
+            self.dmg_calls.append(argv)
+            return self.answer
+        return 1, (b"", f"{command[0]}: not here".encode())
+
+
+def sample(release: str, stem: str) -> tuple[str, str]:
+    folder = DATA / release
+    return (folder / f"{stem}.json").read_text(), (folder / f"{stem}.stderr").read_text()
+
+
+def cluster(node: Node) -> DockerCluster:
+    docker = DockerCluster(None, "2.6.5", {}, "/opt/daos/etc/daos_control.yml")
+    docker.containers["admin"] = node
+    return docker
+
+
+@pytest.mark.parametrize("release", ["2.6", "2.4"])
+def test_certificates_not_found_ends_the_start_at_once(release):
+    node = Node(*sample(release, "dmg_storage_scan_no_certs"), exit_code=1)
+    with pytest.raises(StartError) as caught:
+        cluster(node).wait_ready(Deadline(300))
+    assert caught.value.phase == "control plane"
+    text = str(caught.value)
+    assert "DAOS answered fault 901; waiting cannot change this answer" in text
+    assert "certificates are enabled, but /etc/daos/certs/daosCA.crt was not found" in text
+    # one storage scan to learn it, the diagnostics' system query: no polling
+    assert [call[call.index("dmg") + 1 :][:4] for call in node.dmg_calls] == [
+        ["-j", "-o", "/opt/daos/etc/daos_control.yml", "storage"],
+        ["-o", "/opt/daos/etc/daos_control.yml", "system", "query"],
+    ]
+
+
+@pytest.mark.parametrize(
+    ("stem", "why"),
+    [
+        ("dmg_storage_scan_no_certs", "DAOS answered fault 901"),
+        ("dmg_system_query_missing_config", "DAOS cannot read its configuration"),
+        ("dmg_system_query_unknown_key", "DAOS cannot read its configuration"),
+    ],
+)
+def test_permanent_answers_of_real_dmg(stem, why):
+    stdout, stderr = sample("2.6", stem)
+    result = ExecResult(("dmg", "-j", "system", "query"), 1, stdout, stderr)
+    with pytest.raises(envelope.DaosError) as caught:
+        envelope.parse(result)
+    assert envelope.permanent(caught.value) == why
+
+
+@pytest.mark.parametrize("stem", ["dmg_system_query_before_format", "dmg_system_query_server_down"])
+def test_answers_that_waiting_changes_are_not_permanent(stem):
+    stdout = (DATA / "2.6" / f"{stem}.json").read_text()
+    result = ExecResult(("dmg", "-j", "system", "query"), 1, stdout, "")
+    with pytest.raises(envelope.DaosError) as caught:
+        envelope.parse(result)
+    assert envelope.permanent(caught.value) is None
+
+
+def test_a_missing_dmg_is_permanent():
+    result = ExecResult(("dmg", "-j", "storage", "scan"), 127, "", "exec: dmg: not found\n")
+    with pytest.raises(envelope.ProtocolError) as caught:
+        envelope.parse(result)
+    assert envelope.permanent(caught.value) == "`dmg` cannot run in the node (exit status 127)"
