@@ -1,0 +1,55 @@
+"""The lifecycle's choice for a run that finds a cluster recorded on the host (a pure
+function), and the message of a conflict."""
+
+from __future__ import annotations
+
+import pytest
+
+from pytest_daos.cluster.lifecycle import Decision, conflict, decide
+from pytest_daos.cluster.record import ClusterRecord
+
+MINE, OTHER = "aaaaaaaaaaaa", "bbbbbbbbbbbb"
+
+
+def record(session: str = OTHER, keep: bool = False) -> ClusterRecord:
+    return ClusterRecord(
+        owner={"session": session, "pid": 4242, "boot": "b", "started": 1.0},
+        keep=keep,
+        compat="k",
+        containers={"server": "s", "admin": "pytest-daos-x-admin", "client": "c"},
+        recipe="sim",
+        daos_version="2.6.5",
+        iface="eth0",
+        ip="192.0.2.2",
+        log_files={},
+    )
+
+
+@pytest.mark.parametrize(
+    ("found", "reuse", "compatible", "alive", "expected"),
+    [
+        (None, False, False, False, Decision.START),
+        (record(MINE), False, False, True, Decision.ATTACH),  # another worker of this run
+        (record(MINE, keep=True), True, False, True, Decision.ATTACH),
+        (record(keep=True), True, True, False, Decision.REUSE),
+        (record(), True, True, True, Decision.REUSE),  # a live run's, same settings
+        (record(keep=True), True, False, False, Decision.REPLACE),  # kept, other settings
+        (record(), False, False, False, Decision.REPLACE),  # its owner is gone
+        (record(), True, False, False, Decision.REPLACE),
+        (record(), False, False, True, Decision.CONFLICT),  # a live run's
+        (record(), True, False, True, Decision.CONFLICT),
+        (record(keep=True), False, False, False, Decision.CONFLICT),  # kept, no --daos-reuse
+        (record(keep=True), False, True, True, Decision.CONFLICT),
+    ],
+)
+def test_decide(found, reuse, compatible, alive, expected):
+    assert decide(found, MINE, reuse, compatible, alive) is expected
+
+
+def test_a_conflict_says_whose_cluster_and_what_to_do():
+    kept = str(conflict(record(keep=True)))
+    assert f"a kept DAOS cluster (session {OTHER}) holds this host" in kept
+    assert "--daos-reuse" in kept and "pytest-daos down" in kept
+    live = str(conflict(record()))
+    assert f"the DAOS cluster of the running pytest pid 4242 (session {OTHER})" in live
+    assert "wait for that run to end" in live
