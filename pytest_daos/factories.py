@@ -28,6 +28,8 @@ from .errors import PytestDaosError
 from .runstate import run_state
 
 #: Marks a fixture function as one that needs the DAOS cluster (tests using it get `daos`).
+#: Marker of a test whose `daos_container` is made in its own setup, not ahead of need.
+FRESH_MARKER = "daos_fresh_container"
 MARK = "_pytest_daos_fixture"
 #: On a cluster fixture function: the settings it puts on top of the options.
 SETTINGS = "_pytest_daos_settings"
@@ -113,7 +115,11 @@ def daos_pool_factory(cluster: str = "daos_cluster", scope: Scope = "session") -
             return pool
 
         yield create
+        state = run_state(request.config)
+        failures = [error for pool in made for error in state.close_supplies(pool)]
         _destroy_all(made)
+        if failures:
+            raise failures[0]
 
     return pool_factory_fixture
 
@@ -133,7 +139,10 @@ def daos_pool(
             size or run_state(request.config).settings.pool_size,
         )
         yield pool
+        failures = run_state(request.config).close_supplies(pool)
         _destroy_all([pool])
+        if failures:
+            raise failures[0]
 
     return pool_fixture
 
@@ -166,17 +175,47 @@ def daos_container_factory(pool: str = "daos_pool", scope: Scope = "function") -
 
 
 def daos_container(pool: str = "daos_pool", type: str = "POSIX", scope: Scope = "function") -> Any:
-    """A fixture giving a fresh container in the pool fixture named `pool`, destroyed after."""
+    """A fixture giving a fresh container in the pool fixture named `pool`, used by this
+    test alone and destroyed after it.
+
+    When the pool outlives the test, the container was made ahead of need while earlier
+    tests ran and is destroyed in the background (--daos-prefetch); the marker
+    `daos_fresh_container` (or --daos-prefetch=0) makes it in the test's own setup and
+    destroys it in its teardown instead.
+    """
 
     @pytest.fixture(scope=scope)
     @_needs_daos
     def container_fixture(request: pytest.FixtureRequest) -> Iterator[DaosContainer]:
         handle: DaosPool = request.getfixturevalue(pool)
-        container = handle.create_container(unique_label("cont", request), type)
-        yield container
-        _destroy_all([container])
+        state = run_state(request.config)
+        if not _made_ahead(request, pool, scope):
+            container = handle.create_container(unique_label("cont", request), type)
+            yield container
+            _destroy_all([container])
+            return
+        supply = state.supply(handle, type, lambda: unique_label("cont", request))
+        container = supply.take()
+        try:
+            yield container
+        finally:
+            supply.give_back(container)
 
     return container_fixture
+
+
+def _made_ahead(request: pytest.FixtureRequest, pool: str, scope: Scope) -> bool:
+    """Whether this test's container comes from a supply: prefetching is on, the test does
+    not ask for a fresh one, and the pool lives longer than the container fixture."""
+    if run_state(request.config).settings.prefetch <= 0:
+        return False
+    if request.node.get_closest_marker(FRESH_MARKER) is not None:
+        return False
+    definitions = getattr(request.node, "_fixtureinfo", None)
+    found = definitions.name2fixturedefs.get(pool, ()) if definitions is not None else ()
+    order = ("function", "class", "module", "package", "session")
+    pool_scope = str(getattr(found[-1], "scope", "function")) if found else "function"
+    return order.index(pool_scope) > order.index(scope)
 
 
 def _destroy_all(objects: list[Any]) -> None:

@@ -51,6 +51,11 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers", "daos: the test uses a DAOS fixture (added by pytest-daos automatically)"
     )
+    config.addinivalue_line(
+        "markers",
+        f"{factories.FRESH_MARKER}: make the test's daos_container in its own setup and "
+        "destroy it in its teardown, not ahead of need in the background",
+    )
     try:
         settings = resolve(
             cli=lambda option: config.getoption(option.ini),

@@ -16,7 +16,8 @@ from typing import Any
 import pytest
 
 from .client import existing
-from .client.handles import DaosCluster
+from .client.handles import DaosCluster, DaosPool
+from .client.supply import ContainerSupply
 from .cluster.host import Interface, InterfaceError, try_resolve_iface
 from .cluster.labels import Owner
 from .cluster.lifecycle import ClusterLifecycle, finish_recorded
@@ -61,6 +62,22 @@ class RunState:
         self.teardown_problems: list[str] = []
         self.previous_sigterm: Any = None
         self._interfaces: dict[str | None, Interface | InterfaceError] = {}
+        self._supplies: dict[tuple[str, str], ContainerSupply] = {}
+
+    def supply(self, pool: DaosPool, type: str, label: Callable[[], str]) -> ContainerSupply:
+        """The supply of ready containers of `type` in `pool` (made on first use)."""
+        key = (pool.uuid, type)
+        if key not in self._supplies:
+            self._supplies[key] = ContainerSupply(pool, label, type, self.settings.prefetch)
+        return self._supplies[key]
+
+    def close_supplies(self, pool: DaosPool | None = None) -> list[Exception]:
+        """Close the container supplies of `pool` (of every pool: None) before it goes;
+        returns the failures met."""
+        failures: list[Exception] = []
+        for key in [key for key in self._supplies if pool is None or key[0] == pool.uuid]:
+            failures += self._supplies.pop(key).close()
+        return failures
 
     def interface(self, settings: Settings) -> Interface | InterfaceError:
         """The interface of these settings, resolved once per run (the header, the checks
@@ -107,6 +124,7 @@ class RunState:
     def finish(self) -> None:
         """Tear down the cluster this run owns: here, or in the pytest-xdist controller
         after every worker (a worker never does; a kept cluster stays)."""
+        self.teardown_problems += [str(error) for error in self.close_supplies()]
         if self.controller:
             recorded = load_record(self.settings.state_dir)
             if recorded is not None and recorded.session == self.owner.session:

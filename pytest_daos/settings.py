@@ -157,6 +157,10 @@ OPTIONS: tuple[Option, ...] = (
     Option("bdev_size", parse_gib, "8", "size of the file that emulates NVMe, in GiB"),
     Option("hugepages", _parse_positive_int, "1024",
            "hugepages the server's engine needs (nr_hugepages); raised on the host if short"),
+    Option("prefetch", _parse_positive_int, "2",
+           "containers the daos_container fixture keeps ready in each session pool, made "
+           "while earlier tests run and destroyed after them in the background (0: made in "
+           "each test's own setup; the marker daos_fresh_container does so for one test)"),
     Option("pool_size", _check_size, "2G",
            "size of the session pool (dmg --size: 2G is 2*10**9 bytes, 2GiB is 2*2**30)"),
     Option("privileged", _choice(PRIVILEGED_MODES), "auto",
@@ -209,6 +213,7 @@ class Settings:
     scm_size: int = _default("scm_size")
     bdev_size: int = _default("bdev_size")
     hugepages: int = _default("hugepages")
+    prefetch: int = _default("prefetch")
     pool_size: str = _default("pool_size")
     privileged: str = _default("privileged")
     start_timeout: float = _default("start_timeout")

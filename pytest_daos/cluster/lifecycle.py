@@ -23,6 +23,7 @@ from ..settings import Settings
 from ..waiting import Deadline
 from . import config_files
 from .checks import check_docker
+from .containers import ClusterConflict, reap_orphans
 from .doctor import require, run_checks
 from .host import (
     Interface,
@@ -36,7 +37,7 @@ from .hugepages import Hugepages, Reservation
 from .images import ImageBuilder, ImageResult
 from .labels import KEEP_LABEL, Owner
 from .node_options import ClusterPlan
-from .nodes import ClusterConflict, DockerCluster, reap_orphans
+from .nodes import DockerCluster
 from .recipes import HOSTNAMES, Recipe, load_recipe
 from .record import (
     ClusterRecord,

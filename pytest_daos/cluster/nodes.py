@@ -7,6 +7,7 @@ join. A failure names its phase and carries `dmg system query` and the node logs
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from ..client import envelope
@@ -14,11 +15,10 @@ from ..client.dmg import Dmg, Member, all_joined
 from ..client.transport import DockerExec, put_files
 from ..errors import PytestDaosError
 from ..waiting import Deadline, NotYet, WaitTimeout, poll
-from .labels import KEEP_LABEL, SESSION_LABEL, Owner
+from .containers import stop_and_remove
 from .node_options import ClusterPlan, is_caps_refusal, run_options
 from .recipes import NodeSpec
 
-STOP_GRACE = 5
 LOG_TAIL = 40
 
 Progress = Callable[[str], None]
@@ -33,46 +33,6 @@ class StartError(PytestDaosError, RuntimeError):
             f"DAOS cluster start failed in phase '{phase}': {message}"
             + (f"\n{diagnostics}" if diagnostics else "")
         )
-
-
-class ClusterConflict(PytestDaosError, RuntimeError):
-    """Another live session's cluster holds this host."""
-
-
-def reap_orphans(client: Any) -> list[str]:
-    """Remove the containers of sessions whose owner is gone; return their names.
-
-    Kept containers (`pytest-daos up`, --daos-keep) are left alone. Raises ClusterConflict
-    when a live session's cluster holds the host (one DAOS cluster per Docker host: the
-    nodes use the host network and its ports).
-    """
-    removed = []
-    for container in client.containers.list(all=True, filters={"label": SESSION_LABEL}):
-        if container.labels.get(KEEP_LABEL) == "true":
-            raise ClusterConflict(
-                f"a kept DAOS cluster ({container.name}) holds this host: reuse it with "
-                "--daos-reuse or remove it with `pytest-daos down`"
-            )
-        owner = Owner.from_labels(container.labels)
-        if owner.is_alive():
-            raise ClusterConflict(
-                f"a DAOS cluster of another pytest-daos session ({owner.session}, pid "
-                f"{owner.pid}) is running on this host, and only one fits (host network). "
-                "Wait for it to end, or remove it: docker rm -f $(docker ps -aq --filter "
-                f"label={SESSION_LABEL}={owner.session})"
-            )
-        container.remove(force=True, v=True)
-        removed.append(str(container.name))
-    return removed
-
-
-def reap_kept(client: Any) -> list[str]:
-    """Remove kept containers that no cluster record names (`pytest-daos down`)."""
-    removed = []
-    for container in client.containers.list(all=True, filters={"label": f"{KEEP_LABEL}=true"}):
-        container.remove(force=True, v=True)
-        removed.append(str(container.name))
-    return removed
 
 
 class DockerCluster:
@@ -146,32 +106,52 @@ class DockerCluster:
     # -- start ---------------------------------------------------------------------------
 
     def start_nodes(self) -> None:
-        """Create and start every node, falling back from --privileged where refused."""
-        import docker.errors
-
-        privileged = self.plan.privileged != "no"
-        for node in self.plan.recipe.nodes:
+        """Create and start every node: the first alone, falling back from --privileged
+        where Docker refuses it, then the others at once in the mode that worked."""
+        first, *others = self.plan.recipe.nodes
+        privileged = self._start_first(first)
+        with ThreadPoolExecutor(max(1, len(others))) as pool:
+            started = {node.role: pool.submit(self._start_or_explain, node, privileged)
+                       for node in others}  # fmt: skip
+        failure: StartError | None = None
+        for role, future in started.items():  # every started node is kept, to be removed
             try:
-                try:
-                    self.containers[node.role] = self._start_node(node, privileged)
-                except docker.errors.APIError as exc:
-                    auto = privileged and self.plan.privileged == "auto"
-                    if not (auto and is_caps_refusal(exc)):
-                        raise
-                    self.progress(
-                        "Docker refused --privileged (unable to apply caps): running the nodes "
-                        "with explicit capabilities and unconfined seccomp/apparmor/systempaths"
-                    )
-                    privileged = False
-                    self.containers[node.role] = self._start_node(node, privileged)
-            except docker.errors.DockerException as exc:
-                explanation = getattr(exc, "explanation", None) or str(exc)
-                raise StartError(
-                    "nodes", f"Docker could not start the {node.role} node: {explanation}"
-                ) from None
+                self.containers[role] = future.result()
+            except StartError as exc:
+                failure = failure or exc
+        if failure is not None:
+            raise failure
         self.privileged_mode = (
             "--privileged" if privileged else "with explicit capabilities, unconfined profiles"
         )
+
+    def _start_first(self, node: NodeSpec) -> bool:
+        """Start `node`; whether the nodes run privileged (False after a refusal)."""
+        import docker.errors
+
+        privileged = self.plan.privileged != "no"
+        try:
+            self.containers[node.role] = self._start_node(node, privileged)
+            return privileged
+        except docker.errors.APIError as exc:
+            if not (privileged and self.plan.privileged == "auto" and is_caps_refusal(exc)):
+                raise _explained(node, exc) from None
+        except docker.errors.DockerException as exc:
+            raise _explained(node, exc) from None
+        self.progress(
+            "Docker refused --privileged (unable to apply caps): running the nodes "
+            "with explicit capabilities and unconfined seccomp/apparmor/systempaths"
+        )
+        self.containers[node.role] = self._start_or_explain(node, False)
+        return False
+
+    def _start_or_explain(self, node: NodeSpec, privileged: bool) -> Any:
+        import docker.errors
+
+        try:
+            return self._start_node(node, privileged)
+        except docker.errors.DockerException as exc:
+            raise _explained(node, exc) from None
 
     def _start_node(self, node: NodeSpec, privileged: bool) -> Any:
         run = run_options(self.plan, node, privileged)
@@ -318,22 +298,6 @@ class DockerCluster:
         return problems
 
 
-def stop_and_remove(container: Any) -> list[str]:
-    """Stop a node (its stop signal, then a kill after STOP_GRACE seconds) and remove it
-    with its volumes; each step on its own. Returns the problems met; a node that is
-    already gone is none."""
-    import docker.errors
-
-    problems = []
-    steps: tuple[tuple[str, Callable[[], object]], ...] = (
-        ("stop", lambda: container.stop(timeout=STOP_GRACE)),
-        ("remove", lambda: container.remove(force=True, v=True)),
-    )
-    for step, action in steps:
-        try:
-            action()
-        except docker.errors.NotFound:
-            break
-        except Exception as exc:
-            problems.append(f"{step} {container.name}: {exc}")
-    return problems
+def _explained(node: NodeSpec, error: Exception) -> StartError:
+    explanation = getattr(error, "explanation", None) or str(error)
+    return StartError("nodes", f"Docker could not start the {node.role} node: {explanation}")

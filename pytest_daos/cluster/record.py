@@ -21,9 +21,9 @@ from typing import Any
 
 from ..waiting import hold_lock
 from .config_files import ClusterConfig
+from .containers import stop_and_remove
 from .hugepages import Hugepages, Reservation
 from .labels import Owner
-from .nodes import stop_and_remove
 from .recipes import Recipe
 
 RECORD_FILE = "cluster.json"

@@ -9,11 +9,14 @@ import pytest
 DOWNSTREAM = """
 import pathlib
 
+import pytest
+
 def test_pool_is_in_dmg_pool_list(daos_cluster, daos_pool):
     result = daos_cluster.admin.exec(["dmg", "-j", "pool", "list"])
     assert daos_pool.uuid in result.stdout
     assert daos_pool.uuid in [p["uuid"] for p in daos_cluster.dmg("pool", "list")["pools"]]
 
+@pytest.mark.daos_fresh_container  # destroyed in its own teardown: gone in the next test
 def test_container_is_listed_during_its_test(daos_cluster, daos_container):
     result = daos_cluster.client.exec(["daos", "-j", "container", "list", daos_container.pool.uuid])
     assert daos_container.uuid in result.stdout

@@ -1,0 +1,74 @@
+"""The plugin's containers on this host: stopping and removing one, and sweeping those
+of sessions that are gone (only containers with our labels are ever touched)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from ..errors import PytestDaosError
+from .labels import KEEP_LABEL, SESSION_LABEL, Owner
+
+#: Seconds a node has to stop on its stop signal before it is killed.
+STOP_GRACE = 5
+
+
+class ClusterConflict(PytestDaosError, RuntimeError):
+    """Another live session's cluster holds this host."""
+
+
+def reap_orphans(client: Any) -> list[str]:
+    """Remove the containers of sessions whose owner is gone; return their names.
+
+    Kept containers (`pytest-daos up`, --daos-keep) are left alone. Raises ClusterConflict
+    when a live session's cluster holds the host (one DAOS cluster per Docker host: the
+    nodes use the host network and its ports).
+    """
+    removed = []
+    for container in client.containers.list(all=True, filters={"label": SESSION_LABEL}):
+        if container.labels.get(KEEP_LABEL) == "true":
+            raise ClusterConflict(
+                f"a kept DAOS cluster ({container.name}) holds this host: reuse it with "
+                "--daos-reuse or remove it with `pytest-daos down`"
+            )
+        owner = Owner.from_labels(container.labels)
+        if owner.is_alive():
+            raise ClusterConflict(
+                f"a DAOS cluster of another pytest-daos session ({owner.session}, pid "
+                f"{owner.pid}) is running on this host, and only one fits (host network). "
+                "Wait for it to end, or remove it: docker rm -f $(docker ps -aq --filter "
+                f"label={SESSION_LABEL}={owner.session})"
+            )
+        container.remove(force=True, v=True)
+        removed.append(str(container.name))
+    return removed
+
+
+def reap_kept(client: Any) -> list[str]:
+    """Remove kept containers that no cluster record names (`pytest-daos down`)."""
+    removed = []
+    for container in client.containers.list(all=True, filters={"label": f"{KEEP_LABEL}=true"}):
+        container.remove(force=True, v=True)
+        removed.append(str(container.name))
+    return removed
+
+
+def stop_and_remove(container: Any) -> list[str]:
+    """Stop a node (its stop signal, then a kill after STOP_GRACE seconds) and remove it
+    with its volumes; each step on its own. Returns the problems met; a node that is
+    already gone is none."""
+    import docker.errors
+
+    problems = []
+    steps: tuple[tuple[str, Callable[[], object]], ...] = (
+        ("stop", lambda: container.stop(timeout=STOP_GRACE)),
+        ("remove", lambda: container.remove(force=True, v=True)),
+    )
+    for step, action in steps:
+        try:
+            action()
+        except docker.errors.NotFound:
+            break
+        except Exception as exc:
+            problems.append(f"{step} {container.name}: {exc}")
+    return problems
