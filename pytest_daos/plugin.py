@@ -76,10 +76,13 @@ def pytest_configure(config: pytest.Config) -> None:
 
 @pytest.hookimpl(optionalhook=True)
 def pytest_configure_node(node: Any) -> None:
-    """pytest-xdist controller: the workers share one cluster, owned by this process."""
+    """pytest-xdist controller: the workers share one cluster, owned by this process, which
+    removes it at the end, also when it is sent SIGTERM."""
     state = run_state(node.config)
     state.controller = True
     node.workerinput[OWNER_KEY] = dataclasses.asdict(state.owner)
+    if state.previous_sigterm is None:
+        _install_sigterm(node.config)
 
 
 def pytest_report_header(config: pytest.Config) -> str:
@@ -186,8 +189,13 @@ def _install_sigterm(config: pytest.Config) -> None:
         run_state(config).previous_sigterm = signal.signal(signal.SIGTERM, on_sigterm)
 
 
+@pytest.hookimpl(trylast=True)
 def pytest_sessionfinish(session: pytest.Session) -> None:
-    """Tear the cluster down once: here, or in the xdist controller after every worker."""
+    """Tear the cluster down once: here, or in the xdist controller after every worker.
+
+    Last of all, so that after an interruption the fixtures' own teardowns (pytest runs
+    those that are left in its own sessionfinish) still find the nodes running.
+    """
     state = session.config.stash.get(STASH, None)
     if state is None:
         return
