@@ -44,6 +44,13 @@ def reap_orphans(client: Any) -> list[str]:
     return removed
 
 
+def belongs_to(container: Any, session: str) -> bool:
+    """Whether `container` carries the label of pytest-daos session `session` (a record
+    that names a container never makes us touch one of something else)."""
+    labels = getattr(container, "labels", None) or {}
+    return bool(session) and labels.get(SESSION_LABEL) == session
+
+
 def reap_kept(client: Any) -> list[str]:
     """Remove kept containers that no cluster record names (`pytest-daos down`)."""
     removed = []

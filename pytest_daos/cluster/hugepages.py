@@ -1,9 +1,18 @@
 """Reserve hugepages for the DAOS engine before start, and give them back after.
 
+The host's hugepages may be shared: other sessions, other SPDK or DPDK applications, an
+administrator may raise, take or lower them meanwhile. So:
+
 reserve: mount hugetlbfs at /dev/hugepages if absent, raise `vm.nr_hugepages` when fewer
-pages are free than the engine needs. release: delete the hugepage files the engine left
-(SPDK's `spdk_pid<PID>map_<N>`, only those that appeared during the session), restore
-`vm.nr_hugepages` to exactly its old value, unmount hugetlbfs only if we mounted it.
+pages are free (HugePages_Free - HugePages_Rsvd: reserved pages are promised to someone)
+than the engine needs, by what is missing. give_back: delete the hugepage files the engine
+left (SPDK's `spdk_pid<PID>map_<N>`) among those that appeared during the session, but not
+those a live process maps (another application's); lower `vm.nr_hugepages` by what reserve
+raised it, never below the pages in use (HugePages_Total - HugePages_Free + HugePages_Rsvd)
+nor below its old value, and never raise it; unmount hugetlbfs only if we mounted it.
+
+A reservation carries the host's boot id: one from another boot (a record older than the
+last reboot) changes nothing.
 """
 
 from __future__ import annotations
@@ -17,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from .host import HostError
+from .labels import boot_id
 
 MOUNT_POINT = Path("/dev/hugepages")
 SPDK_FILE = re.compile(r"^spdk_pid\d+map_\d+$")
@@ -35,6 +45,17 @@ class HugepageCounts:
     mounted: bool
     total: int
     free: int
+    reserved: int = 0  # HugePages_Rsvd: promised to a mapping, not yet faulted in
+
+    @property
+    def available(self) -> int:
+        """Pages that can still be had: free and not reserved."""
+        return max(0, self.free - self.reserved)
+
+    @property
+    def in_use(self) -> int:
+        """Pages taken or promised: lowering vm.nr_hugepages below this takes none back."""
+        return self.total - self.free + self.reserved
 
 
 @dataclass(frozen=True)
@@ -46,6 +67,8 @@ class Reservation:
     mounted_by_us: bool
     files_before: frozenset[str]
     created_dir: bool = False  # the mount point did not exist before
+    added: int = 0  # what vm.nr_hugepages was raised by
+    boot: str = ""  # the host's boot id when the reservation was made
 
     def to_dict(self) -> dict[str, Any]:
         return {**asdict(self), "files_before": sorted(self.files_before)}
@@ -91,13 +114,20 @@ class Hugepages:
             if key.startswith("HugePages_"):
                 info[key] = int(rest.split()[0])
         return HugepageCounts(
-            mounted, info.get("HugePages_Total", 0), info.get("HugePages_Free", 0)
+            mounted,
+            info.get("HugePages_Total", 0),
+            info.get("HugePages_Free", 0),
+            info.get("HugePages_Rsvd", 0),
         )
+
+    def boot(self) -> str:
+        return boot_id(self.root)
 
     def reserve(self, pages: int) -> Reservation:
         """Make `pages` free default-size hugepages available at the mount point."""
+        boot = self.boot()
         if pages <= 0:
-            return Reservation(0, None, False, self._files())
+            return Reservation(0, None, False, self._files(), boot=boot)
         counts = self.counts()
         mounted_by_us = created_dir = False
         if not counts.mounted:
@@ -113,19 +143,20 @@ class Hugepages:
             mounted_by_us = True
         files_before = self._files()
         previous_nr = None
-        if counts.free < pages:
+        added = 0
+        if counts.available < pages:
             current = int(self._nr_file.read_text())
-            wanted = current + pages - counts.free
+            wanted = current + pages - counts.available
             if not self.is_root:
                 raise HostError(
-                    f"{counts.free} hugepages are free and the DAOS engine needs {pages}: run "
-                    f"`sudo sysctl vm.nr_hugepages={wanted}`"
+                    f"{counts.available} hugepages are free and the DAOS engine needs "
+                    f"{pages}: run `sudo sysctl vm.nr_hugepages={wanted}`"
                 )
             self._nr_file.write_text(f"{wanted}\n")
-            previous_nr = current
-            free = self.counts().free
+            previous_nr, added = current, wanted - current
+            free = self.counts().available
             if free < pages:
-                self._nr_file.write_text(f"{current}\n")
+                self._lower(added, current)
                 if mounted_by_us:
                     self.run(["umount", str(self.mount_point)])
                 if created_dir:
@@ -135,26 +166,41 @@ class Hugepages:
                     "(memory is short or fragmented): free memory, lower --daos-hugepages, "
                     "or reserve hugepages at boot (hugepages=N on the kernel command line)"
                 )
-        return Reservation(pages, previous_nr, mounted_by_us, files_before, created_dir)
+        return Reservation(
+            pages, previous_nr, mounted_by_us, files_before, created_dir, added, boot
+        )
 
     def give_back(self, reservation: Reservation) -> None:
-        """Undo `reserve`: delete the engine's new hugepage files, restore, unmount."""
-        problems: list[str] = []
-        for name in sorted(self._files() - reservation.files_before):
-            if SPDK_FILE.match(name):
-                try:
-                    (self._dir / name).unlink()
-                except FileNotFoundError:
-                    pass
-                except OSError as exc:
-                    problems.append(f"could not delete {self.mount_point / name}: {exc}")
-        if reservation.previous_nr is not None:
-            try:
-                self._nr_file.write_text(f"{reservation.previous_nr}\n")
-            except OSError as exc:
-                problems.append(
-                    f"could not restore vm.nr_hugepages={reservation.previous_nr}: {exc}"
+        """Undo `reserve`: delete the engine's new hugepage files, lower vm.nr_hugepages by
+        what we raised it, unmount what we mounted. HostError lists what could not be done."""
+        if not reservation.boot or reservation.boot != self.boot():
+            if reservation.previous_nr is not None or reservation.mounted_by_us:
+                raise HostError(
+                    "the hugepage reservation was made in another boot of this host (boot id "
+                    f"{reservation.boot or 'unknown'}): vm.nr_hugepages, hugetlbfs and its "
+                    "files are left as they are"
                 )
+            return
+        problems: list[str] = []
+        new = [
+            name
+            for name in sorted(self._files() - reservation.files_before)
+            if SPDK_FILE.match(name)
+        ]
+        mapped = self._mapped(new)
+        for name in new:
+            if name in mapped:
+                continue  # a live process (not our engine: its node is gone) uses it
+            try:
+                (self._dir / name).unlink()
+            except FileNotFoundError:
+                pass
+            except OSError as exc:
+                problems.append(f"could not delete {self.mount_point / name}: {exc}")
+        if reservation.previous_nr is not None and reservation.added > 0:
+            problem = self._lower(reservation.added, reservation.previous_nr)
+            if problem:
+                problems.append(problem)
         if reservation.mounted_by_us:
             try:
                 self.run(["umount", str(self.mount_point)])
@@ -168,6 +214,59 @@ class Hugepages:
                         problems.append(f"could not remove {self.mount_point}: {exc}")
         if problems:
             raise HostError("; ".join(problems))
+
+    def _lower(self, added: int, floor: int) -> str:
+        """Lower vm.nr_hugepages by `added`, never below the pages in use nor below
+        `floor`, and never raise it; returns the problem met ("" when none)."""
+        target = None
+        try:
+            now = int(self._nr_file.read_text())
+            target = max(now - added, self.counts().in_use, floor)
+            if target < now:
+                self._nr_file.write_text(f"{target}\n")
+        except (OSError, ValueError) as exc:
+            wanted = f" to {target}" if target is not None else ""
+            return f"could not lower vm.nr_hugepages{wanted}: {exc}"
+        return ""
+
+    def _mapped(self, names: list[str]) -> frozenset[str]:
+        """Those of the hugepage files `names` that a live process maps.
+
+        The pid in an engine's file name is its pid inside its container, which says
+        nothing about the host's processes: the files are matched by device and inode in
+        every process's /proc/<pid>/maps instead (the same across mount namespaces).
+        """
+        wanted: dict[tuple[int, int, int], str] = {}
+        for name in names:
+            try:
+                info = os.stat(self._dir / name, follow_symlinks=False)
+            except OSError:
+                continue
+            wanted[(os.major(info.st_dev), os.minor(info.st_dev), info.st_ino)] = name
+        found: set[str] = set()
+        if not wanted:
+            return frozenset()
+        try:
+            processes = [entry for entry in (self.root / "proc").iterdir() if entry.name.isdigit()]
+        except OSError:
+            return frozenset()
+        for process in processes:
+            try:
+                maps = (process / "maps").read_text()
+            except OSError:
+                continue  # gone meanwhile, or not readable
+            for line in maps.splitlines():
+                fields = line.split(maxsplit=5)
+                if len(fields) < 5 or fields[4] == "0":
+                    continue
+                major, _, minor = fields[3].partition(":")
+                try:
+                    key = (int(major, 16), int(minor, 16), int(fields[4]))
+                except ValueError:
+                    continue
+                if key in wanted:
+                    found.add(wanted[key])
+        return frozenset(found)
 
     def _files(self) -> frozenset[str]:
         try:

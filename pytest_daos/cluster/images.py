@@ -34,6 +34,7 @@ from .contexts import (
 )
 from .labels import KEY_LABEL, LABEL_PREFIX
 from .recipes import ImageSpec, Recipe
+from .statedir import open_log, secure_state_dir
 
 _STEP_RE = re.compile(r"^Step (\d+)/(\d+) : (.*)$")
 _ANSI_RE = re.compile(r"\x1b\[[0-9;]*m")
@@ -85,7 +86,7 @@ class ImageBuilder:
         Other sessions that need the same images wait on the lock and then find them built.
         """
         on_wait = partial(self.progress, "waiting for another pytest-daos build on this host")
-        with hold_lock(self.state_dir / "build.lock", on_wait):
+        with hold_lock(secure_state_dir(self.state_dir) / "build.lock", on_wait):
             return self._ensure_locked(recipe, rebuild)
 
     def _ensure_locked(self, recipe: Recipe, rebuild: bool) -> list[ImageResult]:
@@ -178,9 +179,7 @@ class ImageBuilder:
         return str(image.id) if key is None or labels.get(KEY_LABEL) == key else None
 
     def _build(self, spec: ImageSpec, key: str, counter: str) -> str:
-        log_dir = self.state_dir / "logs"
-        log_dir.mkdir(parents=True, exist_ok=True)
-        log_path = log_dir / f"build-{spec.name}.log"
+        log_path = secure_state_dir(self.state_dir / "logs") / f"build-{spec.name}.log"
         with contextlib.ExitStack() as stack:
             if spec.remote is not None:
                 require_git()  # the Docker engine clones the context with its host's git
@@ -188,11 +187,13 @@ class ImageBuilder:
                 source: dict[str, Any] = {"path": spec.remote}
             else:
                 self.progress(f"  image {counter} {spec.name}: sending the build context")
+                # an unnamed file (O_TMPFILE), else a new random name opened with O_CREAT |
+                # O_EXCL | O_NOFOLLOW and unlinked at once: never a file left there
                 context = stack.enter_context(tempfile.TemporaryFile(dir=self.state_dir))
                 write_context(spec, context)
                 context.seek(0)
                 source = {"fileobj": context, "custom_context": True, "dockerfile": DOCKERFILE}
-            log = stack.enter_context(log_path.open("w"))
+            log = stack.enter_context(open_log(log_path))
             log.write(f"# pytest-daos build of {spec.tag}\n# key {key}\n")
             stream = self.client.api.build(
                 **source,

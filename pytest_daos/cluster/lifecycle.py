@@ -4,13 +4,15 @@
 `decide` choose (a pure function): attach to the cluster another worker of this run
 started, reuse a kept one with the same settings, replace one whose owner is gone, refuse
 one a live session holds, or start one phase by phase (prerequisites, images, nodes,
-format and join) and record it. A start that fails half-way is undone. `finish_recorded`
-removes the recorded cluster at the end of the run that owns it.
+format and join) and record it. The record is written before the nodes start (marked not
+ready: the hugepage reservation and the containers' names), so that a run killed in any
+phase is undone by the next; a record that is not ready is never attached to. A start
+that fails half-way is undone. `finish_recorded` removes the recorded cluster at the end of
+the run that owns it.
 """
 
 from __future__ import annotations
 
-import enum
 import time
 from collections.abc import Callable
 from dataclasses import asdict
@@ -23,7 +25,8 @@ from ..settings import Settings
 from ..waiting import Deadline
 from . import config_files
 from .checks import check_docker
-from .containers import ClusterConflict, reap_orphans
+from .containers import reap_orphans
+from .decision import Decision, conflict, decide
 from .doctor import require, run_checks
 from .host import (
     Interface,
@@ -36,17 +39,19 @@ from .host import (
 from .hugepages import Hugepages, Reservation
 from .images import ImageBuilder, ImageResult
 from .labels import KEEP_LABEL, Owner
-from .node_options import ClusterPlan
+from .node_options import ClusterPlan, container_name
 from .nodes import DockerCluster
 from .recipes import HOSTNAMES, Recipe, load_recipe
 from .record import (
     ClusterRecord,
+    clear_record,
     compat_key,
     host_lock,
     load_record,
     remove_recorded,
     save_record,
 )
+from .statedir import StateDirError
 
 Progress = Callable[[str], None]
 
@@ -55,50 +60,6 @@ LOG_FILES = {
     "server": (config_files.SERVER_LOG, config_files.ENGINE_LOG),
     "client": (config_files.AGENT_LOG,),
 }
-
-
-class Decision(enum.Enum):
-    """What to do with the cluster recorded on the host when a run needs one."""
-
-    START = "no cluster is recorded: start one"
-    ATTACH = "started by another worker of this session"
-    REUSE = "a cluster with the same settings is running and reuse is asked for"
-    REPLACE = "its owner is gone, or it is kept with other settings and reuse is asked for"
-    CONFLICT = "a live session's cluster, or a kept one, holds the host"
-
-
-def decide(
-    record: ClusterRecord | None, session: str, reuse: bool, compatible: bool, alive: bool
-) -> Decision:
-    """The choice for a run of `session` that finds `record`: `compatible` says the record
-    is what this run would start, `alive` that its owner still runs."""
-    if record is None:
-        return Decision.START
-    if record.session == session:
-        return Decision.ATTACH
-    if reuse and compatible:
-        return Decision.REUSE
-    if (alive or record.keep) and not (record.keep and reuse):
-        return Decision.CONFLICT
-    return Decision.REPLACE
-
-
-def conflict(record: ClusterRecord) -> ClusterConflict:
-    """The error for a cluster this run may not touch: whose it is and what to do."""
-    holder = (
-        "a kept DAOS cluster"
-        if record.keep
-        else f"the DAOS cluster of the running pytest pid {record.owner['pid']}"
-    )
-    fix = (
-        "reuse it with --daos-reuse (same settings) or remove it with `pytest-daos down`"
-        if record.keep
-        else "wait for that run to end"
-    )
-    return ClusterConflict(
-        f"{holder} (session {record.session}) holds this host, and only one fits (host "
-        f"network): {fix}"
-    )
 
 
 def cluster_handle(
@@ -131,18 +92,21 @@ def finish_recorded(
 ) -> list[str]:
     """End of the run of `session`: remove the cluster it owns unless it is kept.
     Returns the problems met."""
-    record = load_record(folder)
-    if record is None or record.session != session or record.keep:
-        return []
     try:
-        client = client_factory()
-    except Exception as exc:
-        return [f"cannot reach Docker to remove the cluster: {exc}"]
-    with host_lock(folder):
         record = load_record(folder)
         if record is None or record.session != session or record.keep:
             return []
-        return remove_recorded(client, folder, record, hugepages)
+        try:
+            client = client_factory()
+        except Exception as exc:
+            return [f"cannot reach Docker to remove the cluster: {exc}"]
+        with host_lock(folder):
+            record = load_record(folder)
+            if record is None or record.session != session or record.keep:
+                return []
+            return remove_recorded(client, folder, record, hugepages)
+    except StateDirError as exc:
+        return [str(exc)]
 
 
 class ClusterLifecycle:
@@ -170,6 +134,7 @@ class ClusterLifecycle:
         self.client: Any = None
         self._docker: DockerCluster | None = None
         self._reservation: Reservation | None = None
+        self._recorded = False  # this start wrote the record: undone with it
 
     @property
     def folder(self) -> Path:
@@ -225,9 +190,10 @@ class ClusterLifecycle:
         self._docker.wait_ready(deadline)
         self._phase("format and join", started)
 
-        save_record(self.folder, self._record(images, self.iface))
+        save_record(self.folder, self._record(images, self.iface, ready=True))
         roles = {node.role: node.hostname for node in self.recipe.nodes}
         self.cluster = cluster_handle(self._docker, roles, self.iface.name, self.iface.ip)
+        self._recorded = False  # started: the record is the finish's business now
         return self.cluster
 
     def _phase(self, name: str, started: float) -> None:
@@ -244,8 +210,11 @@ class ClusterLifecycle:
         )
 
     def _start_nodes(self, images: list[ImageResult], iface: Interface) -> DockerCluster:
-        """Hugepages reserved, the configuration written, the three nodes started."""
+        """Hugepages reserved, the configuration written, the three nodes started; the
+        record (not ready) written after the reservation and again once the nodes exist."""
         self._reservation = self.hugepages.reserve(self.settings.hugepages)
+        self._recorded = True  # before the write: a half-written record is cleared too
+        save_record(self.folder, self._record(images, iface, ready=False))
         absent = frozenset(
             device for node in self.recipe.nodes for device in node.devices
             if not Path(device).exists()
@@ -270,10 +239,15 @@ class ClusterLifecycle:
         self.progress("starting the nodes daos-server, daos-admin, daos-client")
         docker.start_nodes()
         self.report.privileged_mode = docker.privileged_mode or ""
+        save_record(self.folder, self._record(images, iface, ready=False))
         return docker
 
-    def _record(self, images: list[ImageResult], iface: Interface) -> ClusterRecord:
-        assert self._docker is not None
+    def _record(self, images: list[ImageResult], iface: Interface, ready: bool) -> ClusterRecord:
+        """The record of the cluster this run starts: its containers by the names they get
+        (before they exist too), the hugepage reservation, `ready` once it has joined."""
+        names = {node.role: container_name(self.owner, node.role) for node in self.recipe.nodes}
+        if self._docker is not None:
+            names.update({role: str(c.name) for role, c in self._docker.containers.items()})
         return ClusterRecord(
             owner=asdict(self.owner),
             keep=self.keep,
@@ -283,15 +257,16 @@ class ClusterLifecycle:
                 self._config(iface),
                 self.settings.privileged,
             ),
-            containers={role: str(c.name) for role, c in self._docker.containers.items()},
+            containers=names,
             recipe=self.recipe.name,
             daos_version=self.recipe.daos_version,
             iface=iface.name,
             ip=iface.ip,
-            dmg_config=self._docker.dmg_config or "",
+            dmg_config=(self._docker.dmg_config or "") if self._docker else "",
             log_files={role: list(paths) for role, paths in LOG_FILES.items()},
             hugepages=self._reservation.to_dict() if self._reservation else None,
             report=self.report.to_dict(),
+            ready=ready,
         )
 
     # -- a recorded cluster -----------------------------------------------------------------
@@ -310,6 +285,8 @@ class ClusterLifecycle:
             raise conflict(record)
         if decision is Decision.REPLACE:
             reason = "incompatible kept" if record.keep else "dead session's"
+            if not record.ready:
+                reason = "unfinished"
             self.progress(f"removing the {reason} cluster of session {record.session}")
             for problem in remove_recorded(self.client, self.folder, record, self.hugepages):
                 self.progress(f"teardown problem: {problem}")
@@ -338,12 +315,18 @@ class ClusterLifecycle:
         return key == record.compat
 
     def _undo(self) -> None:
-        """Undo a start that failed half-way: its nodes and hugepages."""
-        if self._docker is not None:
-            self._docker.remove()
-            self._docker = None
-        if self._reservation is not None:
-            try:
-                self.hugepages.give_back(self._reservation)
-            finally:
-                self._reservation = None
+        """Undo a start that failed half-way: its nodes, hugepages and record (so that no
+        later run gives the hugepages back a second time)."""
+        try:
+            if self._docker is not None:
+                self._docker.remove()
+                self._docker = None
+            if self._reservation is not None:
+                try:
+                    self.hugepages.give_back(self._reservation)
+                finally:
+                    self._reservation = None
+        finally:
+            if self._recorded:
+                self._recorded = False
+                clear_record(self.folder)

@@ -4,8 +4,14 @@ One DAOS cluster fits on a host (its nodes use the host network), shared between
 pytest-xdist workers, concurrent sessions, kept and reused clusters and the `pytest-daos`
 command. Its record (`cluster.json` in the state folder, written atomically) says who owns
 it, its nodes, what makes it compatible with a session's settings (`compat_key`), and the
-hugepage reservation to undo. Whoever removes the cluster (`remove_recorded`) removes the
-record; a later session that finds the record of a dead owner removes that cluster first.
+hugepage reservation to undo. A start writes it twice before its nodes are ready (marked
+`ready: false`: after the hugepage reservation, then with the containers), so that a run
+killed in any phase leaves what the next one needs to undo it. Whoever removes the cluster
+(`remove_recorded`) removes the record; a later session that finds the record of a dead
+owner removes that cluster first, and only containers labelled with the record's session.
+
+The state folder is checked (`statedir.secure_state_dir`) before the record or the lock is
+used: a record someone else could have written is never acted on.
 """
 
 from __future__ import annotations
@@ -21,10 +27,11 @@ from typing import Any
 
 from ..waiting import hold_lock
 from .config_files import ClusterConfig
-from .containers import stop_and_remove
+from .containers import belongs_to, stop_and_remove
 from .hugepages import Hugepages, Reservation
-from .labels import Owner
+from .labels import SESSION_LABEL, Owner
 from .recipes import Recipe
+from .statedir import StateDirError, check_state_dir, open_new, read_text, secure_state_dir
 
 RECORD_FILE = "cluster.json"
 LOCK_FILE = "cluster.lock"
@@ -46,6 +53,7 @@ class ClusterRecord:
     dmg_config: str = ""  # the control configuration file in the admin node
     hugepages: dict[str, Any] | None = None  # a hugepages.Reservation as a dict
     report: dict[str, Any] = field(default_factory=dict)
+    ready: bool = True  # False while the start runs (or when it was killed half-way)
 
     @property
     def session(self) -> str:
@@ -64,20 +72,30 @@ def compat_key(
 
 
 def load_record(folder: Path) -> ClusterRecord | None:
-    """The record of the cluster on this host, or None (no file, or one that is unreadable)."""
+    """The record of the cluster on this host, or None: no folder, a folder that is not
+    safe to use (what is in it is never trusted; the lock and `save_record` refuse it with
+    the fix), no file, a symlink, or a file that is unreadable."""
     try:
-        data = json.loads((folder / RECORD_FILE).read_text())
+        if not check_state_dir(folder):
+            return None
+        data = json.loads(read_text(folder / RECORD_FILE))
         return ClusterRecord(**data)
-    except (OSError, ValueError, TypeError):
+    except (StateDirError, OSError, ValueError, TypeError):
         return None
 
 
 def save_record(folder: Path, record: ClusterRecord) -> None:
-    """Write the record atomically (a reader sees the old file or the new, never half)."""
-    folder.mkdir(parents=True, exist_ok=True)
-    temporary = folder / f".{RECORD_FILE}.{os.getpid()}"
-    temporary.write_text(json.dumps(asdict(record), indent=2))
-    os.replace(temporary, folder / RECORD_FILE)
+    """Write the record atomically (a reader sees the old file or the new, never half),
+    through a temporary file made new (never one, or a symlink, left under its name)."""
+    secure_state_dir(folder)
+    temporary, file = open_new(folder, f".{RECORD_FILE}.")
+    try:
+        with file:
+            file.write(json.dumps(asdict(record), indent=2))
+        os.replace(temporary, folder / RECORD_FILE)
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
 
 
 def clear_record(folder: Path) -> None:
@@ -86,8 +104,9 @@ def clear_record(folder: Path) -> None:
 
 @contextmanager
 def host_lock(folder: Path, on_wait: Callable[[], None] | None = None) -> Iterator[None]:
-    """Hold the host-wide cluster lock; `on_wait()` is called once if another holds it."""
-    with hold_lock(folder / LOCK_FILE, on_wait):
+    """Hold the host-wide cluster lock; `on_wait()` is called once if another holds it.
+    StateDirError when the state folder is not safe to use."""
+    with hold_lock(secure_state_dir(folder) / LOCK_FILE, on_wait):
         yield
 
 
@@ -109,6 +128,12 @@ def remove_recorded(
             continue
         except Exception as exc:
             problems.append(f"removing the {role} node {name}: {exc}")
+            continue
+        if not belongs_to(container, record.session):
+            problems.append(
+                f"left the {role} node {name} alone: the record names it, but its label "
+                f"{SESSION_LABEL} is not the record's session {record.session}"
+            )
             continue
         problems += [
             f"removing the {role} node: {problem}" for problem in stop_and_remove(container)

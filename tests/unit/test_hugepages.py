@@ -6,6 +6,7 @@ is covered by the integration tests.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -13,14 +14,26 @@ import pytest
 from pytest_daos.cluster.host import HostError
 from pytest_daos.cluster.hugepages import Hugepages
 
+BOOT = "0a1b2c3d-this-boot"
+
 
 class FakeKernel:
     """A /proc tree whose meminfo follows writes to vm.nr_hugepages, up to `limit` pages."""
 
-    def __init__(self, root: Path, total: int, free: int, mounted: bool, limit: int = 10**6):
-        self.root, self.limit = root, limit
+    def __init__(
+        self,
+        root: Path,
+        total: int,
+        free: int,
+        mounted: bool,
+        limit: int = 10**6,
+        reserved: int = 0,
+    ):
+        self.root, self.limit, self.reserved = root, limit, reserved
         (root / "proc/sys/vm").mkdir(parents=True)
         (root / "dev/hugepages").mkdir(parents=True)
+        (root / "proc/sys/kernel/random").mkdir(parents=True)
+        (root / "proc/sys/kernel/random/boot_id").write_text(f"{BOOT}\n")
         self.used = total - free
         self.mounted = mounted
         self.commands: list[list[str]] = []
@@ -32,6 +45,7 @@ class FakeKernel:
         free = total - self.used
         (self.root / "proc/meminfo").write_text(
             f"MemTotal: 1000 kB\nHugePages_Total: {total}\nHugePages_Free: {free}\n"
+            f"HugePages_Rsvd: {self.reserved}\n"
         )
         mount = "nodev /dev/hugepages hugetlbfs rw 0 0\n" if self.mounted else ""
         (self.root / "proc/mounts").write_text("proc /proc proc rw 0 0\n" + mount)
@@ -124,3 +138,66 @@ def test_zero_pages_reserve_nothing(tmp_path):
     reservation = SyncingHugepages(kernel).reserve(0)
     assert reservation.previous_nr is None and not reservation.mounted_by_us
     assert kernel.commands == []
+
+
+def test_restore_gives_back_only_the_pages_this_session_added(tmp_path):
+    kernel = FakeKernel(tmp_path, total=10, free=4, mounted=True)
+    pages = SyncingHugepages(kernel)
+    reservation = pages.reserve(100)
+    assert nr(tmp_path) == 106  # raised by 96
+    kernel.set_total(156)  # another session raised it by 50 meanwhile, and still runs
+    pages.give_back(reservation)
+    assert nr(tmp_path) == 60  # its 50 stay: lowered by our 96 only
+
+
+def test_restore_never_takes_pages_in_use(tmp_path):
+    kernel = FakeKernel(tmp_path, total=10, free=4, mounted=True)
+    pages = SyncingHugepages(kernel)
+    reservation = pages.reserve(100)
+    kernel.used += 30  # another process took 30 of the free pages
+    kernel.reserved = 20  # and reserved 20 more it has not touched yet
+    kernel.sync()
+    pages.give_back(reservation)
+    assert nr(tmp_path) == 6 + 30 + 20  # Total - Free + Rsvd
+
+
+def test_restore_never_raises_nr_hugepages(tmp_path):
+    kernel = FakeKernel(tmp_path, total=10, free=4, mounted=True)
+    pages = SyncingHugepages(kernel)
+    reservation = pages.reserve(100)
+    kernel.set_total(6)  # an administrator lowered it below the old value meanwhile
+    pages.give_back(reservation)
+    assert nr(tmp_path) == 6
+
+
+def test_reserved_pages_do_not_count_as_free(tmp_path):
+    kernel = FakeKernel(tmp_path, total=1024, free=1024, mounted=True, reserved=1000)
+    pages = SyncingHugepages(kernel)
+    reservation = pages.reserve(100)
+    assert nr(tmp_path) == 1100  # 24 were free: raised by 76
+    assert reservation.previous_nr == 1024
+    pages.give_back(reservation)
+    assert nr(tmp_path) == 1024
+
+
+def test_the_files_of_a_live_process_are_kept(tmp_path):
+    """A file that appeared during the session but that a live process maps (another
+    SPDK application, in a container or not) is not ours: it stays. The pid in the name
+    is no help: it is the pid inside the engine's container."""
+    kernel = FakeKernel(tmp_path, total=8, free=8, mounted=True)
+    folder = tmp_path / "dev/hugepages"
+    pages = SyncingHugepages(kernel)
+    reservation = pages.reserve(4)
+    for name in ("spdk_pid13map_0", "spdk_pid13map_1", "spdk_pid21map_0"):
+        (folder / name).write_text("")
+    mapped = os.stat(folder / "spdk_pid21map_0")
+    dev = f"{os.major(mapped.st_dev):02x}:{os.minor(mapped.st_dev):02x}"
+    process = tmp_path / "proc/4711"
+    process.mkdir(parents=True)
+    (process / "maps").write_text(
+        "7f0000000000-7f0000001000 r-xp 00000000 08:01 12 /usr/bin/spdk_tgt\n"
+        f"7fd73dc00000-7fd73de00000 rw-s 00000000 {dev} {mapped.st_ino}"
+        "                     /dev/hugepages/spdk_pid21map_0\n"
+    )
+    pages.give_back(reservation)
+    assert sorted(path.name for path in folder.iterdir()) == ["spdk_pid21map_0"]

@@ -5,14 +5,15 @@ from __future__ import annotations
 
 import pytest
 
-from pytest_daos.cluster.lifecycle import Decision, conflict, decide
+from pytest_daos.cluster.decision import Decision, conflict, decide
 from pytest_daos.cluster.record import ClusterRecord
 
 MINE, OTHER = "aaaaaaaaaaaa", "bbbbbbbbbbbb"
 
 
-def record(session: str = OTHER, keep: bool = False) -> ClusterRecord:
+def record(session: str = OTHER, keep: bool = False, ready: bool = True) -> ClusterRecord:
     return ClusterRecord(
+        ready=ready,
         owner={"session": session, "pid": 4242, "boot": "b", "started": 1.0},
         keep=keep,
         compat="k",
@@ -40,6 +41,13 @@ def record(session: str = OTHER, keep: bool = False) -> ClusterRecord:
         (record(), True, False, True, Decision.CONFLICT),
         (record(keep=True), False, False, False, Decision.CONFLICT),  # kept, no --daos-reuse
         (record(keep=True), False, True, True, Decision.CONFLICT),
+        # a start under way (or killed half-way): never attached to nor reused
+        (record(MINE, ready=False), False, False, True, Decision.CONFLICT),
+        (record(MINE, ready=False), False, False, False, Decision.REPLACE),
+        (record(ready=False), True, True, True, Decision.CONFLICT),
+        (record(ready=False), True, True, False, Decision.REPLACE),
+        (record(keep=True, ready=False), True, True, True, Decision.CONFLICT),
+        (record(keep=True, ready=False), False, False, False, Decision.REPLACE),
     ],
 )
 def test_decide(found, reuse, compatible, alive, expected):
@@ -53,3 +61,9 @@ def test_a_conflict_says_whose_cluster_and_what_to_do():
     live = str(conflict(record()))
     assert f"the DAOS cluster of the running pytest pid 4242 (session {OTHER})" in live
     assert "wait for that run to end" in live
+
+
+def test_a_conflict_with_a_start_under_way_says_so():
+    starting = str(conflict(record(ready=False)))
+    assert f"pid 4242 (session {OTHER}) is starting" in starting
+    assert "wait for that run to end" in starting

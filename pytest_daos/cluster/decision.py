@@ -1,0 +1,63 @@
+"""What a run does with the cluster recorded on its host: a pure function of the record,
+the run and the owner's liveness, and the message of a conflict."""
+
+from __future__ import annotations
+
+import enum
+
+from .containers import ClusterConflict
+from .record import ClusterRecord
+
+
+class Decision(enum.Enum):
+    """What to do with the cluster recorded on the host when a run needs one."""
+
+    START = "no cluster is recorded: start one"
+    ATTACH = "started by another worker of this session"
+    REUSE = "a cluster with the same settings is running and reuse is asked for"
+    REPLACE = "its owner is gone, or it is kept with other settings and reuse is asked for"
+    CONFLICT = "a live session's cluster, or a kept one, holds the host"
+
+
+def decide(
+    record: ClusterRecord | None, session: str, reuse: bool, compatible: bool, alive: bool
+) -> Decision:
+    """The choice for a run of `session` that finds `record`: `compatible` says the record
+    is what this run would start, `alive` that its owner still runs. A record that is not
+    ready (a start under way, or killed half-way) is never attached to or reused: it is
+    a conflict while its owner runs, and replaced once it is gone."""
+    if record is None:
+        return Decision.START
+    if not record.ready:
+        return Decision.CONFLICT if alive else Decision.REPLACE
+    if record.session == session:
+        return Decision.ATTACH
+    if reuse and compatible:
+        return Decision.REUSE
+    if (alive or record.keep) and not (record.keep and reuse):
+        return Decision.CONFLICT
+    return Decision.REPLACE
+
+
+def conflict(record: ClusterRecord) -> ClusterConflict:
+    """The error for a cluster this run may not touch: whose it is and what to do."""
+    if not record.ready:
+        return ClusterConflict(
+            f"the DAOS cluster of pytest-daos pid {record.owner['pid']} (session "
+            f"{record.session}) is starting on this host, and only one fits (host network): "
+            "wait for that run to end"
+        )
+    holder = (
+        "a kept DAOS cluster"
+        if record.keep
+        else f"the DAOS cluster of the running pytest pid {record.owner['pid']}"
+    )
+    fix = (
+        "reuse it with --daos-reuse (same settings) or remove it with `pytest-daos down`"
+        if record.keep
+        else "wait for that run to end"
+    )
+    return ClusterConflict(
+        f"{holder} (session {record.session}) holds this host, and only one fits (host "
+        f"network): {fix}"
+    )

@@ -1,0 +1,257 @@
+"""The start's record: written (marked as starting) right after the hugepage reservation
+and again once the containers exist, before the waits, so that a run killed in any phase
+(SIGKILL: nothing of its own runs) is undone by the next run; made ready at the end.
+
+Docker, the images and the waits are fakes; the hugepages are the fake kernel of
+test_hugepages."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any
+
+import docker.errors
+import pytest
+from test_hugepages import FakeKernel, SyncingHugepages, nr
+
+from pytest_daos.cluster import config_files as config_files_module
+from pytest_daos.cluster import lifecycle
+from pytest_daos.cluster.containers import ClusterConflict
+from pytest_daos.cluster.host import Interface
+from pytest_daos.cluster.images import ImageResult
+from pytest_daos.cluster.labels import SESSION_LABEL, Owner, boot_id
+from pytest_daos.cluster.node_options import container_name
+from pytest_daos.cluster.nodes import StartError
+from pytest_daos.cluster.record import ClusterRecord, load_record
+from pytest_daos.settings import Settings
+
+PAGES = 16
+DEAD_PID = 2**22 + 12345  # above any pid_max: no such process
+
+
+class FakeContainer:
+    def __init__(self, name: str, labels: dict[str, str]) -> None:
+        self.name, self.labels, self.status = name, labels, "running"
+        self.calls: list[str] = []
+
+    def stop(self, timeout: int) -> None:
+        self.calls.append("stop")
+
+    def remove(self, force: bool, v: bool) -> None:
+        self.calls.append("remove")
+
+
+class FakeContainers:
+    def __init__(self) -> None:
+        self.by_name: dict[str, FakeContainer] = {}
+
+    def get(self, name: str) -> FakeContainer:
+        container = self.by_name.get(name)
+        if container is None or "remove" in container.calls:
+            raise docker.errors.NotFound(name)
+        return container
+
+    def list(self, **_: Any) -> list[FakeContainer]:
+        """Every container is labelled (reap_orphans asks for the labelled ones)."""
+        return [c for c in self.by_name.values() if "remove" not in c.calls]
+
+
+class FakeClient:
+    def __init__(self) -> None:
+        self.containers = FakeContainers()
+
+
+class Seen:
+    """What the fake start saw on disk at each step."""
+
+    def __init__(self) -> None:
+        self.before_nodes: ClusterRecord | None = None
+        self.before_waits: ClusterRecord | None = None
+
+
+class FakeDocker:
+    """A DockerCluster whose nodes are fake containers; `wait_ready` does what the test
+    asks (nothing, or fail)."""
+
+    folder: Path
+    seen: Seen
+    fail_waits: BaseException | None = None
+
+    def __init__(self, client: FakeClient, plan: Any) -> None:
+        self.client, self.plan = client, plan
+        self.daos_version = plan.recipe.daos_version
+        self.dmg_config = plan.dmg_config
+        self.containers: dict[str, FakeContainer] = {}
+        self.privileged_mode: str | None = None
+        self.removed = False
+
+    @classmethod
+    def planned(cls, client: FakeClient, plan: Any, progress: Any = None) -> FakeDocker:
+        return cls(client, plan)
+
+    def start_nodes(self) -> None:
+        FakeDocker.seen.before_nodes = load_record(FakeDocker.folder)
+        for node in self.plan.recipe.nodes:
+            name = container_name(self.plan.owner, node.role)
+            container = FakeContainer(name, self.plan.owner.labels())
+            self.client.containers.by_name[name] = container
+            self.containers[node.role] = container
+        self.privileged_mode = "--privileged"
+
+    def wait_ready(self, deadline: Any) -> list[Any]:
+        FakeDocker.seen.before_waits = load_record(FakeDocker.folder)
+        if FakeDocker.fail_waits is not None:
+            raise FakeDocker.fail_waits
+        return []
+
+    def transport(self, role: str) -> object:
+        return object()
+
+    def logs(self, role: str, lines: int = 0) -> dict[str, str]:
+        return {}
+
+    def remove(self) -> list[str]:
+        self.removed = True
+        for container in self.containers.values():
+            container.remove(force=True, v=True)
+        return []
+
+
+class FakeBuilder:
+    def __init__(self, client: Any, folder: Path, progress: Any = None) -> None:
+        pass
+
+    def ensure(self, recipe: Any, rebuild: bool = False) -> list[ImageResult]:
+        return [
+            ImageResult(spec.name, spec.tag, f"sha256:{spec.name}", "key", False, 0.0)
+            for spec in recipe.images
+        ]
+
+    def current(self, recipe: Any) -> list[Any]:
+        return [(spec, "key", f"sha256:{spec.name}") for spec in recipe.images]
+
+
+@pytest.fixture
+def world(tmp_path, monkeypatch):
+    """A host of fakes: Docker, images, checks, and a kernel with no hugepages."""
+    client = FakeClient()
+    monkeypatch.setattr(lifecycle, "check_docker", lambda factory: (None, client))
+    monkeypatch.setattr(lifecycle, "run_checks", lambda *args, **kwargs: [])
+    monkeypatch.setattr(lifecycle, "require", lambda checks: None)
+    monkeypatch.setattr(lifecycle, "ImageBuilder", FakeBuilder)
+    monkeypatch.setattr(lifecycle, "DockerCluster", FakeDocker)
+    monkeypatch.setattr(lifecycle, "host_facts", lambda: None)
+    monkeypatch.setattr(lifecycle, "missing_capabilities", lambda: [])
+    monkeypatch.setattr(config_files_module, "config_files", lambda config, facts: {})
+    folder = tmp_path / "state"
+    monkeypatch.setattr(FakeDocker, "folder", folder, raising=False)
+    monkeypatch.setattr(FakeDocker, "seen", Seen(), raising=False)
+    monkeypatch.setattr(FakeDocker, "fail_waits", None)
+    root = tmp_path / "root"
+    root.mkdir()
+    kernel = FakeKernel(root, total=0, free=0, mounted=True)
+    return client, folder, kernel
+
+
+def a_lifecycle(world: Any, owner: Owner | None = None, keep: bool = False):
+    client, folder, kernel = world
+    settings = Settings(recipe="sim", hugepages=PAGES, state_dir=folder, keep=keep)
+    return lifecycle.ClusterLifecycle(
+        settings,
+        client_factory=lambda: client,
+        hugepages=SyncingHugepages(kernel),
+        owner=owner or Owner.current(),
+        iface=Interface("lo", "127.0.0.1"),
+    )
+
+
+def dead_owner() -> Owner:
+    return Owner("deaddeaddead", DEAD_PID, boot_id(), time.time())
+
+
+def is_ready(record: ClusterRecord | None) -> bool:
+    assert record is not None
+    return bool(getattr(record, "ready", True))
+
+
+def test_the_record_is_written_before_the_nodes_start_and_before_the_waits(world):
+    _, folder, kernel = world
+    run = a_lifecycle(world)
+    run.start()
+    names = {role: container_name(run.owner, role) for role in ("server", "admin", "client")}
+    seen = FakeDocker.seen
+    assert seen.before_nodes is not None, "no record before the nodes start"
+    assert not is_ready(seen.before_nodes)
+    assert seen.before_nodes.hugepages is not None
+    assert seen.before_nodes.hugepages["previous_nr"] == 0
+    assert seen.before_nodes.containers == names  # the names they will have
+    assert seen.before_waits is not None and not is_ready(seen.before_waits)
+    assert seen.before_waits.containers == names
+    done = load_record(folder)
+    assert is_ready(done) and done is not None and done.session == run.owner.session
+    run.finish()
+    assert load_record(folder) is None and nr(kernel.root) == 0
+
+
+@pytest.mark.parametrize("phase", ["nodes", "format and join"])
+def test_a_run_killed_in_a_start_phase_is_undone_by_the_next(world, phase):
+    client, folder, kernel = world
+    killed = a_lifecycle(world, owner=dead_owner())
+    with pytest.MonkeyPatch.context() as sigkill:
+        sigkill.setattr(lifecycle.ClusterLifecycle, "_undo", lambda self: None)  # no undo
+        if phase == "nodes":  # killed while Docker creates the nodes: they exist
+            real_start_nodes = FakeDocker.start_nodes
+
+            def dies_half_way(self: FakeDocker) -> None:
+                real_start_nodes(self)
+                raise KeyboardInterrupt
+
+            sigkill.setattr(FakeDocker, "start_nodes", dies_half_way)
+        else:
+            sigkill.setattr(FakeDocker, "fail_waits", KeyboardInterrupt())
+        with pytest.raises(KeyboardInterrupt):
+            killed.start()
+    assert nr(kernel.root) == PAGES  # what the killed run left
+    left = list(client.containers.by_name.values())
+    assert left and all(c.labels[SESSION_LABEL] == "deaddeaddead" for c in left)
+
+    lines: list[str] = []
+    following = a_lifecycle(world)
+    following.progress = lines.append
+    following.start()
+    assert all("remove" in c.calls for c in left)
+    assert any("deaddeaddead" in line for line in lines), lines
+    assert nr(kernel.root) == PAGES  # given back, then raised again for this run
+    following.finish()
+    assert nr(kernel.root) == 0
+    assert load_record(folder) is None
+
+
+def test_a_failed_start_leaves_no_record_and_gives_back(world, monkeypatch):
+    _, folder, kernel = world
+    monkeypatch.setattr(FakeDocker, "fail_waits", StartError("format and join", "no"))
+    run = a_lifecycle(world)
+    with pytest.raises(StartError):
+        run.start()
+    assert load_record(folder) is None
+    assert nr(kernel.root) == 0
+
+
+def test_a_starting_cluster_of_a_live_run_is_never_attached(world):
+    """Another worker of the same run (same session) finds the record of a start that is
+    still under way (its starter was killed while the run lives): a conflict, not an
+    attach to half-started nodes."""
+    _, folder, _ = world
+    owner = Owner.current()
+    first = a_lifecycle(world, owner=owner)
+    with pytest.MonkeyPatch.context() as sigkill:
+        sigkill.setattr(lifecycle.ClusterLifecycle, "_undo", lambda self: None)
+        sigkill.setattr(FakeDocker, "fail_waits", KeyboardInterrupt())
+        with pytest.raises(KeyboardInterrupt):
+            first.start()
+    second = a_lifecycle(world, owner=owner)
+    with pytest.raises(ClusterConflict, match="starting"):
+        second.start()
+    first.finish()
+    assert load_record(folder) is None

@@ -1,0 +1,120 @@
+"""`remove_recorded`: what a record may make us remove and give back. A record names
+containers and a hugepage reservation; only containers labelled with the record's session
+are touched, and a reservation from another boot of the host is not applied."""
+
+from __future__ import annotations
+
+import docker.errors
+from test_hugepages import FakeKernel, SyncingHugepages, nr
+
+from pytest_daos.cluster.hugepages import Reservation
+from pytest_daos.cluster.labels import SESSION_LABEL
+from pytest_daos.cluster.record import ClusterRecord, load_record, remove_recorded, save_record
+
+SESSION = "aaaaaaaaaaaa"
+
+
+class FakeContainer:
+    def __init__(self, name: str, labels: dict[str, str]) -> None:
+        self.name, self.labels = name, labels
+        self.calls: list[str] = []
+
+    def stop(self, timeout: int) -> None:
+        self.calls.append("stop")
+
+    def remove(self, force: bool, v: bool) -> None:
+        self.calls.append("remove")
+
+
+class FakeContainers:
+    def __init__(self, *containers: FakeContainer) -> None:
+        self.by_name = {container.name: container for container in containers}
+
+    def get(self, name: str) -> FakeContainer:
+        if name not in self.by_name:
+            raise docker.errors.NotFound(name)
+        return self.by_name[name]
+
+
+class FakeClient:
+    def __init__(self, *containers: FakeContainer) -> None:
+        self.containers = FakeContainers(*containers)
+
+
+def a_record(containers: dict[str, str], hugepages: dict[str, object] | None = None):
+    return ClusterRecord(
+        owner={"session": SESSION, "pid": 1, "boot": "b", "started": 1.0},
+        keep=False,
+        compat="k",
+        containers=containers,
+        recipe="sim",
+        daos_version="2.6.5",
+        iface="lo",
+        ip="127.0.0.1",
+        log_files={},
+        hugepages=hugepages,
+    )
+
+
+def test_only_containers_of_the_recorded_session_are_removed(tmp_path):
+    ours = FakeContainer(f"pytest-daos-{SESSION}-server", {SESSION_LABEL: SESSION})
+    foreign = FakeContainer("production-db", {})
+    other_session = FakeContainer("pytest-daos-bbbbbbbbbbbb-admin", {SESSION_LABEL: "b" * 12})
+    folder = tmp_path / "state"
+    record = a_record({"server": ours.name, "admin": other_session.name, "client": foreign.name})
+    save_record(folder, record)
+    problems = remove_recorded(FakeClient(ours, foreign, other_session), folder, record)
+    assert ours.calls == ["stop", "remove"]
+    assert foreign.calls == [] and other_session.calls == []
+    assert any("production-db" in problem and SESSION in problem for problem in problems)
+    assert load_record(folder) is None
+
+
+def test_a_reservation_of_another_boot_leaves_nr_hugepages_alone(tmp_path):
+    root = tmp_path / "root"
+    root.mkdir()
+    kernel = FakeKernel(root, total=8, free=8, mounted=True)
+    (root / "proc/sys/kernel/random/boot_id").write_text("boot-now\n")
+    planted = {  # as written by a record of an older boot, or by someone else
+        "pages": 1024,
+        "previous_nr": 65536,
+        "mounted_by_us": False,
+        "files_before": [],
+        "boot": "boot-before",
+    }
+    folder = tmp_path / "state"
+    record = a_record({}, planted)
+    save_record(folder, record)
+    problems = remove_recorded(FakeClient(), folder, record, SyncingHugepages(kernel))
+    assert nr(root) == 8
+    assert any("boot" in p and "vm.nr_hugepages" in p for p in problems), problems
+
+
+def test_a_reservation_without_a_boot_id_leaves_nr_hugepages_alone(tmp_path):
+    root = tmp_path / "root"
+    root.mkdir()
+    kernel = FakeKernel(root, total=8, free=8, mounted=True)
+    (root / "proc/sys/kernel/random/boot_id").write_text("boot-now\n")
+    old = {"pages": 1024, "previous_nr": 0, "mounted_by_us": False, "files_before": []}
+    folder = tmp_path / "state"
+    record = a_record({}, old)
+    save_record(folder, record)
+    remove_recorded(FakeClient(), folder, record, SyncingHugepages(kernel))
+    assert nr(root) == 8
+
+
+def test_a_reservation_of_this_boot_is_given_back(tmp_path):
+    root = tmp_path / "root"
+    root.mkdir()
+    kernel = FakeKernel(root, total=0, free=0, mounted=True)
+    (root / "proc/sys/kernel/random/boot_id").write_text("boot-now\n")
+    pages = SyncingHugepages(kernel)
+    reservation = pages.reserve(16)
+    assert nr(root) == 16
+    folder = tmp_path / "state"
+    record = a_record({}, reservation.to_dict())
+    save_record(folder, record)
+    loaded = load_record(folder)
+    assert loaded is not None and Reservation.from_dict(loaded.hugepages or {}) == reservation
+    assert remove_recorded(FakeClient(), folder, loaded, pages) == []
+    assert nr(root) == 0
