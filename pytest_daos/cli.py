@@ -75,16 +75,18 @@ def _doctor(settings: Settings, as_json: bool) -> int:
 
 
 def _build(settings: Settings) -> int:
+    recipe = load_recipe(settings)  # a recipe that cannot be made is said before Docker is
     builder = ImageBuilder(docker_client(), settings.state_dir, progress=print)
-    for image in builder.ensure(load_recipe(settings), rebuild=settings.rebuild):
+    for image in builder.ensure(recipe, rebuild=settings.rebuild):
         done = "built" if image.built else "cached"
         print(f"{image.tag} {done} {image.image_id[7:19]} ({image.seconds:.1f}s)")
     return 0
 
 
 def _prune(settings: Settings, dry_run: bool) -> int:
+    recipes = known_recipes(settings)
     builder = ImageBuilder(docker_client(), settings.state_dir)
-    lines = builder.prune(known_recipes(settings), dry_run=dry_run)
+    lines = builder.prune(recipes, dry_run=dry_run)
     print("\n".join(lines) if lines else "nothing to prune")
     return 0
 

@@ -8,8 +8,10 @@ cannot drift apart.
 
 from __future__ import annotations
 
+import math
 import os
 import re
+import shlex
 import tempfile
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -21,6 +23,7 @@ from .errors import PytestDaosError
 SUPPORTED_VERSIONS = ("2.0", "2.4", "2.6")
 RECIPES = ("upstream", "local", "sim")
 PRIVILEGED_MODES = ("auto", "yes", "no")
+REMOTE_SHELL_MODES = ("auto", "yes", "no")
 
 
 class SettingsError(PytestDaosError, ValueError):
@@ -66,17 +69,21 @@ def _parse_bool(text: str) -> bool:
 
 
 def _parse_positive_float(text: str) -> float:
-    value = float(text)
-    if value <= 0:
-        raise ValueError(f"{text!r} must be a positive number of seconds")
+    """Seconds: a finite number above 0 (never nan or inf)."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not math.isfinite(value) or value <= 0:
+        raise ValueError(f"{text!r} is not a positive finite number of seconds")
     return value
 
 
 def _parse_positive_int(text: str) -> int:
-    value = int(text)
-    if value < 0:
-        raise ValueError(f"{text!r} must be zero or a positive whole number")
-    return value
+    """A whole number, 0 or more, in decimal digits."""
+    if not re.fullmatch(r"\s*\d+\s*", text):
+        raise ValueError(f"{text!r} is not a whole number (0 or more)")
+    return int(text)
 
 
 def _choice(choices: tuple[str, ...]) -> Callable[[str], str]:
@@ -89,7 +96,29 @@ def _choice(choices: tuple[str, ...]) -> Callable[[str], str]:
 
 
 def _check_size(text: str) -> str:
-    parse_bytes(text)
+    """A pool size as `dmg pool create --size` takes it: bytes above 0, or N% (1 to 100) of
+    the free space, which DAOS 2.4 and later accept (`resolve` refuses it for 2.0)."""
+    size = text.strip()
+    if size.endswith("%"):
+        number = size[:-1].strip()
+        if not number.isdigit() or not 0 < int(number) <= 100:
+            raise ValueError(f"{text!r} is not a percentage of the free space from 1% to 100%")
+        return size
+    if parse_bytes(text) <= 0:
+        raise ValueError(
+            f"{text!r} is not a size above 0: use a size such as 2G (10**9 bytes) or 2GiB"
+        )
+    return size
+
+
+def _command_prefix(text: str) -> str:
+    """A command prefix (`ssh admin01`): words as a shell splits them, so quotes must close."""
+    try:
+        shlex.split(text)
+    except ValueError as exc:
+        raise ValueError(
+            f"not a command prefix ({exc}): quote its words as a shell would, e.g. ssh admin01"
+        ) from None
     return text.strip()
 
 
@@ -162,19 +191,24 @@ OPTIONS: tuple[Option, ...] = (
            "while earlier tests run and destroyed after them in the background (0: made in "
            "each test's own setup; the marker daos_fresh_container does so for one test)"),
     Option("pool_size", _check_size, "2G",
-           "size of the session pool (dmg --size: 2G is 2*10**9 bytes, 2GiB is 2*2**30)"),
+           "size of the session pool (dmg --size: 2G is 2*10**9 bytes, 2GiB is 2*2**30; from "
+           "DAOS 2.4 also a percentage of the free space, as dmg takes it)"),
     Option("privileged", _choice(PRIVILEGED_MODES), "auto",
            "run nodes with --privileged (yes), with explicit capabilities and unconfined "
            "profiles (no), or try privileged and fall back (auto)"),
     Option("system", _choice(("docker", "existing")), "docker",
            "docker: the plugin runs the cluster; existing: use a DAOS system someone else "
            "runs, through --daos-dmg and --daos-cmd"),
-    Option("dmg", _text, None,
+    Option("dmg", _command_prefix, None,
            "with --daos-system=existing: command prefix that runs dmg (e.g. 'ssh admin01'; "
            "default: dmg on this host)"),
-    Option("cmd", _text, None,
+    Option("cmd", _command_prefix, None,
            "with --daos-system=existing: command prefix that runs daos and client commands "
            "(e.g. 'ssh client01'; default: this host)"),
+    Option("remote_shell", _choice(REMOTE_SHELL_MODES), "auto",
+           "with --daos-system=existing: whether the prefixes hand their command to a shell on "
+           "the far side, which then gets it as one quoted string: auto (when the prefix's "
+           "program is ssh), yes, no (the words go to the prefix as they are)"),
     Option("start_timeout", _parse_positive_float, "300",
            "seconds the nodes may take to start, format and join (image builds not counted)"),
     Option("rebuild", _parse_bool, "false", "rebuild every image even when cached", flag=True),
@@ -188,7 +222,9 @@ OPTIONS: tuple[Option, ...] = (
            "need it",
            flag=True),
     Option("state_dir", _text, None,
-           "folder for build logs and locks (default: <tmp>/pytest-daos-<uid>)"),
+           "folder for the cluster record, build logs and locks, made private (0700); one "
+           "that is a symlink, another user's or writable by others is refused (default: "
+           "<tmp>/pytest-daos-<uid>)"),
 )  # fmt: skip
 
 
@@ -222,12 +258,14 @@ class Settings:
     system: str = _default("system")
     dmg: str = ""
     cmd: str = ""
+    remote_shell: str = _default("remote_shell")
     keep: bool = _default("keep")
     reuse: bool = _default("reuse")
     state_dir: Path = field(default_factory=lambda: default_state_dir())
 
 
 def default_state_dir() -> Path:
+    """`<tmp>/pytest-daos-<uid>`; checked where it is used (`cluster/statedir.py`)."""
     return Path(tempfile.gettempdir()) / f"pytest-daos-{os.getuid()}"
 
 
@@ -251,6 +289,26 @@ def register_options(
         add(option.cli, **keywords)
 
 
+def _check_together(values: dict[str, Any], given: dict[str, str]) -> None:
+    """Settings that are fine alone but not with each other."""
+    if values.get("system", "docker") != "existing" and (values.get("dmg") or values.get("cmd")):
+        raise SettingsError(
+            "--daos-dmg and --daos-cmd reach an existing DAOS system: add --daos-system=existing"
+        )
+    if values.get("system", "docker") != "existing" and values.get("remote_shell") != "auto":
+        raise SettingsError(
+            "--daos-remote-shell says how --daos-dmg and --daos-cmd reach an existing DAOS "
+            "system: add --daos-system=existing"
+        )
+    version = str(values.get("version", "2.6"))
+    release = tuple(int(part) for part in version.split("."))
+    if str(values.get("pool_size", "")).endswith("%") and release < (2, 4):
+        raise SettingsError(
+            f"{given['pool_size']}: DAOS {version} has no percentage pool sizes (2.4 and later "
+            "have): use a size such as 2G"
+        )
+
+
 def resolve(cli: Getter, ini: Getter, environ: Mapping[str, str] | None = None) -> Settings:
     """Resolve every option: command line, then ini, then environment, then default.
 
@@ -260,6 +318,7 @@ def resolve(cli: Getter, ini: Getter, environ: Mapping[str, str] | None = None) 
     """
     environ = os.environ if environ is None else environ
     values: dict[str, Any] = {}
+    given: dict[str, str] = {}  # option name -> "source=value", for messages
     for option in OPTIONS:
         for source, raw in (
             (option.cli, cli(option)),
@@ -268,6 +327,8 @@ def resolve(cli: Getter, ini: Getter, environ: Mapping[str, str] | None = None) 
         ):
             if raw is None or raw == "" or raw == []:
                 continue
+            shown = " ".join(raw) if isinstance(raw, list) else raw
+            given[option.name] = f"{source}={shown}"
             try:
                 if option.multiple:
                     items = raw.split() if isinstance(raw, str) else list(raw)  # type: ignore[arg-type]
@@ -275,16 +336,12 @@ def resolve(cli: Getter, ini: Getter, environ: Mapping[str, str] | None = None) 
                 else:
                     values[option.name] = option.parse(str(raw))
             except ValueError as exc:
-                shown = " ".join(raw) if isinstance(raw, list) else raw
-                raise SettingsError(f"{source}={shown}: {exc}") from None
+                raise SettingsError(f"{given[option.name]}: {exc}") from None
             break
         else:
             if option.default is not None:
                 values[option.name] = option.parse(option.default)
-    if values.get("system", "docker") != "existing" and (values.get("dmg") or values.get("cmd")):
-        raise SettingsError(
-            "--daos-dmg and --daos-cmd reach an existing DAOS system: add --daos-system=existing"
-        )
+    _check_together(values, given)
     if "build_arg" in values:
         values["build_args"] = values.pop("build_arg")
     if values.get("state_dir") is not None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from .dmg import series
+from .dmg import DaosArgumentError, Properties, check_label, format_properties, series
 from .envelope import JsonTool
 
 #: Container types `daos container create --type` knows (case-insensitive), all releases.
@@ -35,19 +35,29 @@ class ContainerInfo:
 
 
 def container_create_argv(
-    version: str, pool: str, label: str | None, type: str, properties: str | None = None
+    version: str, pool: str, label: str | None, type: str, properties: Properties | None = None
 ) -> list[str]:
-    """argv (after `daos -j`) creating a container: `--label` in 2.0, a positional from 2.4."""
+    """argv (after `daos -j`) creating a container: `--label` in 2.0, a positional from 2.4.
+
+    The label is checked against DAOS's rule first; the positionals follow `--`, so that
+    neither is ever read as an option."""
     if type.upper() not in CONTAINER_TYPES:
         known = ", ".join(CONTAINER_TYPES)
-        raise ValueError(f"unknown container type {type!r}: use one of {known}")
-    argv = ["container", "create", pool]
+        raise DaosArgumentError(f"unknown container type {type!r}: use one of {known}")
     if label is not None:
-        argv += [f"--label={label}"] if series(version) < (2, 4) else [label]
+        check_label(label)
+    positional = [pool]
+    argv = ["container", "create"]
+    if label is not None:
+        if series(version) < (2, 4):
+            argv.append(f"--label={label}")
+        else:
+            positional.append(label)
     argv.append(f"--type={type}")
-    if properties is not None:
-        argv.append(f"--properties={properties}")
-    return argv
+    formatted = format_properties(properties)
+    if formatted is not None:
+        argv.append(f"--properties={formatted}")
+    return [*argv, "--", *positional]
 
 
 def dfuse_argv(version: str, mountpoint: str, pool: str, container: str) -> list[str]:
@@ -75,7 +85,7 @@ class Daos(JsonTool):
 
     def container_create(
         self, pool: str, label: str | None = None, type: str = "POSIX",
-        properties: str | None = None,
+        properties: Properties | None = None,
     ) -> ContainerInfo:  # fmt: skip
         argv = container_create_argv(self.version, pool, label, type, properties)
         return ContainerInfo.from_json(self(*argv))

@@ -2,12 +2,91 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from ..errors import PytestDaosError
 from .envelope import DEFAULT_CALL_TIMEOUT, JsonTool
 from .transport import Transport
+
+#: Pool or container properties: DAOS's own `key:value,key:value`, or a mapping of them.
+Properties = str | Mapping[str, object]
+
+#: DAOS_PROP_LABEL_MAX_LEN: the longest label DAOS accepts.
+LABEL_MAX = 127
+_LABEL = re.compile(r"[A-Za-z0-9._:-]+")
+_UUID_START = re.compile(
+    r"[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}"
+)
+_LABEL_RULE = "a label is 1 to 127 letters, digits, '.', '-', '_' or ':', and not a UUID"
+
+
+class DaosArgumentError(PytestDaosError, ValueError):
+    """An argument DAOS would refuse (a label, a property, a size), found before any command."""
+
+
+class LabelError(DaosArgumentError):
+    """A pool or container label that breaks DAOS's label rule; the message says how."""
+
+
+class PropertyError(DaosArgumentError):
+    """Properties that cannot be passed to DAOS as `key:value,...`; the message says why."""
+
+
+def check_label(label: object) -> str:
+    """`label` when DAOS accepts it (`daos_label_is_valid`: 1 to 127 ASCII letters, digits,
+    `.`, `-`, `_` or `:`, and not starting with a UUID), else LabelError."""
+    if not isinstance(label, str):
+        raise LabelError(f"a DAOS label is a string, not {type(label).__name__}: {_LABEL_RULE}")
+    if not label:
+        reason = "it is empty"
+    elif len(label) > LABEL_MAX:
+        reason = f"it is {len(label)} characters long"
+    elif not _LABEL.fullmatch(label):
+        bad = next(char for char in label if not _LABEL.fullmatch(char))
+        reason = f"it holds {bad!r}"
+    elif _UUID_START.match(label):
+        reason = "DAOS reads it as a UUID"
+    else:
+        return label
+    raise LabelError(f"{label!r} is not a DAOS label: {reason}; {_LABEL_RULE}")
+
+
+def format_properties(properties: Properties | None) -> str | None:
+    """The `--properties` value: a string is DAOS's own `key:value,...` and passed as it is;
+    a mapping {"rd_fac": 1, ...} becomes `rd_fac:1,...` (PropertyError for a value DAOS
+    would split, a key DAOS cannot read, or the label, which is an argument of its own)."""
+    if properties is None or isinstance(properties, str):
+        return properties
+    if not isinstance(properties, Mapping):
+        raise PropertyError(
+            f"properties are DAOS's 'key:value,...' or a mapping such as {{'rd_fac': 1}}, not "
+            f"{type(properties).__name__}"
+        )
+    items = []
+    for key, value in properties.items():
+        if not isinstance(key, str) or not re.fullmatch(r"[A-Za-z0-9_.-]+", key):
+            raise PropertyError(f"property name {key!r} is not a DAOS property name such as rd_fac")
+        if key == "label":
+            raise PropertyError(
+                f"property label={value!r}: the label is an argument of its own, not a property "
+                "here (pass label=...)"
+            )
+        if isinstance(value, bool) or not isinstance(value, (str, int, float)):
+            raise PropertyError(
+                f"property {key}={value!r}: a value is a string or a number, not "
+                f"{type(value).__name__}"
+            )
+        text = str(value)
+        if not text or "," in text or ":" in text:
+            raise PropertyError(
+                f"property {key}={text!r}: DAOS reads --properties as key:value,key:value, so a "
+                "value cannot be empty or hold ',' or ':'"
+            )
+        items.append(f"{key}:{text}")
+    return ",".join(items) or None
 
 
 def series(version: str) -> tuple[int, int]:
@@ -60,19 +139,24 @@ def pool_create_argv(
     *,
     tier_ratio: str | None = None,
     nranks: int | None = None,
-    properties: str | None = None,
+    properties: Properties | None = None,
 ) -> list[str]:
-    """argv (after `dmg -j`) that creates a pool of `size` (total, or N% of free space)."""
+    """argv (after `dmg -j`) that creates a pool of `size` (total, or N% of free space).
+
+    The label is checked against DAOS's rule first and follows `--`, so that it is never
+    read as an option."""
+    check_label(label)
     if size.strip().endswith("%") and series(version) < (2, 4):
-        raise ValueError(f"DAOS {version} has no percentage pool sizes (--size={size})")
+        raise DaosArgumentError(f"DAOS {version} has no percentage pool sizes (--size={size})")
     argv = ["pool", "create", f"--size={size}"]
     if tier_ratio is not None:
         argv.append(f"--tier-ratio={tier_ratio}")
     if nranks is not None:
         argv.append(f"--nranks={nranks}")
-    if properties is not None:
-        argv.append(f"--properties={properties}")
-    return [*argv, label]
+    formatted = format_properties(properties)
+    if formatted is not None:
+        argv.append(f"--properties={formatted}")
+    return [*argv, "--", label]
 
 
 def pool_destroy_argv(version: str, pool: str, *, force: bool, recursive: bool) -> list[str]:
@@ -122,7 +206,7 @@ class Dmg(JsonTool):
         *,
         tier_ratio: str | None = None,
         nranks: int | None = None,
-        properties: str | None = None,
+        properties: Properties | None = None,
         timeout: float | None = None,
     ) -> CreatedPool:
         argv = pool_create_argv(

@@ -28,10 +28,32 @@ def describe(settings: Settings) -> str:
     return f"dmg: {settings.dmg or 'this host'}, daos: {settings.cmd or 'this host'}"
 
 
+#: --daos-remote-shell: whether the prefixes run a shell (None: by the prefix's program).
+REMOTE_SHELL = {"auto": None, "yes": True, "no": False}
+
+
+def prefix_words(text: str, option: str) -> list[str]:
+    """The words of a command prefix as a shell splits them; ExistingSystemError naming the
+    option when its quotes do not close."""
+    try:
+        return shlex.split(text)
+    except ValueError as exc:
+        raise ExistingSystemError(
+            f"{option}={text}: not a command prefix ({exc}): quote its words as a shell "
+            "would, e.g. ssh admin01"
+        ) from None
+
+
 def connect(settings: Settings) -> DaosCluster:
-    """Handles on the existing system, once every rank is joined (within the start timeout)."""
-    admin = Local(shlex.split(settings.dmg), settings.dmg or "this host (dmg)")
-    client = Local(shlex.split(settings.cmd), settings.cmd or "this host")
+    """Handles on the existing system, once every rank is joined (within the start timeout).
+
+    A prefix that runs a shell on the far side (ssh, or any with --daos-remote-shell=yes)
+    gets each command as one quoted string; see `transport.Local`."""
+    shell = REMOTE_SHELL.get(settings.remote_shell)
+    admin = Local(
+        prefix_words(settings.dmg, "--daos-dmg"), settings.dmg or "this host (dmg)", shell
+    )
+    client = Local(prefix_words(settings.cmd, "--daos-cmd"), settings.cmd or "this host", shell)
     wait_joined(Dmg(admin, settings.version), Deadline(settings.start_timeout))
     nodes = {
         "admin": DaosNode("admin", admin.name, admin, dict),

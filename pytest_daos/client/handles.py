@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from .daos import Daos, dfuse_argv
-from .dmg import Dmg, Member
+from .dmg import Dmg, Member, Properties
 from .transport import CommandError, ExecResult, NodeTransport
 
 LogReader = Callable[[], Mapping[str, str]]
@@ -113,9 +113,13 @@ class DaosCluster:
         """The ranks as `dmg system query` reports them."""
         return self._dmg.system_query()
 
-    def create_pool(self, label: str, size: str, properties: str | None = None) -> DaosPool:
+    def create_pool(self, label: str, size: str, properties: Properties | None = None) -> DaosPool:
         """Create a pool of `size` (`dmg --size`: total bytes, or N% of the free space);
-        the caller destroys it (`DaosPool.destroy`)."""
+        the caller destroys it (`DaosPool.destroy`).
+
+        `label` must meet DAOS's label rule and `properties` is DAOS's `key:value,...` or a
+        mapping such as {"rd_fac": 1}; both are checked before any command (LabelError,
+        PropertyError)."""
         created = self._dmg.pool_create(label, size, properties=properties)
         return DaosPool(self, created.label, created.uuid, created.tier_bytes, created.svc_reps)
 
@@ -139,9 +143,12 @@ class DaosPool:
         return self.cluster.dmg_tool.pool_query(self.uuid)
 
     def create_container(
-        self, label: str | None = None, type: str = "POSIX", properties: str | None = None
-    ) -> DaosContainer:
-        """Create a container in this pool; the caller destroys it (`DaosContainer.destroy`)."""
+        self, label: str | None = None, type: str = "POSIX",
+        properties: Properties | None = None,
+    ) -> DaosContainer:  # fmt: skip
+        """Create a container in this pool; the caller destroys it (`DaosContainer.destroy`).
+
+        `label` and `properties` are checked as in `DaosCluster.create_pool`."""
         info = self.cluster.daos_tool.container_create(self.uuid, label, type, properties)
         return DaosContainer(self, info.label, info.uuid, info.type)
 

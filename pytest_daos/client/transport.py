@@ -162,22 +162,54 @@ def put_files(container: Any, folder: str, files: Mapping[str, str]) -> None:
     container.put_archive("/", tar_bytes(add))
 
 
+#: Programs that hand their command to a shell on the far side, as ssh does: it joins the
+#: words after the host with spaces and the remote shell parses them again.
+SHELL_PROGRAMS = frozenset({"ssh"})
+
+
+def runs_shell(prefix: Sequence[str]) -> bool:
+    """Whether the command prefix's program hands its command to a shell (`ssh admin01`),
+    by the program's name; `docker exec -i X`, `kubectl exec ... --` and `env ...` run argv."""
+    return bool(prefix) and PurePosixPath(prefix[0]).name in SHELL_PROGRAMS
+
+
 class Local:
     """Commands run on this host, after a command prefix (`ssh admin01`, `docker exec -i X`,
     or nothing), for a DAOS system someone else runs.
 
     The environment is passed with `env K=V` after the prefix, and the time limit with
-    `timeout` there too, so both reach the remote side. File copies stream a tar archive
-    through the prefix's standard input and output (`docker exec` needs `-i`).
+    `timeout` there too, so both reach the remote side. A prefix that hands its command to
+    a shell (`shell`; by default when its program is ssh, see `runs_shell`) receives that
+    command as one string, quoted for a POSIX shell, so every word arrives as it was; any
+    other prefix receives the words as they are. File copies stream a tar archive through
+    the prefix's standard input and output (`docker exec` needs `-i`).
     """
 
-    def __init__(self, prefix: Sequence[str], name: str) -> None:
+    def __init__(self, prefix: Sequence[str], name: str, shell: bool | None = None) -> None:
         self.prefix = tuple(prefix)
+        self.shell = bool(self.prefix) and (runs_shell(self.prefix) if shell is None else shell)
         self._name = name
 
     @property
     def name(self) -> str:
         return self._name
+
+    def command(
+        self,
+        argv: Sequence[str],
+        env: Mapping[str, str] | None = None,
+        timeout: float | None = None,
+    ) -> list[str]:
+        """The whole command line this host runs for argv: the prefix, then `env K=V`,
+        `timeout N` and argv, as one quoted string when the prefix runs a shell."""
+        words = [str(arg) for arg in argv]
+        if timeout:
+            words = ["timeout", f"{timeout:g}", *words]
+        if env:
+            words = ["env", *(f"{key}={value}" for key, value in env.items()), *words]
+        if self.shell:
+            return [*self.prefix, shlex.join(words)]
+        return [*self.prefix, *words]
 
     def run(
         self,
@@ -187,20 +219,16 @@ class Local:
         stdin: bytes | None = None,
     ) -> ExecResult:
         argv = tuple(str(arg) for arg in argv)
-        full = list(self.prefix)
-        if env:
-            full += ["env", *(f"{key}={value}" for key, value in env.items())]
-        if timeout:
-            full += ["timeout", f"{timeout:g}"]
-        full += argv
+        full = self.command(argv, env, timeout)
         try:
             done = subprocess.run(
                 full,
                 input=stdin,
+                stdin=subprocess.DEVNULL if stdin is None else None,
                 capture_output=True,
                 timeout=timeout + 10 if timeout else None,
             )
-        except FileNotFoundError as exc:
+        except OSError as exc:
             return ExecResult(argv, 127, "", f"cannot run {full[0]!r}: {exc.strerror}\n")
         except subprocess.TimeoutExpired:
             return ExecResult(argv, TIMEOUT_EXIT, "", "the command prefix did not return\n")
@@ -217,10 +245,14 @@ class Local:
 
     def get(self, remote: str, local: Path) -> None:
         path = Path(remote)
-        done = subprocess.run(
-            [*self.prefix, "tar", "-c", "-C", str(path.parent), path.name], capture_output=True
-        )
+        argv = ("tar", "-c", "-C", str(path.parent), path.name)
+        full = self.command(argv)
+        try:
+            done = subprocess.run(full, stdin=subprocess.DEVNULL, capture_output=True)
+        except OSError as exc:
+            missing = ExecResult(argv, 127, "", f"cannot run {full[0]!r}: {exc.strerror}\n")
+            raise CommandError(self.name, missing) from None
         if done.returncode != 0:
-            result = ExecResult(("tar", "-c", remote), done.returncode, "", done.stderr.decode())
+            result = ExecResult(argv, done.returncode, "", done.stderr.decode(errors="replace"))
             raise CommandError(self.name, result)
         _extract(done.stdout, local)

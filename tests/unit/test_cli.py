@@ -42,3 +42,23 @@ def test_bad_setting_is_one_line(capsys):
 def test_build_without_engine_says_how_to_start_one(nowhere, capsys):
     assert main(["build"]) == 1
     assert "no Docker engine answers" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["build", "--daos-recipe=/bin/ls"],
+         "pytest-daos: /bin/ls: not a recipe file: it is not text (a recipe file is TOML, see "
+         "docs/recipes.md)"),
+        (["doctor", "--daos-start-timeout=nan"],
+         "pytest-daos: --daos-start-timeout=nan: 'nan' is not a positive finite number of "
+         "seconds"),
+        (["up", "--daos-hugepages=abc"],
+         "pytest-daos: --daos-hugepages=abc: 'abc' is not a whole number (0 or more)"),
+    ],
+)  # fmt: skip
+def test_bad_input_is_one_line_before_any_docker_call(nowhere, capsys, args, message):
+    assert main(args) == 1
+    captured = capsys.readouterr()
+    assert captured.err.splitlines() == [message]
+    assert captured.out == ""

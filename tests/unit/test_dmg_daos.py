@@ -15,10 +15,10 @@ def test_release():
     assert series("2.0") == (2, 0)
 
 
-def test_pool_create_argv_puts_the_label_last():
-    assert pool_create_argv("2.6", "tank", "2G") == ["pool", "create", "--size=2G", "tank"]
+def test_pool_create_argv_puts_the_label_last_after_double_dash():
+    assert pool_create_argv("2.6", "tank", "2G") == ["pool", "create", "--size=2G", "--", "tank"]
     assert pool_create_argv("2.4", "t", "50%", tier_ratio="10", nranks=1) == [
-        "pool", "create", "--size=50%", "--tier-ratio=10", "--nranks=1", "t",
+        "pool", "create", "--size=50%", "--tier-ratio=10", "--nranks=1", "--", "t",
     ]  # fmt: skip
 
 
@@ -38,13 +38,13 @@ def test_pool_destroy_recursive_only_from_2_4():
 
 def test_container_create_label_flag_in_2_0_positional_later():
     assert container_create_argv("2.0", "tank", "c1", "POSIX") == [
-        "container", "create", "tank", "--label=c1", "--type=POSIX",
+        "container", "create", "--label=c1", "--type=POSIX", "--", "tank",
     ]  # fmt: skip
     assert container_create_argv("2.6", "tank", "c1", "hdf5") == [
-        "container", "create", "tank", "c1", "--type=hdf5",
+        "container", "create", "--type=hdf5", "--", "tank", "c1",
     ]  # fmt: skip
     assert container_create_argv("2.4", "tank", None, "POSIX") == [
-        "container", "create", "tank", "--type=POSIX",
+        "container", "create", "--type=POSIX", "--", "tank",
     ]  # fmt: skip
 
 
@@ -61,7 +61,7 @@ def test_container_list_keys_per_release():
 def test_dmg_pool_create_parses_and_bounds_the_call(real_output):
     transport = Replay(real_output("2.6", "dmg_pool_create_tank.json"))
     pool = Dmg(transport, "2.6.5", timeout=42).pool_create("tank", "2G")
-    assert transport.calls == [(("dmg", "-j", "pool", "create", "--size=2G", "tank"), 42)]
+    assert transport.calls == [(("dmg", "-j", "pool", "create", "--size=2G", "--", "tank"), 42)]
     assert pool.uuid == "3611afcc-4714-41c7-8f3d-bf257f15229f"
     assert pool.svc_reps == (0,)
     assert pool.tier_bytes == (120000512, 1880000000)

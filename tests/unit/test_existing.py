@@ -121,11 +121,11 @@ def test_joined_system_gives_a_cluster_without_a_server_node(tmp_path, release):
     assert calls(bin_dir, "dmg") == [
         "-j system query",
         "-j system query",
-        "-j pool create --size=2G tank",
+        "-j pool create --size=2G -- tank",
         f"-j pool destroy --force --recursive {POOL[release]}",
     ]  # dmg's own configuration: no -o on an existing system
     assert calls(bin_dir, "daos") == [
-        f"-j container create {POOL[release]} c1 --type=POSIX",
+        f"-j container create --type=POSIX -- {POOL[release]} c1",
         f"-j container destroy {POOL[release]} {CONT[release]} --force",
     ]
 
@@ -249,4 +249,89 @@ def test_describe_names_both_prefixes():
     assert describe(Settings(system="existing")) == "dmg: this host, daos: this host"
     assert describe(Settings(system="existing", dmg="docker exec -i adm")) == (
         "dmg: docker exec -i adm, daos: this host"
+    )
+
+
+FAKE_SSH = """#!/bin/sh
+# ssh host command...: the command's words, joined by spaces, go to a shell (here, this host)
+shift
+exec sh -c "$*"
+"""
+
+
+def fake_ssh(bin_dir: Path, name: str = "ssh") -> None:
+    bin_dir.mkdir(parents=True, exist_ok=True)
+    program = bin_dir / name
+    program.write_text(FAKE_SSH)
+    program.chmod(0o755)
+
+
+@pytest.mark.parametrize(
+    ("prefix", "remote_shell"),
+    [("ssh client01", "auto"), ("ssh client01", "yes"), ("jump client01", "yes")],
+)
+def test_through_ssh_argv_and_environment_arrive_as_they_were(
+    tmp_path, monkeypatch, prefix, remote_shell
+):
+    """`ssh` (or a wrapper named by --daos-remote-shell=yes) hands its command to a shell:
+    it gets one quoted string, so no word is split or run as a second command."""
+    bin_dir = tmp_path / "bin"
+    fake_ssh(bin_dir, prefix.split()[0])
+    write_program(bin_dir, "dmg", {
+        "system query": ("2.6", "dmg_system_query.json"),
+        "pool create": ("2.6", "dmg_pool_create_tank.json"),
+    })  # fmt: skip
+    write_program(bin_dir, "daos", {
+        "container create": ("2.6", "daos_container_create_tank_c1.json"),
+    })  # fmt: skip
+    monkeypatch.setenv("PATH", f"{bin_dir}:{os.environ.get('PATH', '/usr/bin:/bin')}")
+    settings = Settings(
+        system="existing", dmg=prefix.replace("client", "admin"), cmd=prefix, version="2.6",
+        remote_shell=remote_shell,
+    )  # fmt: skip
+    cluster = connect(settings)
+    container = cluster.create_pool("tank", "2G", properties={"rd_fac": 0}).create_container("c1")
+
+    shown = container.exec(["sh", "-c", 'echo "$DAOS_POOL $DAOS_CONT"'])
+    assert shown.stdout == f"{POOL['2.6']} {CONT['2.6']}\n"
+    target = tmp_path / "X"
+    said = container.exec(["echo", f"a; touch {target}"])
+    assert said.stdout == f"a; touch {target}\n"
+    assert not target.exists()
+    assert calls(bin_dir, "dmg")[1:] == ["-j pool create --size=2G --properties=rd_fac:0 -- tank"]
+    assert calls(bin_dir, "daos") == [f"-j container create --type=POSIX -- {POOL['2.6']} c1"]
+
+
+def test_a_wrapper_not_named_ssh_gets_argv_unless_told(tmp_path, monkeypatch):
+    """Without --daos-remote-shell=yes a prefix whose program is not ssh gets the words as
+    they are: right for `docker exec` and `kubectl exec`, wrong for a shell-running wrapper,
+    which is why the setting exists."""
+    bin_dir = tmp_path / "bin"
+    fake_ssh(bin_dir, "jump")
+    write_program(bin_dir, "dmg", {"system query": ("2.6", "dmg_system_query.json")})
+    monkeypatch.setenv("PATH", f"{bin_dir}:{os.environ.get('PATH', '/usr/bin:/bin')}")
+    cluster = connect(Settings(system="existing", dmg="jump a", cmd="jump c", version="2.6"))
+    assert not cluster.client.transport.shell
+    target = tmp_path / "X"
+    cluster.client.exec(["echo", f"a; touch {target}"])
+    assert target.exists()
+
+
+def test_ssh_is_given_argv_with_remote_shell_no(tmp_path, monkeypatch):
+    bin_dir = tmp_path / "bin"
+    fake_ssh(bin_dir)
+    write_program(bin_dir, "dmg", {"system query": ("2.6", "dmg_system_query.json")})
+    monkeypatch.setenv("PATH", f"{bin_dir}:{os.environ.get('PATH', '/usr/bin:/bin')}")
+    cluster = connect(
+        Settings(system="existing", dmg="ssh a", cmd="ssh c", version="2.6", remote_shell="no")
+    )
+    assert (cluster.admin.transport.shell, cluster.client.transport.shell) == (False, False)
+
+
+def test_an_unbalanced_quote_in_a_prefix_is_one_clear_error():
+    with pytest.raises(ExistingSystemError) as caught:
+        connect(Settings(system="existing", cmd="ssh 'client01", version="2.6"))
+    assert str(caught.value) == (
+        "--daos-cmd=ssh 'client01: not a command prefix (No closing quotation): quote its "
+        "words as a shell would, e.g. ssh admin01"
     )

@@ -161,17 +161,17 @@ def lifecycle_replies(release: str) -> tuple[dict[tuple[str, ...], Reply], dict]
 #: argv each release needs for the same calls (label, dfuse syntax, --recursive).
 EXPECTED = {
     "2.0": {
-        "label": ("--label=c1",),
+        "create": ("--label=c1", "--type=POSIX", "--", "{pool}"),
         "dfuse": ("dfuse", "--mountpoint={mp}", "--pool={pool}", "--container={cont}"),
         "destroy": ("--force",),
     },
     "2.4": {
-        "label": ("c1",),
+        "create": ("--type=POSIX", "--", "{pool}", "c1"),
         "dfuse": ("dfuse", "{mp}", "{pool}", "{cont}"),
         "destroy": ("--force", "--recursive"),
     },
     "2.6": {
-        "label": ("c1",),
+        "create": ("--type=POSIX", "--", "{pool}", "c1"),
         "dfuse": ("dfuse", "{mp}", "{pool}", "{cont}"),
         "destroy": ("--force", "--recursive"),
     },
@@ -186,7 +186,7 @@ def test_pool_container_mount_and_destroy_per_release(release):
 
     pool = cluster.create_pool("tank", "2G")
     assert t["admin"].calls == [
-        Call(("dmg", "-j", "-o", CONF, "pool", "create", "--size=2G", "tank"), None, 60)
+        Call(("dmg", "-j", "-o", CONF, "pool", "create", "--size=2G", "--", "tank"), None, 60)
     ]
     assert isinstance(pool, DaosPool)
     assert (pool.label, pool.uuid) == ("tank", POOL[release])
@@ -198,8 +198,8 @@ def test_pool_container_mount_and_destroy_per_release(release):
     container = pool.create_container("c1")
     assert t["client"].calls == [
         Call(
-            ("daos", "-j", "container", "create", POOL[release], *expected["label"],
-             "--type=POSIX"),
+            ("daos", "-j", "container", "create",
+             *(word.format(pool=POOL[release]) for word in expected["create"])),
             None,
             60,
         )
@@ -251,13 +251,15 @@ def test_container_label_uuid_and_type_come_from_the_answer(release, name):
     pool = cluster.create_pool("tank", "50%")
     container = pool.create_container("ch5", type="HDF5", properties="rd_fac:0")
     assert t["client"].argvs == [
-        ("daos", "-j", "container", "create", POOL[release], "ch5", "--type=HDF5",
-         "--properties=rd_fac:0"),
+        ("daos", "-j", "container", "create", "--type=HDF5", "--properties=rd_fac:0", "--",
+         POOL[release], "ch5"),
     ]  # fmt: skip
     expected = json.loads(sample(release, name))["response"]
     assert (container.label, container.type) == ("ch5", "HDF5")
     assert container.uuid == expected["container_uuid"]
-    assert t["admin"].argvs == [("dmg", "-j", "-o", CONF, "pool", "create", "--size=50%", "tank")]
+    assert t["admin"].argvs == [
+        ("dmg", "-j", "-o", CONF, "pool", "create", "--size=50%", "--", "tank")
+    ]
 
 
 def test_second_mount_own_mountpoint_and_unmount_newest_first():
@@ -322,7 +324,9 @@ def test_container_exec_names_the_container_in_the_environment():
     assert (failed.argv, failed.exit_code) == (("false",), 1)
     with pytest.raises(CommandError):
         container.exec(["false"])
-    assert t["admin"].argvs == [("dmg", "-j", "-o", CONF, "pool", "create", "--size=2G", "tank")]
+    assert t["admin"].argvs == [
+        ("dmg", "-j", "-o", CONF, "pool", "create", "--size=2G", "--", "tank")
+    ]
 
 
 def test_node_exec_check_raises_with_argv_exit_and_both_streams():
@@ -446,10 +450,12 @@ def test_der_error_of_a_pool_create(release):
     assert error.name == "DER_NOSPACE"
     assert error.fault is None
     assert error.message == "pool create failed: DER_NOSPACE(-1007): No space on storage target"
-    assert error.result.argv == ("dmg", "-j", "-o", CONF, "pool", "create", "--size=100T", "big")
+    assert error.result.argv == (
+        "dmg", "-j", "-o", CONF, "pool", "create", "--size=100T", "--", "big",
+    )  # fmt: skip
     assert error.result.exit_code == 1
     assert error.response is None
-    assert str(error).splitlines()[-1] == f"$ dmg -j -o {CONF} pool create --size=100T big"
+    assert str(error).splitlines()[-1] == f"$ dmg -j -o {CONF} pool create --size=100T -- big"
 
 
 @pytest.mark.parametrize("release", ["2.4", "2.6"])
@@ -486,7 +492,7 @@ def test_der_error_of_a_duplicate_container(release):
     assert (error.status, error.name, error.fault) == (-1004, "DER_EXIST", None)
     assert error.message == "failed to create container: DER_EXIST(-1004): Entity already exists"
     assert error.result.argv == (
-        "daos", "-j", "container", "create", POOL[release], "c1", "--type=POSIX",
+        "daos", "-j", "container", "create", "--type=POSIX", "--", POOL[release], "c1",
     )  # fmt: skip
 
 

@@ -137,3 +137,32 @@ def test_parent_cycle(folder):
 def test_recipe_file_errors_are_recipe_errors(folder):
     with pytest.raises(RecipeError, match="cannot read the recipe file"):
         load_recipe_file(folder / "absent.toml")
+
+
+def test_a_file_that_is_not_text(tmp_path):
+    path = tmp_path / "recipe.toml"
+    path.write_bytes(b"\x7fELF\x02\x01\x01\x00\xd0\xff")
+    with pytest.raises(RecipeFileError) as caught:
+        load_recipe_file(path, no_commits)
+    assert str(caught.value) == (
+        f"{path}: not a recipe file: it is not text (a recipe file is TOML, see docs/recipes.md)"
+    )
+
+
+def test_a_folder_named_as_the_recipe(tmp_path):
+    with pytest.raises(RecipeError) as caught:
+        load_recipe(Settings(recipe=str(tmp_path)), resolve=no_commits)
+    assert str(caught.value) == (
+        f"--daos-recipe={tmp_path}: a folder, not a recipe file: name a recipe file (TOML) or "
+        "one of upstream, local, sim"
+    )
+
+
+def test_a_recipe_name_too_long_for_a_path():
+    name = "r" * 5000
+    with pytest.raises(RecipeError) as caught:
+        load_recipe(Settings(recipe=name), resolve=no_commits)
+    assert str(caught.value) == (
+        f"--daos-recipe={name}: not one of upstream, local, sim, and not a recipe file that "
+        "can be read (File name too long)"
+    )

@@ -105,3 +105,31 @@ def test_build_args_from_each_source():
     assert env.build_args == (("D", "4"), ("E", "5"))
     with pytest.raises(SettingsError, match="--daos-build-arg=NOVALUE: 'NOVALUE' is not KEY=VALUE"):
         resolve(getter({"build_arg": ["NOVALUE"]}), getter({}), environ={})
+
+
+def test_remote_shell_is_for_an_existing_system():
+    assert resolve(getter({}), getter({}), environ={}).remote_shell == "auto"
+    existing = {"system": "existing", "dmg": "ssh a", "remote_shell": "yes"}
+    assert resolve(getter(existing), getter({}), environ={}).remote_shell == "yes"
+    with pytest.raises(SettingsError, match=r"^--daos-remote-shell says how .* add --daos-system"):
+        resolve(getter({"remote_shell": "no"}), getter({}), environ={})
+
+
+def test_a_percentage_pool_size_names_where_it_came_from_on_2_0():
+    settings = resolve(getter({}), getter({"pool_size": " 50% "}), environ={})
+    assert settings.pool_size == "50%"
+    with pytest.raises(SettingsError) as caught:
+        resolve(getter({"version": "2.0"}), getter({"pool_size": "50%"}), environ={})
+    assert str(caught.value) == (
+        "ini key daos_pool_size=50%: DAOS 2.0 has no percentage pool sizes (2.4 and later "
+        "have): use a size such as 2G"
+    )
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "value"),
+    [("start_timeout", " 12.5 ", 12.5), ("sim_join_delay", "1e-3", 0.001),
+     ("hugepages", "0", 0), ("prefetch", " 3 ", 3)],
+)  # fmt: skip
+def test_numbers_that_are_accepted(name, text, value):
+    assert getattr(resolve(getter({name: text}), getter({}), environ={}), name) == value

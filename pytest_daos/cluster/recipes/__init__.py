@@ -48,7 +48,19 @@ def load_recipe(settings: Settings, resolve: Resolver | None = None) -> Recipe:
     """
     if settings.recipe not in RECIPES:
         path = Path(settings.recipe)
-        if not path.is_file():
+        try:
+            is_dir, is_file = path.is_dir(), path.is_file()
+        except OSError as exc:  # a name too long, a folder that cannot be searched
+            raise RecipeError(
+                f"--daos-recipe={settings.recipe}: not one of {', '.join(RECIPES)}, and not a "
+                f"recipe file that can be read ({exc.strerror})"
+            ) from None
+        if is_dir:
+            raise RecipeError(
+                f"--daos-recipe={settings.recipe}: a folder, not a recipe file: name a recipe "
+                f"file (TOML) or one of {', '.join(RECIPES)}"
+            )
+        if not is_file:
             raise RecipeError(
                 f"--daos-recipe={settings.recipe}: not one of {', '.join(RECIPES)}, and no "
                 f"recipe file {path.absolute()} exists"

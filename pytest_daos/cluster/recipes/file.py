@@ -225,15 +225,26 @@ def _node(
     )
 
 
+def _read(path: Path) -> str:
+    """The text of a recipe file; RecipeFileError when it cannot be read or is not text."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise RecipeFileError(f"{path}: cannot read the recipe file: {exc.strerror}") from None
+    except UnicodeDecodeError:
+        raise RecipeFileError(
+            f"{path}: not a recipe file: it is not text (a recipe file is TOML, see "
+            "docs/recipes.md)"
+        ) from None
+    return text
+
+
 def load_recipe_file(path: Path, resolve: Resolver | None = None) -> Recipe:
     """Read and validate a recipe file; RecipeFileError names file, line and key.
 
     A remote context's `source_id` is the commit its ref points to (`resolve`, by default
     `git ls-remote`), as in the upstream recipe."""
-    try:
-        text = path.read_text()
-    except OSError as exc:
-        raise RecipeFileError(f"{path}: cannot read the recipe file: {exc.strerror}") from None
+    text = _read(path)
     reader = _Reader(path, text)
     try:
         data = tomllib.loads(text)
