@@ -107,7 +107,7 @@ def _recorded(settings: Settings) -> ClusterRecord | None:
 
 def _down(settings: Settings, force: bool) -> int:
     client = docker_client()
-    with host_lock(settings.state_dir):
+    with host_lock(settings.state_dir, timeout=settings.start_timeout):
         record = _recorded(settings)
         if record is None:
             removed = reap_kept(client)

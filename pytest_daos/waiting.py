@@ -5,6 +5,8 @@ for a host-wide file lock that says it waits."""
 
 from __future__ import annotations
 
+import os
+import sys
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -12,6 +14,8 @@ from pathlib import Path
 from typing import TypeVar
 
 from filelock import FileLock, Timeout
+
+from .errors import PytestDaosError
 
 T = TypeVar("T")
 
@@ -70,19 +74,57 @@ def poll(probe: Callable[[], T], deadline: Deadline, what: str) -> T:
         interval = min(interval * 2, MAX_INTERVAL)
 
 
+class LockTimeout(PytestDaosError, TimeoutError):
+    """Another process held a host-wide lock for longer than the wait allowed."""
+
+
 @contextmanager
-def hold_lock(path: Path, on_wait: Callable[[], None] | None = None) -> Iterator[None]:
-    """Hold the file lock at `path` (its folder made if missing); `on_wait()` is called
-    once first when another process holds it, so the wait is said, not silent."""
+def hold_lock(
+    path: Path, on_wait: Callable[[str], None] | None = None, timeout: float | None = None
+) -> Iterator[None]:
+    """Hold the file lock at `path` (its folder made if missing).
+
+    When another process holds it, `on_wait(holder)` is called once first, so the wait is
+    said, not silent, and names who holds it (its pid and command, from `<path>.holder`);
+    after `timeout` seconds (None: no limit) LockTimeout says so too.
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
     lock = FileLock(str(path))
     try:
         lock.acquire(timeout=0)
     except Timeout:
+        holder = lock_holder(path)
         if on_wait is not None:
-            on_wait()
-        lock.acquire()
+            on_wait(holder)
+        try:
+            lock.acquire(timeout=-1 if timeout is None else timeout)
+        except Timeout:
+            raise LockTimeout(
+                f"{path} is still held after {timeout:g}s by {holder}: wait for it to end, "
+                "or end it"
+            ) from None
     try:
+        _write_holder(path)
         yield
     finally:
         lock.release()
+
+
+def lock_holder(path: Path) -> str:
+    """Who holds the lock at `path`, as its holder wrote it."""
+    try:
+        return Path(f"{path}.holder").read_text().strip() or "another process"
+    except OSError:
+        return "another process"
+
+
+def _write_holder(path: Path) -> None:
+    command = " ".join(sys.argv)[:120]
+    text = f"pid {os.getpid()} ({command})\n".encode()
+    flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_NOFOLLOW", 0)
+    try:
+        descriptor = os.open(f"{path}.holder", flags, 0o600)
+    except OSError:
+        return  # who holds it is for messages only
+    with os.fdopen(descriptor, "wb") as handle:
+        handle.write(text)

@@ -19,6 +19,8 @@ from ..errors import PytestDaosError
 
 #: Exit status of coreutils `timeout` when it had to stop the command.
 TIMEOUT_EXIT = 124
+#: Seconds a command that ignores SIGTERM at its time limit has before SIGKILL.
+KILL_AFTER = 5
 
 
 @dataclass(frozen=True)
@@ -42,6 +44,12 @@ class ExecResult:
             if text.strip():
                 parts.append(f"{name}:\n{text.rstrip()}")
         return "\n".join(parts)
+
+
+def time_limit(timeout: float | None) -> tuple[str, ...]:
+    """The words that bound a command in its node: coreutils `timeout` sends SIGTERM when
+    the time is up and SIGKILL KILL_AFTER seconds later, so no command outlives its limit."""
+    return ("timeout", "-k", f"{KILL_AFTER:g}", f"{timeout:g}") if timeout else ()
 
 
 class CommandError(PytestDaosError, RuntimeError):
@@ -95,7 +103,7 @@ class DockerExec:
         timeout: float | None = None,
     ) -> ExecResult:
         argv = tuple(str(arg) for arg in argv)
-        full = (("timeout", f"{timeout:g}") if timeout else ()) + argv
+        full = time_limit(timeout) + argv
         exit_code, (stdout, stderr) = self._container.exec_run(
             list(full), environment=dict(env or {}), demux=True
         )
@@ -204,7 +212,7 @@ class Local:
         `timeout N` and argv, as one quoted string when the prefix runs a shell."""
         words = [str(arg) for arg in argv]
         if timeout:
-            words = ["timeout", f"{timeout:g}", *words]
+            words = [*time_limit(timeout), *words]
         if env:
             words = ["env", *(f"{key}={value}" for key, value in env.items()), *words]
         if self.shell:

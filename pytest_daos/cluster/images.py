@@ -17,7 +17,6 @@ import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import partial
 from pathlib import Path
 from typing import IO, Any
 
@@ -72,6 +71,11 @@ class BuildError(PytestDaosError, RuntimeError):
         self.log = log
 
 
+#: Seconds a build waits for another session's build of this host before it says who
+#: builds (a cold build of the upstream images takes tens of minutes).
+BUILD_LOCK_WAIT = 3600.0
+
+
 class ImageBuilder:
     """Ensures that every image of a recipe exists with its current content key."""
 
@@ -85,8 +89,11 @@ class ImageBuilder:
 
         Other sessions that need the same images wait on the lock and then find them built.
         """
-        on_wait = partial(self.progress, "waiting for another pytest-daos build on this host")
-        with hold_lock(secure_state_dir(self.state_dir) / "build.lock", on_wait):
+
+        def on_wait(holder: str) -> None:
+            self.progress(f"waiting for another pytest-daos build on this host ({holder})")
+
+        with hold_lock(secure_state_dir(self.state_dir) / "build.lock", on_wait, BUILD_LOCK_WAIT):
             return self._ensure_locked(recipe, rebuild)
 
     def _ensure_locked(self, recipe: Recipe, rebuild: bool) -> list[ImageResult]:

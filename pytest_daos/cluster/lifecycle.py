@@ -55,6 +55,9 @@ from .statedir import StateDirError
 
 Progress = Callable[[str], None]
 
+#: Seconds the end of a run waits for the host lock before it says who holds it.
+TEARDOWN_LOCK_WAIT = 120.0
+
 #: Which DAOS log files each node writes (read into failure reports).
 LOG_FILES = {
     "server": (config_files.SERVER_LOG, config_files.ENGINE_LOG),
@@ -100,7 +103,7 @@ def finish_recorded(
             client = client_factory()
         except Exception as exc:
             return [f"cannot reach Docker to remove the cluster: {exc}"]
-        with host_lock(folder):
+        with host_lock(folder, timeout=TEARDOWN_LOCK_WAIT):
             record = load_record(folder)
             if record is None or record.session != session or record.keep:
                 return []
@@ -143,14 +146,21 @@ class ClusterLifecycle:
     def start(self) -> DaosCluster:
         """Attach to this session's or a compatible running cluster, or start one."""
 
-        def on_wait() -> None:
-            self.progress("waiting for another session's DAOS cluster start on this host")
+        def on_wait(holder: str) -> None:
+            self.progress(f"waiting for another session's DAOS cluster on this host ({holder})")
 
-        with host_lock(self.folder, on_wait):
+        with host_lock(self.folder, on_wait, timeout=self.settings.start_timeout):
             try:
                 return self._start()
-            except BaseException:
-                self._undo()
+            except BaseException as error:
+                problems = self._undo()
+                if problems and isinstance(error, Exception) and error.args:
+                    # the start's error stays the error; what the cleanup met is added
+                    error.args = (
+                        f"{error.args[0]}\nundoing the failed start also met: "
+                        + "; ".join(problems),
+                        *error.args[1:],
+                    )
                 raise
 
     def finish(self) -> list[str]:
@@ -314,19 +324,27 @@ class ClusterLifecycle:
         )  # fmt: skip
         return key == record.compat
 
-    def _undo(self) -> None:
+    def _undo(self) -> list[str]:
         """Undo a start that failed half-way: its nodes, hugepages and record (so that no
-        later run gives the hugepages back a second time)."""
-        try:
-            if self._docker is not None:
-                self._docker.remove()
-                self._docker = None
-            if self._reservation is not None:
-                try:
-                    self.hugepages.give_back(self._reservation)
-                finally:
-                    self._reservation = None
-        finally:
-            if self._recorded:
-                self._recorded = False
+        later run gives the hugepages back a second time), each step on its own. Returns
+        the problems met; never raises, so the start's own error is the one shown."""
+        problems: list[str] = []
+        if self._docker is not None:
+            try:
+                problems += self._docker.remove()
+            except Exception as exc:
+                problems.append(f"removing the nodes: {exc}")
+            self._docker = None
+        if self._reservation is not None:
+            try:
+                self.hugepages.give_back(self._reservation)
+            except Exception as exc:
+                problems.append(f"giving back hugepages: {exc}")
+            self._reservation = None
+        if self._recorded:
+            self._recorded = False
+            try:
                 clear_record(self.folder)
+            except OSError as exc:
+                problems.append(f"clearing the record: {exc}")
+        return problems

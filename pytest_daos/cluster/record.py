@@ -103,10 +103,13 @@ def clear_record(folder: Path) -> None:
 
 
 @contextmanager
-def host_lock(folder: Path, on_wait: Callable[[], None] | None = None) -> Iterator[None]:
-    """Hold the host-wide cluster lock; `on_wait()` is called once if another holds it.
-    StateDirError when the state folder is not safe to use."""
-    with hold_lock(secure_state_dir(folder) / LOCK_FILE, on_wait):
+def host_lock(
+    folder: Path, on_wait: Callable[[str], None] | None = None, timeout: float | None = None
+) -> Iterator[None]:
+    """Hold the host-wide cluster lock; `on_wait(holder)` is called once if another holds
+    it; LockTimeout after `timeout` seconds. StateDirError when the state folder is not
+    safe to use."""
+    with hold_lock(secure_state_dir(folder) / LOCK_FILE, on_wait, timeout):
         yield
 
 

@@ -196,8 +196,8 @@ def test_missing_dmg_fails_at_once(tmp_path):
     assert len(runs) == 1, runs  # would be many had it polled for the 20 s
     words = runs[0].split()
     assert words[:2] == ["env", f"PATH={only_timeout}"]
-    assert words[2] == "timeout" and 1 <= float(words[3]) <= 20
-    assert words[4:] == ["dmg", "-j", "system", "query"]
+    assert words[2:5] == ["timeout", "-k", "5"] and 1 <= float(words[5]) <= 20
+    assert words[6:] == ["dmg", "-j", "system", "query"]
     message = str(caught.value)
     assert message.startswith(expected_through(prefix))
     assert "exit status 127" in message

@@ -255,3 +255,22 @@ def test_a_starting_cluster_of_a_live_run_is_never_attached(world):
         second.start()
     first.finish()
     assert load_record(folder) is None
+
+
+def test_a_cleanup_error_never_replaces_the_start_error(world, monkeypatch):
+    run = a_lifecycle(world)
+    monkeypatch.setattr(FakeDocker, "fail_waits", StartError("join", "rank 0 never joined"))
+    monkeypatch.setattr(FakeDocker, "remove", lambda self: ["stop server: 500 Server Error"])
+
+    def refuse(reservation: Any) -> None:
+        raise OSError("Device or resource busy")
+
+    monkeypatch.setattr(run.hugepages, "give_back", refuse)
+    with pytest.raises(StartError) as caught:
+        run.start()
+    text = str(caught.value)
+    assert text.startswith("DAOS cluster start failed in phase 'join': rank 0 never joined")
+    assert (
+        "undoing the failed start also met: stop server: 500 Server Error; giving back "
+        "hugepages: Device or resource busy" in text
+    )

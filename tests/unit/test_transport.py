@@ -67,7 +67,7 @@ def test_the_prefix_gets_one_quoted_command(fake_ssh):
     node = Local(["/usr/bin/ssh", "admin01"], "ssh admin01")
     assert node.shell
     assert node.command(["echo", "a; b"], env={"K": "v w"}, timeout=30) == [
-        "/usr/bin/ssh", "admin01", "env 'K=v w' timeout 30 echo 'a; b'",
+        "/usr/bin/ssh", "admin01", "env 'K=v w' timeout -k 5 30 echo 'a; b'",
     ]  # fmt: skip
 
 
@@ -138,3 +138,20 @@ def test_a_prefix_that_cannot_run_is_exit_status_127(tmp_path):
     result = Local([str(tmp_path / "nothing")], "x").run(["true"])
     assert result.exit_code == 127
     assert "cannot run" in result.stderr
+
+
+def test_a_docker_exec_is_bounded_in_its_node_and_killed_if_it_ignores_sigterm():
+    from pytest_daos.client.transport import DockerExec, time_limit
+
+    class Container:
+        name = "pytest-daos-x-admin"
+
+        def exec_run(self, argv, environment, demux):
+            self.argv = argv
+            return 0, (b"ok\n", b"")
+
+    assert time_limit(None) == ()
+    node = Container()
+    result = DockerExec(node).run(["dmg", "-j", "system", "query"], timeout=30)
+    assert node.argv == ["timeout", "-k", "5", "30", "dmg", "-j", "system", "query"]
+    assert result.argv == ("dmg", "-j", "system", "query") and result.stdout == "ok\n"
