@@ -17,7 +17,8 @@ from .cluster.containers import reap_kept
 from .cluster.doctor import report, run_checks
 from .cluster.host import docker_client
 from .cluster.images import ImageBuilder
-from .cluster.lifecycle import ClusterLifecycle, attach_record
+from .cluster.lifecycle import ClusterLifecycle
+from .cluster.nodes import attach_record
 from .cluster.recipes import known_recipes, load_recipe
 from .cluster.record import ClusterRecord, host_lock, load_record, remove_recorded
 from .errors import PytestDaosError

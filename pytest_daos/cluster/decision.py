@@ -17,17 +17,28 @@ class Decision(enum.Enum):
     REUSE = "a cluster with the same settings is running and reuse is asked for"
     REPLACE = "its owner is gone, or it is kept with other settings and reuse is asked for"
     CONFLICT = "a live session's cluster, or a kept one, holds the host"
+    FAILED = "this run's start with these settings failed already: the same error, at once"
 
 
 def decide(
-    record: ClusterRecord | None, session: str, reuse: bool, compatible: bool, alive: bool
+    record: ClusterRecord | None,
+    session: str,
+    reuse: bool,
+    compatible: bool,
+    alive: bool,
+    settings_key: str = "",
 ) -> Decision:
     """The choice for a run of `session` that finds `record`: `compatible` says the record
     is what this run would start, `alive` that its owner still runs. A record that is not
     ready (a start under way, or killed half-way) is never attached to or reused: it is
-    a conflict while its owner runs, and replaced once it is gone."""
+    a conflict while its owner runs, and replaced once it is gone. The record of a failed
+    start of this run with the same settings (`settings_key`) fails the caller at once,
+    as it failed the worker that tried; any other failed start left nothing to keep."""
     if record is None:
         return Decision.START
+    if record.failure:
+        same = record.session == session and record.settings_key == settings_key
+        return Decision.FAILED if same else Decision.REPLACE
     if not record.ready:
         return Decision.CONFLICT if alive else Decision.REPLACE
     if record.session == session:

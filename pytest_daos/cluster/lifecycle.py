@@ -13,13 +13,15 @@ the run that owns it.
 
 from __future__ import annotations
 
+import hashlib
 import time
 from collections.abc import Callable
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-from ..client.handles import DaosCluster, DaosNode
+from ..client.handles import DaosCluster
+from ..errors import PytestDaosError
 from ..report import StartReport
 from ..settings import Settings
 from ..waiting import Deadline
@@ -40,8 +42,8 @@ from .hugepages import Hugepages, Reservation
 from .images import ImageBuilder, ImageResult
 from .labels import KEEP_LABEL, Owner
 from .node_options import ClusterPlan, container_name
-from .nodes import DockerCluster
-from .recipes import HOSTNAMES, Recipe, load_recipe
+from .nodes import DockerCluster, attach_record, cluster_handle
+from .recipes import Recipe, load_recipe
 from .record import (
     ClusterRecord,
     clear_record,
@@ -63,28 +65,6 @@ LOG_FILES = {
     "server": (config_files.SERVER_LOG, config_files.ENGINE_LOG),
     "client": (config_files.AGENT_LOG,),
 }
-
-
-def cluster_handle(
-    docker: DockerCluster, roles: dict[str, str], iface: str, ip: str
-) -> DaosCluster:
-    """The DaosCluster handle tests use, over a DockerCluster."""
-    nodes = {
-        role: DaosNode(role, hostname, docker.transport(role),
-                       lambda role=role: docker.logs(role))  # type: ignore[misc]
-        for role, hostname in roles.items()
-    }  # fmt: skip
-    return DaosCluster(nodes, docker.daos_version, iface, ip, docker.dmg_config)
-
-
-def attach_record(client: Any, record: ClusterRecord) -> tuple[DockerCluster, DaosCluster]:
-    """Handles on the recorded cluster (StartError when a node is gone or stopped)."""
-    log_files = {role: tuple(paths) for role, paths in record.log_files.items()}
-    docker = DockerCluster.attach(
-        client, record.containers, record.daos_version, log_files, record.dmg_config or None
-    )
-    roles = {role: HOSTNAMES[role] for role in record.containers}
-    return docker, cluster_handle(docker, roles, record.iface, record.ip)
 
 
 def finish_recorded(
@@ -110,6 +90,10 @@ def finish_recorded(
             return remove_recorded(client, folder, record, hugepages)
     except StateDirError as exc:
         return [str(exc)]
+
+
+class EarlierFailure(PytestDaosError, RuntimeError):
+    """Another worker of this run failed to start the cluster with these settings."""
 
 
 class ClusterLifecycle:
@@ -154,6 +138,8 @@ class ClusterLifecycle:
                 return self._start()
             except BaseException as error:
                 problems = self._undo()
+                if isinstance(error, Exception) and not isinstance(error, EarlierFailure):
+                    self._record_failure(error)
                 if problems and isinstance(error, Exception) and error.args:
                     # the start's error stays the error; what the cleanup met is added
                     error.args = (
@@ -289,8 +275,11 @@ class ClusterLifecycle:
             return None
         compatible = self.settings.reuse and self._compatible(record, builder)
         decision = decide(
-            record, self.owner.session, self.settings.reuse, compatible, record.owner_alive()
-        )
+            record, self.owner.session, self.settings.reuse, compatible,
+            record.owner_alive(), self.settings_key,
+        )  # fmt: skip
+        if decision is Decision.FAILED:
+            raise EarlierFailure(record.failure)
         if decision is Decision.CONFLICT:
             raise conflict(record)
         if decision is Decision.REPLACE:
@@ -323,6 +312,24 @@ class ClusterLifecycle:
             self.settings.privileged,
         )  # fmt: skip
         return key == record.compat
+
+    @property
+    def settings_key(self) -> str:
+        """Equal for runs of equal settings (a failed start fails them all at once)."""
+        return hashlib.sha256(repr(self.settings).encode()).hexdigest()
+
+    def _record_failure(self, error: Exception) -> None:
+        """Record the failed start (nothing of it is left), so that the other workers of
+        this run fail at once with its error instead of trying again."""
+        try:
+            save_record(self.folder, ClusterRecord(
+                owner=asdict(self.owner), keep=False, compat="", containers={},
+                recipe=self.recipe.name, daos_version=self.recipe.daos_version, iface="",
+                ip="", log_files={}, ready=False, failure=str(error),
+                settings_key=self.settings_key,
+            ))  # fmt: skip
+        except Exception as exc:  # the start's own error is the one to show
+            self.progress(f"could not record the failed start: {exc}")
 
     def _undo(self) -> list[str]:
         """Undo a start that failed half-way: its nodes, hugepages and record (so that no

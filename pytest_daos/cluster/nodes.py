@@ -12,12 +12,14 @@ from typing import Any
 
 from ..client import envelope
 from ..client.dmg import Dmg, Member, all_joined
+from ..client.handles import DaosCluster, DaosNode
 from ..client.transport import DockerExec, put_files
 from ..errors import PytestDaosError
 from ..waiting import Deadline, NotYet, WaitTimeout, poll
 from .containers import stop_and_remove
 from .node_options import ClusterPlan, is_caps_refusal, run_options
-from .recipes import NodeSpec
+from .recipes import HOSTNAMES, NodeSpec
+from .record import ClusterRecord
 
 LOG_TAIL = 40
 
@@ -301,3 +303,25 @@ class DockerCluster:
 def _explained(node: NodeSpec, error: Exception) -> StartError:
     explanation = getattr(error, "explanation", None) or str(error)
     return StartError("nodes", f"Docker could not start the {node.role} node: {explanation}")
+
+
+def cluster_handle(
+    docker: DockerCluster, roles: dict[str, str], iface: str, ip: str
+) -> DaosCluster:
+    """The DaosCluster handle tests use, over a DockerCluster."""
+    nodes = {
+        role: DaosNode(role, hostname, docker.transport(role),
+                       lambda role=role: docker.logs(role))  # type: ignore[misc]
+        for role, hostname in roles.items()
+    }  # fmt: skip
+    return DaosCluster(nodes, docker.daos_version, iface, ip, docker.dmg_config)
+
+
+def attach_record(client: Any, record: ClusterRecord) -> tuple[DockerCluster, DaosCluster]:
+    """Handles on the recorded cluster (StartError when a node is gone or stopped)."""
+    log_files = {role: tuple(paths) for role, paths in record.log_files.items()}
+    docker = DockerCluster.attach(
+        client, record.containers, record.daos_version, log_files, record.dmg_config or None
+    )
+    roles = {role: HOSTNAMES[role] for role in record.containers}
+    return docker, cluster_handle(docker, roles, record.iface, record.ip)

@@ -54,6 +54,8 @@ class ClusterRecord:
     hugepages: dict[str, Any] | None = None  # a hugepages.Reservation as a dict
     report: dict[str, Any] = field(default_factory=dict)
     ready: bool = True  # False while the start runs (or when it was killed half-way)
+    failure: str = ""  # the error of a start that failed (nothing of it is left)
+    settings_key: str = ""  # which settings that start had
 
     @property
     def session(self) -> str:

@@ -18,6 +18,7 @@ from test_hugepages import FakeKernel, SyncingHugepages, nr
 from pytest_daos.cluster import config_files as config_files_module
 from pytest_daos.cluster import lifecycle
 from pytest_daos.cluster.containers import ClusterConflict
+from pytest_daos.cluster.decision import Decision, decide
 from pytest_daos.cluster.host import Interface
 from pytest_daos.cluster.images import ImageResult
 from pytest_daos.cluster.labels import SESSION_LABEL, Owner, boot_id
@@ -228,14 +229,18 @@ def test_a_run_killed_in_a_start_phase_is_undone_by_the_next(world, phase):
     assert load_record(folder) is None
 
 
-def test_a_failed_start_leaves_no_record_and_gives_back(world, monkeypatch):
+def test_a_failed_start_leaves_only_its_error_and_gives_back(world, monkeypatch):
     _, folder, kernel = world
     monkeypatch.setattr(FakeDocker, "fail_waits", StartError("format and join", "no"))
     run = a_lifecycle(world)
     with pytest.raises(StartError):
         run.start()
-    assert load_record(folder) is None
+    left = load_record(folder)  # the failure, for the other workers; nothing to give back
+    assert left is not None and left.failure.endswith("'format and join': no")
+    assert left.containers == {} and left.hugepages is None and not left.ready
     assert nr(kernel.root) == 0
+    run.finish()  # the end of the run clears it
+    assert load_record(folder) is None
 
 
 def test_a_starting_cluster_of_a_live_run_is_never_attached(world):
@@ -273,4 +278,28 @@ def test_a_cleanup_error_never_replaces_the_start_error(world, monkeypatch):
     assert (
         "undoing the failed start also met: stop server: 500 Server Error; giving back "
         "hugepages: Device or resource busy" in text
+    )
+
+
+def test_a_failed_start_fails_the_other_workers_of_the_run_at_once(world, monkeypatch):
+    client, folder, kernel = world
+    owner = Owner.current()  # pytest-xdist workers start in the controller's name
+    monkeypatch.setattr(FakeDocker, "fail_waits", StartError("join", "rank 0 never joined"))
+    with pytest.raises(StartError):
+        a_lifecycle(world, owner=owner).start()
+    assert nr(kernel.root) == 0 and not client.containers.list()  # nothing of it is left
+    started: list[str] = []
+    monkeypatch.setattr(FakeDocker, "start_nodes", lambda self: started.append("nodes"))
+    with pytest.raises(lifecycle.EarlierFailure) as caught:
+        a_lifecycle(world, owner=owner).start()
+    assert str(caught.value) == ("DAOS cluster start failed in phase 'join': rank 0 never joined")
+    assert started == []  # the second worker did not try again
+    # another run finds nothing of the failed start to keep
+    record = load_record(folder)
+    assert record is not None
+    assert decide(record, "another", False, False, True) is Decision.REPLACE
+    other = a_lifecycle(world, owner=owner)
+    assert decide(record, owner.session, False, False, True, "other settings") is (Decision.REPLACE)
+    assert decide(record, owner.session, False, False, True, other.settings_key) is (
+        Decision.FAILED
     )
