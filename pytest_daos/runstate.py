@@ -20,8 +20,8 @@ from .client.handles import DaosCluster, DaosPool
 from .client.supply import ContainerSupply
 from .cluster.host import Interface, InterfaceError, try_resolve_iface
 from .cluster.labels import Owner
-from .cluster.lifecycle import ClusterLifecycle, finish_recorded
-from .cluster.record import load_record
+from .cluster.lifecycle import ClusterLifecycle
+from .cluster.record import finish_recorded, load_record
 from .report import Kept, StartReport, summary_lines
 from .settings import OPTIONS, Settings, SettingsError
 

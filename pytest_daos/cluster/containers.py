@@ -14,7 +14,12 @@ STOP_GRACE = 5
 
 
 class ClusterConflict(PytestDaosError, RuntimeError):
-    """Another live session's cluster holds this host."""
+    """Another live session's cluster holds this host. `waitable`: it goes when that
+    session ends (not a kept cluster), so a run may wait for it."""
+
+    def __init__(self, message: str, waitable: bool = False) -> None:
+        super().__init__(message)
+        self.waitable = waitable
 
 
 def reap_orphans(client: Any) -> list[str]:

@@ -18,6 +18,7 @@ class Decision(enum.Enum):
     REPLACE = "its owner is gone, or it is kept with other settings and reuse is asked for"
     CONFLICT = "a live session's cluster, or a kept one, holds the host"
     FAILED = "this run's start with these settings failed already: the same error, at once"
+    SHARE = "another live session runs a cluster with the same settings: use it too"
 
 
 def decide(
@@ -29,9 +30,11 @@ def decide(
     settings_key: str = "",
 ) -> Decision:
     """The choice for a run of `session` that finds `record`: `compatible` says the record
-    is what this run would start, `alive` that its owner still runs. A record that is not
-    ready (a start under way, or killed half-way) is never attached to or reused: it is
-    a conflict while its owner runs, and replaced once it is gone. The record of a failed
+    is what this run would start, `alive` that a session using it still runs (a live
+    session's cluster with the same settings is shared; the last session out removes
+    it). A record that is not ready (a start under way, or killed half-way) is never
+    attached to or reused: it is a conflict while its owner runs, and replaced once it
+    is gone. The record of a failed
     start of this run with the same settings (`settings_key`) fails the caller at once,
     as it failed the worker that tried; any other failed start left nothing to keep."""
     if record is None:
@@ -45,6 +48,8 @@ def decide(
         return Decision.ATTACH
     if reuse and compatible:
         return Decision.REUSE
+    if alive and compatible and not record.keep:
+        return Decision.SHARE
     if (alive or record.keep) and not (record.keep and reuse):
         return Decision.CONFLICT
     return Decision.REPLACE
@@ -56,7 +61,8 @@ def conflict(record: ClusterRecord) -> ClusterConflict:
         return ClusterConflict(
             f"the DAOS cluster of pytest-daos pid {record.owner['pid']} (session "
             f"{record.session}) is starting on this host, and only one fits (host network): "
-            "wait for that run to end"
+            "wait for that run to end",
+            waitable=True,
         )
     holder = (
         "a kept DAOS cluster"
@@ -70,5 +76,6 @@ def conflict(record: ClusterRecord) -> ClusterConflict:
     )
     return ClusterConflict(
         f"{holder} (session {record.session}) holds this host, and only one fits (host "
-        f"network): {fix}"
+        f"network): {fix}",
+        waitable=not record.keep,
     )

@@ -24,10 +24,10 @@ from ..client.handles import DaosCluster
 from ..errors import PytestDaosError
 from ..report import StartReport
 from ..settings import Settings
-from ..waiting import Deadline
+from ..waiting import Deadline, NotYet, WaitTimeout, poll
 from . import config_files
 from .checks import check_docker
-from .containers import reap_orphans
+from .containers import ClusterConflict, reap_orphans
 from .decision import Decision, conflict, decide
 from .doctor import require, run_checks
 from .host import (
@@ -48,48 +48,21 @@ from .record import (
     ClusterRecord,
     clear_record,
     compat_key,
+    failure_record,
+    finish_recorded,
     host_lock,
     load_record,
     remove_recorded,
     save_record,
 )
-from .statedir import StateDirError
 
 Progress = Callable[[str], None]
-
-#: Seconds the end of a run waits for the host lock before it says who holds it.
-TEARDOWN_LOCK_WAIT = 120.0
 
 #: Which DAOS log files each node writes (read into failure reports).
 LOG_FILES = {
     "server": (config_files.SERVER_LOG, config_files.ENGINE_LOG),
     "client": (config_files.AGENT_LOG,),
 }
-
-
-def finish_recorded(
-    folder: Path,
-    session: str,
-    client_factory: Callable[[], Any] = docker_client,
-    hugepages: Hugepages | None = None,
-) -> list[str]:
-    """End of the run of `session`: remove the cluster it owns unless it is kept.
-    Returns the problems met."""
-    try:
-        record = load_record(folder)
-        if record is None or record.session != session or record.keep:
-            return []
-        try:
-            client = client_factory()
-        except Exception as exc:
-            return [f"cannot reach Docker to remove the cluster: {exc}"]
-        with host_lock(folder, timeout=TEARDOWN_LOCK_WAIT):
-            record = load_record(folder)
-            if record is None or record.session != session or record.keep:
-                return []
-            return remove_recorded(client, folder, record, hugepages)
-    except StateDirError as exc:
-        return [str(exc)]
 
 
 class EarlierFailure(PytestDaosError, RuntimeError):
@@ -121,6 +94,7 @@ class ClusterLifecycle:
         self.client: Any = None
         self._docker: DockerCluster | None = None
         self._reservation: Reservation | None = None
+        self._starting = False
         self._recorded = False  # this start wrote the record: undone with it
 
     @property
@@ -128,8 +102,31 @@ class ClusterLifecycle:
         return self.settings.state_dir
 
     def start(self) -> DaosCluster:
-        """Attach to this session's or a compatible running cluster, or start one."""
+        """Attach to this session's, a compatible kept or a shared running cluster, or
+        start one. While another live session's cluster with other settings holds the
+        host, wait for it to go (saying so), up to the start timeout."""
+        said: list[str] = []
 
+        def attempt() -> DaosCluster:
+            try:
+                return self._start_locked()
+            except ClusterConflict as exc:
+                if not exc.waitable:
+                    raise
+                if not said:
+                    said.append(str(exc))
+                    self.progress(
+                        f"waiting up to {self.settings.start_timeout:g}s for the other "
+                        f"session's cluster to go: {exc}"
+                    )
+                raise NotYet(exc) from None
+
+        try:
+            return poll(attempt, Deadline(self.settings.start_timeout), "the host to be free")
+        except WaitTimeout as exc:
+            raise exc.last if isinstance(exc.last, ClusterConflict) else exc from None
+
+    def _start_locked(self) -> DaosCluster:
         def on_wait(holder: str) -> None:
             self.progress(f"waiting for another session's DAOS cluster on this host ({holder})")
 
@@ -138,7 +135,7 @@ class ClusterLifecycle:
                 return self._start()
             except BaseException as error:
                 problems = self._undo()
-                if isinstance(error, Exception) and not isinstance(error, EarlierFailure):
+                if isinstance(error, Exception) and self._starting:
                     self._record_failure(error)
                 if problems and isinstance(error, Exception) and error.args:
                     # the start's error stays the error; what the cleanup met is added
@@ -167,6 +164,7 @@ class ClusterLifecycle:
             if attached is not None:
                 return attached
             reap_orphans(self.client)
+            self._starting = True  # the host is this run's: a failure is recorded
         require(run_checks(self.settings, engine, iface=self.iface))
         assert builder is not None and isinstance(self.iface, Interface)
         self.report.iface, self.report.ip = self.iface.name, self.iface.ip
@@ -273,10 +271,16 @@ class ClusterLifecycle:
         record = load_record(self.folder)
         if record is None:
             return None
-        compatible = self.settings.reuse and self._compatible(record, builder)
+        alive = record.in_use()
+        compatible = (
+            record.ready
+            and record.session != self.owner.session
+            and (self.settings.reuse or (alive and not record.keep))
+            and self._compatible(record, builder)
+        )
         decision = decide(
-            record, self.owner.session, self.settings.reuse, compatible,
-            record.owner_alive(), self.settings_key,
+            record, self.owner.session, self.settings.reuse, compatible, alive,
+            self.settings_key,
         )  # fmt: skip
         if decision is Decision.FAILED:
             raise EarlierFailure(record.failure)
@@ -295,6 +299,10 @@ class ClusterLifecycle:
             why = f"reused the kept cluster of session {record.session}"
         docker, cluster = attach_record(self.client, record)
         docker.wait_ready(Deadline(self.settings.start_timeout))
+        if decision is Decision.SHARE:
+            why = f"shared the running cluster of session {record.session} (same settings)"
+            record.sharers.append(asdict(self.owner))
+            save_record(self.folder, record)
         self._docker, self.cluster = None, cluster  # not ours to remove
         self.report = StartReport.from_dict(record.report)
         self.report.attached = why
@@ -321,13 +329,9 @@ class ClusterLifecycle:
     def _record_failure(self, error: Exception) -> None:
         """Record the failed start (nothing of it is left), so that the other workers of
         this run fail at once with its error instead of trying again."""
+        failed = failure_record(self.owner, self.recipe, str(error), self.settings_key)
         try:
-            save_record(self.folder, ClusterRecord(
-                owner=asdict(self.owner), keep=False, compat="", containers={},
-                recipe=self.recipe.name, daos_version=self.recipe.daos_version, iface="",
-                ip="", log_files={}, ready=False, failure=str(error),
-                settings_key=self.settings_key,
-            ))  # fmt: skip
+            save_record(self.folder, failed)
         except Exception as exc:  # the start's own error is the one to show
             self.progress(f"could not record the failed start: {exc}")
 

@@ -28,11 +28,14 @@ from typing import Any
 from ..waiting import hold_lock
 from .config_files import ClusterConfig
 from .containers import belongs_to, stop_and_remove
+from .host import docker_client
 from .hugepages import Hugepages, Reservation
 from .labels import SESSION_LABEL, Owner
 from .recipes import Recipe
 from .statedir import StateDirError, check_state_dir, open_new, read_text, secure_state_dir
 
+#: Seconds the end of a run waits for the host lock before it says who holds it.
+TEARDOWN_LOCK_WAIT = 120.0
 RECORD_FILE = "cluster.json"
 LOCK_FILE = "cluster.lock"
 
@@ -56,6 +59,8 @@ class ClusterRecord:
     ready: bool = True  # False while the start runs (or when it was killed half-way)
     failure: str = ""  # the error of a start that failed (nothing of it is left)
     settings_key: str = ""  # which settings that start had
+    sharers: list[dict[str, Any]] = field(default_factory=list)  # Owners of other sessions
+    left: list[str] = field(default_factory=list)  # sessions done with the cluster
 
     @property
     def session(self) -> str:
@@ -63,6 +68,25 @@ class ClusterRecord:
 
     def owner_alive(self) -> bool:
         return Owner(**self.owner).is_alive()
+
+    def users(self) -> list[Owner]:
+        """The sessions that use the cluster and have not left it: its starter and those
+        sharing it."""
+        owners = [Owner(**self.owner)] + [Owner(**sharer) for sharer in self.sharers]
+        return [owner for owner in owners if owner.session not in self.left]
+
+    def in_use(self, but: str = "") -> bool:
+        """Whether a live session other than `but` still uses the cluster."""
+        return any(user.session != but and user.is_alive() for user in self.users())
+
+
+def failure_record(owner: Owner, recipe: Recipe, failure: str, settings_key: str) -> ClusterRecord:
+    """The record of a start that failed and was undone: its error, nothing to remove."""
+    return ClusterRecord(
+        owner=asdict(owner), keep=False, compat="", containers={}, recipe=recipe.name,
+        daos_version=recipe.daos_version, iface="", ip="", log_files={}, ready=False,
+        failure=failure, settings_key=settings_key,
+    )  # fmt: skip
 
 
 def compat_key(
@@ -150,3 +174,36 @@ def remove_recorded(
             problems.append(f"giving back hugepages: {exc}")
     clear_record(folder)
     return problems
+
+
+def finish_recorded(
+    folder: Path,
+    session: str,
+    client_factory: Callable[[], Any] = docker_client,
+    hugepages: Hugepages | None = None,
+) -> list[str]:
+    """End of the run of `session`: it leaves the cluster it started or shared; the last
+    session out removes it (a kept cluster stays). Returns the problems met."""
+    try:
+        record = load_record(folder)
+        if record is None or record.keep or session not in _sessions(record):
+            return []
+        try:
+            client = client_factory()
+        except Exception as exc:
+            return [f"cannot reach Docker to remove the cluster: {exc}"]
+        with host_lock(folder, timeout=TEARDOWN_LOCK_WAIT):
+            record = load_record(folder)
+            if record is None or record.keep or session not in _sessions(record):
+                return []
+            if record.ready and record.in_use(but=session):
+                record.left.append(session)  # another session still uses it
+                save_record(folder, record)
+                return []
+            return remove_recorded(client, folder, record, hugepages)
+    except StateDirError as exc:
+        return [str(exc)]
+
+
+def _sessions(record: ClusterRecord) -> set[str]:
+    return {record.session, *(str(sharer["session"]) for sharer in record.sharers)}

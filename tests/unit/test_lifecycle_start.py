@@ -155,11 +155,21 @@ def world(tmp_path, monkeypatch):
     return client, folder, kernel
 
 
-def a_lifecycle(world: Any, owner: Owner | None = None, keep: bool = False):
+def a_lifecycle(
+    world: Any,
+    owner: Owner | None = None,
+    keep: bool = False,
+    start_timeout: float = 300,
+    progress: Any = None,
+    pages: int = PAGES,
+):
     client, folder, kernel = world
-    settings = Settings(recipe="sim", hugepages=PAGES, state_dir=folder, keep=keep)
+    settings = Settings(
+        recipe="sim", hugepages=pages, state_dir=folder, keep=keep, start_timeout=start_timeout
+    )
     return lifecycle.ClusterLifecycle(
         settings,
+        progress,
         client_factory=lambda: client,
         hugepages=SyncingHugepages(kernel),
         owner=owner or Owner.current(),
@@ -255,9 +265,11 @@ def test_a_starting_cluster_of_a_live_run_is_never_attached(world):
         sigkill.setattr(FakeDocker, "fail_waits", KeyboardInterrupt())
         with pytest.raises(KeyboardInterrupt):
             first.start()
-    second = a_lifecycle(world, owner=owner)
+    said: list[str] = []
+    second = a_lifecycle(world, owner=owner, start_timeout=1, progress=said.append)
     with pytest.raises(ClusterConflict, match="starting"):
-        second.start()
+        second.start()  # waits for it (up to its start timeout), never attaches
+    assert len(said) == 1 and said[0].startswith("waiting up to 1s for the other session's")
     first.finish()
     assert load_record(folder) is None
 
@@ -303,3 +315,44 @@ def test_a_failed_start_fails_the_other_workers_of_the_run_at_once(world, monkey
     assert decide(record, owner.session, False, False, True, other.settings_key) is (
         Decision.FAILED
     )
+
+
+class Attached:
+    """Handles on a recorded cluster, whose nodes answer at once."""
+
+    def wait_ready(self, deadline: Any) -> list[Any]:
+        return []
+
+
+def test_a_live_session_with_the_same_settings_shares_and_the_last_out_removes(world, monkeypatch):
+    client, folder, kernel = world
+    monkeypatch.setattr(lifecycle, "attach_record", lambda c, r: (Attached(), "handles"))
+    first, second = a_lifecycle(world), a_lifecycle(world)  # two sessions, both alive
+    first.start()
+    shared = second.start()
+    assert second.report.attached.startswith(
+        f"shared the running cluster of session {first.owner.session}"
+    )
+    assert shared == "handles" and len(client.containers.list()) == 3
+    first.finish()  # the starter leaves first: the cluster stays for the other
+    assert len(client.containers.list()) == 3 and nr(kernel.root) == PAGES
+    record = load_record(folder)
+    assert record is not None and record.left == [first.owner.session]
+    second.finish()  # the last session out removes it
+    assert client.containers.list() == [] and load_record(folder) is None
+    assert nr(kernel.root) == 0
+
+
+def test_other_settings_wait_for_a_live_sessions_cluster_then_say_whose_it_is(world):
+    client, folder, kernel = world
+    first = a_lifecycle(world)
+    first.start()
+    said: list[str] = []
+    other = a_lifecycle(world, start_timeout=1, progress=said.append, pages=PAGES + 1)
+    with pytest.raises(ClusterConflict, match="wait for that run to end") as caught:
+        other.start()
+    assert caught.value.waitable
+    assert len(said) == 1 and "waiting up to 1s for the other session's cluster" in said[0]
+    assert len(client.containers.list()) == 3  # the running one was not touched
+    first.finish()
+    assert client.containers.list() == [] and nr(kernel.root) == 0
