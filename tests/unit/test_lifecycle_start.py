@@ -344,7 +344,7 @@ def test_a_live_session_with_the_same_settings_shares_and_the_last_out_removes(w
 
 
 def test_other_settings_wait_for_a_live_sessions_cluster_then_say_whose_it_is(world):
-    client, folder, kernel = world
+    client, _, kernel = world
     first = a_lifecycle(world)
     first.start()
     said: list[str] = []
