@@ -111,6 +111,7 @@ def daos_pool_factory(cluster: str = "daos_cluster", scope: Scope = "session") -
             pool = handle.create_pool(
                 label or unique_label("pool", request), size or default_size, properties=properties
             )
+            run_state(request.config).pool_scopes[pool.uuid] = scope
             made.append(pool)
             return pool
 
@@ -138,6 +139,7 @@ def daos_pool(
             label or unique_label("pool", request),
             size or run_state(request.config).settings.pool_size,
         )
+        run_state(request.config).pool_scopes[pool.uuid] = scope
         yield pool
         failures = run_state(request.config).close_supplies(pool)
         _destroy_all([pool])
@@ -189,7 +191,7 @@ def daos_container(pool: str = "daos_pool", type: str = "POSIX", scope: Scope = 
     def container_fixture(request: pytest.FixtureRequest) -> Iterator[DaosContainer]:
         handle: DaosPool = request.getfixturevalue(pool)
         state = run_state(request.config)
-        if not _made_ahead(request, pool, scope):
+        if not _made_ahead(request, handle, scope):
             container = handle.create_container(unique_label("cont", request), type)
             yield container
             _destroy_all([container])
@@ -204,17 +206,17 @@ def daos_container(pool: str = "daos_pool", type: str = "POSIX", scope: Scope = 
     return container_fixture
 
 
-def _made_ahead(request: pytest.FixtureRequest, pool: str, scope: Scope) -> bool:
+def _made_ahead(request: pytest.FixtureRequest, pool: DaosPool, scope: Scope) -> bool:
     """Whether this test's container comes from a supply: prefetching is on, the test does
-    not ask for a fresh one, and the pool lives longer than the container fixture."""
-    if run_state(request.config).settings.prefetch <= 0:
+    not ask for a fresh one, and the pool (made by one of these factories) lives longer
+    than the container fixture."""
+    state = run_state(request.config)
+    if state.settings.prefetch <= 0:
         return False
     if request.node.get_closest_marker(FRESH_MARKER) is not None:
         return False
-    definitions = getattr(request.node, "_fixtureinfo", None)
-    found = definitions.name2fixturedefs.get(pool, ()) if definitions is not None else ()
     order = ("function", "class", "module", "package", "session")
-    pool_scope = str(getattr(found[-1], "scope", "function")) if found else "function"
+    pool_scope = state.pool_scopes.get(pool.uuid, "function")
     return order.index(pool_scope) > order.index(scope)
 
 

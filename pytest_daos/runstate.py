@@ -63,6 +63,9 @@ class RunState:
         self.previous_sigterm: Any = None
         self._interfaces: dict[str | None, Interface | InterfaceError] = {}
         self._supplies: dict[tuple[str, str], ContainerSupply] = {}
+        #: pool uuid -> the scope of the fixture that made it (containers are made ahead
+        #: of need only in pools that outlive the tests)
+        self.pool_scopes: dict[str, str] = {}
 
     def supply(self, pool: DaosPool, type: str, label: Callable[[], str]) -> ContainerSupply:
         """The supply of ready containers of `type` in `pool` (made on first use)."""

@@ -17,17 +17,28 @@ def test_fresh(daos_cluster, daos_container, n):
         daos_container.uuid
     )
     pathlib.Path(f"used-{n}.txt").write_text(daos_container.uuid)
+    pathlib.Path(f"listed-{n}.txt").write_text(str(len(listed)))
 """
 
 
-@pytest.mark.parametrize("workers", [[], ["-n", "2"]], ids=["one process", "two workers"])
-def test_each_test_gets_its_own_container(pytester, base_image, leaves_nothing_behind, workers):
+@pytest.mark.parametrize(
+    ("args", "ahead"),
+    [(["--daos-prefetch=3"], True), (["--daos-prefetch=3", "-n", "2"], True),
+     (["--daos-prefetch=0"], False)],
+    ids=["made ahead", "made ahead, two workers", "made in each test's setup"],
+)  # fmt: skip
+def test_each_test_gets_its_own_container(pytester, base_image, leaves_nothing_behind, args, ahead):
     pytester.makepyfile(test_fresh=SUITE)
     result = pytester.runpytest_subprocess(
         "-p", "no:cacheprovider", "--daos-recipe=sim", f"--daos-sim-base-image={base_image}",
-        "--daos-prefetch=3", *workers, timeout=600,
+        *args, timeout=600,
     )  # fmt: skip
     result.assert_outcomes(passed=12)
     used = [path.read_text() for path in pytester.path.glob("used-*.txt")]
     assert len(used) == 12 and len(set(used)) == 12
     assert "teardown problem" not in result.stdout.str()
+    listed = [int(path.read_text()) for path in pytester.path.glob("listed-*.txt")]
+    if ahead:  # while a test runs, the containers of the next ones exist already
+        assert max(listed) > 1, listed
+    else:  # each made in its test's setup and destroyed in its teardown
+        assert set(listed) == {1}, listed
