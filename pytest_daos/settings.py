@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import PytestDaosError
+from .sizes import parse_bytes, parse_gib
 
 SUPPORTED_VERSIONS = ("2.0", "2.4", "2.6")
 RECIPES = ("upstream", "local", "sim")
@@ -28,35 +29,6 @@ REMOTE_SHELL_MODES = ("auto", "yes", "no")
 
 class SettingsError(PytestDaosError, ValueError):
     """A setting has a value that cannot work; the message names the source and the fix."""
-
-
-_GIB_RE = re.compile(r"^\s*(\d+)\s*(g|gb|gib)?\s*$", re.IGNORECASE)
-_BYTES_RE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([a-z]*)\s*$", re.IGNORECASE)
-_UNITS = {
-    "": 1, "b": 1,
-    "k": 1000, "kb": 1000, "m": 1000**2, "mb": 1000**2, "g": 1000**3, "gb": 1000**3,
-    "t": 1000**4, "tb": 1000**4, "p": 1000**5, "pb": 1000**5,
-    "ki": 1024, "kib": 1024, "mi": 1024**2, "mib": 1024**2, "gi": 1024**3, "gib": 1024**3,
-    "ti": 1024**4, "tib": 1024**4, "pi": 1024**5, "pib": 1024**5,
-}  # fmt: skip
-
-
-def parse_bytes(text: str) -> int:
-    """Parse a size the way DAOS's `dmg` does (go-humanize): `G` is 10**9, `GiB` is 2**30."""
-    match = _BYTES_RE.match(text)
-    if not match or match.group(2).lower() not in _UNITS:
-        raise ValueError(
-            f"{text!r} is not a size: use a number with a unit such as 2G (10**9 bytes) or 2GiB"
-        )
-    return int(float(match.group(1)) * _UNITS[match.group(2).lower()])
-
-
-def parse_gib(text: str) -> int:
-    """Parse a whole number of GiB ("4", "4G", "4GiB"), the unit of DAOS's scm_size/bdev_size."""
-    match = _GIB_RE.match(text)
-    if not match or int(match.group(1)) < 1:
-        raise ValueError(f"{text!r} is not a whole number of GiB such as 4 or 4G")
-    return int(match.group(1))
 
 
 def _parse_bool(text: str) -> bool:

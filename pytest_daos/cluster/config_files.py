@@ -27,6 +27,11 @@ BDEV_FILE = "/tmp/daos-bdev"
 SERVER_LOG = "/tmp/daos_server.log"
 ENGINE_LOG = "/tmp/daos_engine_0.log"
 AGENT_LOG = "/tmp/daos_agent.log"
+#: Which DAOS log files each node writes (read into failure reports).
+LOG_FILES = {
+    "server": (SERVER_LOG, ENGINE_LOG),
+    "client": (AGENT_LOG,),
+}
 SOCKET_DIR = "/var/run/daos_server"
 AGENT_RUNTIME_DIR = "/var/run/daos_agent"
 #: The folders each node's daemon needs and does not create (daos_server exits with

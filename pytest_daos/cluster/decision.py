@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import enum
 
+from ..errors import PytestDaosError
 from .containers import ClusterConflict
 from .record import ClusterRecord
 
@@ -79,3 +80,7 @@ def conflict(record: ClusterRecord) -> ClusterConflict:
         f"network): {fix}",
         waitable=not record.keep,
     )
+
+
+class EarlierFailure(PytestDaosError, RuntimeError):
+    """Another worker of this run failed to start the cluster with these settings."""

@@ -21,14 +21,13 @@ from pathlib import Path
 from typing import Any
 
 from ..client.handles import DaosCluster
-from ..errors import PytestDaosError
 from ..report import StartReport
 from ..settings import Settings
 from ..waiting import Deadline, NotYet, WaitTimeout, poll
 from . import config_files
 from .checks import check_docker
 from .containers import ClusterConflict, reap_orphans
-from .decision import Decision, conflict, decide
+from .decision import Decision, EarlierFailure, conflict, decide
 from .doctor import require, run_checks
 from .host import (
     Interface,
@@ -57,16 +56,6 @@ from .record import (
 )
 
 Progress = Callable[[str], None]
-
-#: Which DAOS log files each node writes (read into failure reports).
-LOG_FILES = {
-    "server": (config_files.SERVER_LOG, config_files.ENGINE_LOG),
-    "client": (config_files.AGENT_LOG,),
-}
-
-
-class EarlierFailure(PytestDaosError, RuntimeError):
-    """Another worker of this run failed to start the cluster with these settings."""
 
 
 class ClusterLifecycle:
@@ -223,7 +212,7 @@ class ClusterLifecycle:
             owner=self.owner,
             privileged=self.settings.privileged,
             missing_caps=tuple(missing_capabilities()),
-            log_files=LOG_FILES,
+            log_files=config_files.LOG_FILES,
             extra_labels={KEEP_LABEL: "true"} if self.keep else {},
             absent_devices=absent,
             node_dirs=config_files.NODE_DIRS,
@@ -257,7 +246,7 @@ class ClusterLifecycle:
             iface=iface.name,
             ip=iface.ip,
             dmg_config=(self._docker.dmg_config or "") if self._docker else "",
-            log_files={role: list(paths) for role, paths in LOG_FILES.items()},
+            log_files={role: list(paths) for role, paths in config_files.LOG_FILES.items()},
             hugepages=self._reservation.to_dict() if self._reservation else None,
             report=self.report.to_dict(),
             ready=ready,

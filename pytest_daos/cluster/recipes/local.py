@@ -15,6 +15,7 @@ key holds a fingerprint of paths, sizes, times and modes (and of the host's load
 from __future__ import annotations
 
 import hashlib
+import itertools
 import os
 import re
 import shutil
@@ -36,6 +37,8 @@ GLIBC = re.compile(
 _LDD_LINE = re.compile(r"^\s*(\S+)\s+=>\s+(/\S+)\s+\(0x[0-9a-f]+\)$")
 _ELF = b"\x7fELF"
 LDD_TIMEOUT = 30
+#: Where a system libfabric's pkg-config file lives (Debian and EL layouts).
+SYSTEM_PC = ("usr/lib*/pkgconfig/libfabric.pc", "usr/lib/*/pkgconfig/libfabric.pc")
 #: The loader's cache changes when the host's libraries do (package installs run ldconfig).
 LOADER_CACHE = Path("/etc/ld.so.cache")
 
@@ -65,10 +68,13 @@ def tree_version(prefix: Path) -> str:
 
 
 def libfabric_version(prefix: Path) -> tuple[int, int]:
-    """The version of the libfabric the tree was built with (its pkg-config file)."""
-    for pc in sorted(prefix.glob("prereq/*/ofi/lib*/pkgconfig/libfabric.pc")) + sorted(
-        Path("/usr").glob("lib*/**/pkgconfig/libfabric.pc")
-    ):
+    """The version of the libfabric the tree was built with (its pkg-config file): the
+    tree's own prerequisite first, the system's only where the tree has none."""
+    candidates = itertools.chain(
+        sorted(prefix.glob("prereq/*/ofi/lib*/pkgconfig/libfabric.pc")),
+        (path for pattern in SYSTEM_PC for path in sorted(Path("/").glob(pattern))),
+    )
+    for pc in candidates:
         match = re.search(r"^Version:\s*(\d+)\.(\d+)", pc.read_text(), re.MULTILINE)
         if match:
             return int(match.group(1)), int(match.group(2))
