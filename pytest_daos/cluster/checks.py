@@ -26,6 +26,7 @@ from .host import (
     meminfo,
     missing_capabilities,
 )
+from .hugepages import HugepageCounts
 
 OK, WARN, FAIL = "ok", "warn", "fail"
 
@@ -102,9 +103,11 @@ def check_hugetlbfs(root: Path = ROOT) -> Check:
 
 
 def check_hugepages(needed: int, root: Path = ROOT, is_root: bool | None = None) -> Check:
-    """Enough free default-size hugepages for the engine (or root, who can raise them)."""
+    """Enough free default-size hugepages for the engine (or root, who can raise them):
+    free and not reserved, as the reservation counts them."""
     info = meminfo(root)
-    total, free = info.get("HugePages_Total", 0), info.get("HugePages_Free", 0)
+    counts = HugepageCounts.from_meminfo(info)
+    total, free = counts.total, counts.available
     size_kib = info.get("Hugepagesize", 2048 * 1024) // 1024
     seen = f"{free} of {total} hugepages ({size_kib} KiB) free, the engine needs {needed}"
     if free >= needed:

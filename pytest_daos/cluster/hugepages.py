@@ -25,7 +25,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from .host import HostError
+from .host import HostError, meminfo
 from .labels import boot_id
 
 MOUNT_POINT = Path("/dev/hugepages")
@@ -46,6 +46,16 @@ class HugepageCounts:
     total: int
     free: int
     reserved: int = 0  # HugePages_Rsvd: promised to a mapping, not yet faulted in
+
+    @classmethod
+    def from_meminfo(cls, info: dict[str, int], mounted: bool = False) -> HugepageCounts:
+        """The counts of /proc/meminfo as `host.meminfo` reads it."""
+        return cls(
+            mounted,
+            info.get("HugePages_Total", 0),
+            info.get("HugePages_Free", 0),
+            info.get("HugePages_Rsvd", 0),
+        )
 
     @property
     def available(self) -> int:
@@ -108,17 +118,7 @@ class Hugepages:
             fields = line.split()
             if len(fields) > 2 and fields[1] == str(self.mount_point) and fields[2] == "hugetlbfs":
                 mounted = True
-        info: dict[str, int] = {}
-        for line in (self.root / "proc/meminfo").read_text().splitlines():
-            key, _, rest = line.partition(":")
-            if key.startswith("HugePages_"):
-                info[key] = int(rest.split()[0])
-        return HugepageCounts(
-            mounted,
-            info.get("HugePages_Total", 0),
-            info.get("HugePages_Free", 0),
-            info.get("HugePages_Rsvd", 0),
-        )
+        return HugepageCounts.from_meminfo(meminfo(self.root), mounted)
 
     def boot(self) -> str:
         return boot_id(self.root)

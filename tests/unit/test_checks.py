@@ -70,6 +70,14 @@ def test_hugepages_free_short_as_root_and_not(tmp_path):
     assert checks.check_hugepages(2000, tmp_path, is_root=True).status == WARN
 
 
+def test_reserved_hugepages_are_not_free_to_the_check(tmp_path):
+    """The check counts as the reservation does: HugePages_Free - HugePages_Rsvd."""
+    write(tmp_path, "proc/meminfo", meminfo(2048, 1500) + "HugePages_Rsvd: 600\n")
+    short = checks.check_hugepages(1024, tmp_path, is_root=False)
+    assert short.status == FAIL
+    assert "900 of 2048 hugepages (2048 KiB) free, the engine needs 1024" in short.detail
+
+
 def test_iommu(tmp_path):
     write(tmp_path, "proc/cmdline", "quiet\n")
     missing = checks.check_iommu(tmp_path)
