@@ -13,10 +13,11 @@ from collections.abc import Sequence
 
 from . import __version__
 from .cluster.checks import FAIL, check_docker
-from .cluster.containers import reap_kept
+from .cluster.containers import reap_unrecorded
 from .cluster.doctor import report, run_checks
 from .cluster.host import docker_client
 from .cluster.images import ImageBuilder
+from .cluster.labels import Owner
 from .cluster.lifecycle import ClusterLifecycle
 from .cluster.nodes import attach_record
 from .cluster.recipes import known_recipes, load_recipe
@@ -59,7 +60,10 @@ def _parser() -> argparse.ArgumentParser:
         "down", parents=[options], help="remove the cluster of this host and give back hugepages"
     )
     down.add_argument(
-        "--force", action="store_true", help="also when a running pytest session owns it"
+        "--force",
+        action="store_true",
+        help="also when a running pytest session owns it, or when no record of this host names "
+        "it (a session in another pid namespace or on another machine sharing the engine)",
     )
     commands.add_parser("status", parents=[options], help="show the cluster of this host")
     logs = commands.add_parser("logs", parents=[options], help="print the nodes' log tails")
@@ -111,13 +115,13 @@ def _down(settings: Settings, force: bool) -> int:
     with host_lock(settings.state_dir, timeout=settings.start_timeout):
         record = _recorded(settings)
         if record is None:
-            removed = reap_kept(client)
+            removed = reap_unrecorded(client, force)
             print("\n".join(f"removed {name}" for name in removed) or "nothing to remove")
             return 0
         if record.owner_alive() and not record.keep and not force:
             print(
-                f"the cluster belongs to the running pytest session {record.session} (pid "
-                f"{record.owner['pid']}): let it end, or use --force",
+                f"the cluster belongs to the running pytest session {record.session} (owner "
+                f"{Owner(**record.owner).describe()}): let it end, or use --force",
                 file=sys.stderr,
             )
             return 1

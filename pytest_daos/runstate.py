@@ -3,7 +3,8 @@
 Only one DAOS cluster fits on a host (the nodes use the host network), so a run holds at
 most one. A fixture that asks for a cluster with other settings (a factory-made cluster
 such as `factories.daos_cluster(scm_size=8)`) gets it after the current one is torn down;
-handles on the previous cluster stop working then.
+handles on the previous cluster stop working then. Under pytest-xdist every worker shares
+the one cluster of the run's settings, so there such a fixture fails with OtherSettings.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import pytest
 from .client import existing
 from .client.handles import DaosCluster, DaosPool
 from .client.supply import ContainerSupply
+from .cluster.decision import OtherSettings
 from .cluster.host import Interface, InterfaceError, try_resolve_iface
 from .cluster.labels import Owner
 from .cluster.lifecycle import ClusterLifecycle
@@ -97,6 +99,9 @@ class RunState:
         settings = apply_overrides(self.settings, overrides or {})
         if settings in self.errors:
             raise self.errors[settings]
+        if self.worker and settings != self.settings:
+            asked = ", ".join(f"{name}={value!r}" for name, value in (overrides or {}).items())
+            raise OtherSettings(f" ({asked})")
         if self.cluster is not None:
             if self.cluster_settings == settings:
                 return self.cluster
@@ -128,6 +133,8 @@ class RunState:
         """Tear down the cluster this run owns: here, or in the pytest-xdist controller
         after every worker (a worker never does; a kept cluster stays)."""
         self.teardown_problems += [str(error) for error in self.close_supplies()]
+        if self.controller or (self.session is not None and not self.worker):
+            self.progress("teardown: the DAOS cluster of this run")
         if self.controller:
             recorded = load_record(self.settings.state_dir)
             if recorded is not None and recorded.session == self.owner.session:

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from typing import Any
 
 from ..errors import PytestDaosError
-from .labels import KEEP_LABEL, SESSION_LABEL, Owner
+from .labels import KEEP_LABEL, SESSION_LABEL, Liveness, Owner
 
 #: Seconds a node has to stop on its stop signal before it is killed.
 STOP_GRACE = 5
@@ -23,11 +23,12 @@ class ClusterConflict(PytestDaosError, RuntimeError):
 
 
 def reap_orphans(client: Any) -> list[str]:
-    """Remove the containers of sessions whose owner is gone; return their names.
+    """Remove the containers of sessions whose owner is provably gone; return their names.
 
     Kept containers (`pytest-daos up`, --daos-keep) are left alone. Raises ClusterConflict
-    when a live session's cluster holds the host (one DAOS cluster per Docker host: the
-    nodes use the host network and its ports).
+    when a cluster holds the host (one DAOS cluster per Docker host: the nodes use the host
+    network and its ports) whose owner runs or cannot be seen from here (another pid
+    namespace or machine sharing this Docker engine): that conflict may be waited out.
     """
     removed = []
     for container in client.containers.list(all=True, filters={"label": SESSION_LABEL}):
@@ -37,12 +38,15 @@ def reap_orphans(client: Any) -> list[str]:
                 "--daos-reuse or remove it with `pytest-daos down`"
             )
         owner = Owner.from_labels(container.labels)
-        if owner.is_alive():
+        liveness = owner.liveness()
+        if liveness is not Liveness.GONE:
+            seen = "is running" if liveness is Liveness.ALIVE else f"is {liveness.value}"
             raise ClusterConflict(
-                f"a DAOS cluster of another pytest-daos session ({owner.session}, pid "
-                f"{owner.pid}) is running on this host, and only one fits (host network). "
-                "Wait for it to end, or remove it: docker rm -f $(docker ps -aq --filter "
-                f"label={SESSION_LABEL}={owner.session})"
+                f"a DAOS cluster of another pytest-daos session ({owner.session}, owner "
+                f"{owner.describe()}, which {seen}) holds this host, and only one fits "
+                "(host network). Wait for it to end; if that run is gone, remove its "
+                "containers with `pytest-daos down --force`",
+                waitable=True,
             )
         container.remove(force=True, v=True)
         removed.append(str(container.name))
@@ -56,10 +60,13 @@ def belongs_to(container: Any, session: str) -> bool:
     return bool(session) and labels.get(SESSION_LABEL) == session
 
 
-def reap_kept(client: Any) -> list[str]:
-    """Remove kept containers that no cluster record names (`pytest-daos down`)."""
+def reap_unrecorded(client: Any, force: bool = False) -> list[str]:
+    """Remove the containers of ours that no cluster record of this host names (`pytest-daos
+    down`): kept ones; with `force`, also those of sessions this process cannot see end
+    (another pid namespace or machine sharing the Docker engine)."""
+    label = SESSION_LABEL if force else f"{KEEP_LABEL}=true"
     removed = []
-    for container in client.containers.list(all=True, filters={"label": f"{KEEP_LABEL}=true"}):
+    for container in client.containers.list(all=True, filters={"label": label}):
         container.remove(force=True, v=True)
         removed.append(str(container.name))
     return removed

@@ -7,6 +7,7 @@ import enum
 
 from ..errors import PytestDaosError
 from .containers import ClusterConflict
+from .labels import Owner
 from .record import ClusterRecord
 
 
@@ -20,6 +21,7 @@ class Decision(enum.Enum):
     CONFLICT = "a live session's cluster, or a kept one, holds the host"
     FAILED = "this run's start with these settings failed already: the same error, at once"
     SHARE = "another live session runs a cluster with the same settings: use it too"
+    OTHER_SETTINGS = "another worker of this run started the cluster with other settings"
 
 
 def decide(
@@ -46,7 +48,8 @@ def decide(
     if not record.ready:
         return Decision.CONFLICT if alive else Decision.REPLACE
     if record.session == session:
-        return Decision.ATTACH
+        same = not record.settings_key or record.settings_key == settings_key
+        return Decision.ATTACH if same else Decision.OTHER_SETTINGS
     if reuse and compatible:
         return Decision.REUSE
     if alive and compatible and not record.keep:
@@ -60,7 +63,7 @@ def conflict(record: ClusterRecord) -> ClusterConflict:
     """The error for a cluster this run may not touch: whose it is and what to do."""
     if not record.ready:
         return ClusterConflict(
-            f"the DAOS cluster of pytest-daos pid {record.owner['pid']} (session "
+            f"the DAOS cluster of pytest-daos {Owner(**record.owner).describe()} (session "
             f"{record.session}) is starting on this host, and only one fits (host network): "
             "wait for that run to end",
             waitable=True,
@@ -68,7 +71,7 @@ def conflict(record: ClusterRecord) -> ClusterConflict:
     holder = (
         "a kept DAOS cluster"
         if record.keep
-        else f"the DAOS cluster of the running pytest pid {record.owner['pid']}"
+        else f"the DAOS cluster of the running pytest {Owner(**record.owner).describe()}"
     )
     fix = (
         "reuse it with --daos-reuse (same settings) or remove it with `pytest-daos down`"
@@ -80,6 +83,19 @@ def conflict(record: ClusterRecord) -> ClusterConflict:
         f"network): {fix}",
         waitable=not record.keep,
     )
+
+
+class OtherSettings(PytestDaosError, RuntimeError):
+    """A worker of a pytest-xdist run asks for a cluster with settings other than those of
+    the cluster every worker shares."""
+
+    def __init__(self, asked: str = "") -> None:
+        super().__init__(
+            f"a fixture asks for a DAOS cluster with other settings{asked} than the one "
+            "this pytest-xdist run's workers share, and a switch would remove it under the "
+            "other workers' tests: run the tests that need other settings in a pytest run "
+            "of their own without -n, or give those settings to the whole run as options"
+        )
 
 
 class EarlierFailure(PytestDaosError, RuntimeError):

@@ -27,7 +27,7 @@ from ..waiting import Deadline, NotYet, WaitTimeout, poll
 from . import config_files
 from .checks import check_docker
 from .containers import ClusterConflict, reap_orphans
-from .decision import Decision, EarlierFailure, conflict, decide
+from .decision import Decision, EarlierFailure, OtherSettings, conflict, decide
 from .doctor import require, run_checks
 from .host import (
     Interface,
@@ -250,6 +250,7 @@ class ClusterLifecycle:
             hugepages=self._reservation.to_dict() if self._reservation else None,
             report=self.report.to_dict(),
             ready=ready,
+            settings_key=self.settings_key,
         )
 
     # -- a recorded cluster -----------------------------------------------------------------
@@ -273,6 +274,8 @@ class ClusterLifecycle:
         )  # fmt: skip
         if decision is Decision.FAILED:
             raise EarlierFailure(record.failure)
+        if decision is Decision.OTHER_SETTINGS:
+            raise OtherSettings()
         if decision is Decision.CONFLICT:
             raise conflict(record)
         if decision is Decision.REPLACE:

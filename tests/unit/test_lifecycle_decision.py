@@ -67,3 +67,22 @@ def test_a_conflict_with_a_start_under_way_says_so():
     starting = str(conflict(record(ready=False)))
     assert f"pid 4242 (session {OTHER}) is starting" in starting
     assert "wait for that run to end" in starting
+
+
+def test_a_worker_asking_for_other_settings_never_attaches_to_the_running_cluster():
+    started = record(MINE)
+    started.settings_key = "the run's settings"
+    assert decide(started, MINE, False, False, True, "the run's settings") is Decision.ATTACH
+    assert decide(started, MINE, False, False, True, "scm_size=8") is Decision.OTHER_SETTINGS
+
+
+def test_an_xdist_worker_refuses_a_fixture_with_other_settings_before_any_start(tmp_path):
+    from pytest_daos.cluster.decision import OtherSettings
+    from pytest_daos.cluster.labels import Owner
+    from pytest_daos.runstate import RunState
+    from pytest_daos.settings import Settings
+
+    worker = RunState(Settings(state_dir=tmp_path), Owner.current(), worker=True)
+    with pytest.raises(OtherSettings, match=r"other settings \(scm_size=8\).*without -n"):
+        worker.cluster_for({"scm_size": 8})
+    assert worker.session is None and list(tmp_path.iterdir()) == []
