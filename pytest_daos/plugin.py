@@ -11,7 +11,7 @@ import contextlib
 import dataclasses
 import signal
 import time
-from collections.abc import Generator
+from collections.abc import Callable, Generator, Iterator
 from types import FrameType
 from typing import Any
 
@@ -189,6 +189,31 @@ def _install_sigterm(config: pytest.Config) -> None:
         run_state(config).previous_sigterm = signal.signal(signal.SIGTERM, on_sigterm)
 
 
+@contextlib.contextmanager
+def _shielded(progress: Callable[[str], None]) -> Iterator[list[int]]:
+    """Ctrl-C and SIGTERM wait while the teardown runs (an interrupted teardown would
+    leave nodes and hugepages behind): said once, and the run ends as interrupted."""
+    received: list[int] = []
+
+    def defer(signum: int, frame: FrameType | None) -> None:
+        if not received:
+            progress(
+                f"{signal.Signals(signum).name} during the teardown: finishing it first, "
+                "so that nothing is left behind"
+            )
+        received.append(signum)
+
+    previous = {}
+    with contextlib.suppress(ValueError):  # not the main thread: nothing to shield
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            previous[signum] = signal.signal(signum, defer)
+    try:
+        yield received
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+
+
 @pytest.hookimpl(trylast=True)
 def pytest_sessionfinish(session: pytest.Session) -> None:
     """Tear the cluster down once: here, or in the xdist controller after every worker.
@@ -199,7 +224,10 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
     state = session.config.stash.get(STASH, None)
     if state is None:
         return
-    state.finish()
+    with _shielded(state.progress) as interrupted:
+        state.finish()
+    if interrupted:
+        session.exitstatus = pytest.ExitCode.INTERRUPTED
     if state.previous_sigterm is not None:
         signal.signal(signal.SIGTERM, state.previous_sigterm)
         state.previous_sigterm = None

@@ -133,7 +133,7 @@ class RunState:
         """Tear down the cluster this run owns: here, or in the pytest-xdist controller
         after every worker (a worker never does; a kept cluster stays)."""
         self.teardown_problems += [str(error) for error in self.close_supplies()]
-        if self.controller or (self.session is not None and not self.worker):
+        if self.controller or (self.cluster is not None and not self.worker):
             self.progress("teardown: the DAOS cluster of this run")
         if self.controller:
             recorded = load_record(self.settings.state_dir)
@@ -163,7 +163,11 @@ class RunState:
             self.report,
             controller=self.controller,
             startup=startup,
-            failures=tuple(str(error).splitlines()[0] for error in self.errors.values()),
+            failures=tuple(
+                (str(error).splitlines() or [type(error).__name__])[0]
+                for error in self.errors.values()
+                if isinstance(error, Exception)  # an interruption is said by pytest
+            ),
             problems=tuple(self.teardown_problems),
             kept=kept,
         )
