@@ -24,7 +24,7 @@ from ..client.handles import DaosCluster
 from ..report import StartReport
 from ..settings import Settings
 from ..waiting import Deadline, NotYet, WaitTimeout, poll
-from . import config_files
+from . import config_files, guardian
 from .checks import check_docker
 from .containers import ClusterConflict, reap_orphans
 from .decision import Decision, EarlierFailure, OtherSettings, conflict, decide
@@ -198,6 +198,8 @@ class ClusterLifecycle:
         self._reservation = self.hugepages.reserve(self.settings.hugepages)
         self._recorded = True  # before the write: a half-written record is cleared too
         save_record(self.folder, self._record(images, iface, ready=False))
+        if not self.keep:
+            guardian.spawn(self.folder, self.owner.session)  # removes it if we are killed
         absent = frozenset(
             device for node in self.recipe.nodes for device in node.devices
             if not Path(device).exists()

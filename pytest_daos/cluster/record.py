@@ -205,5 +205,23 @@ def finish_recorded(
         return [str(exc)]
 
 
+def remove_abandoned(
+    folder: Path, session: str, client_factory: Callable[[], Any] = docker_client
+) -> list[str]:
+    """Remove the cluster of `session` if, under the host lock, the record still names it,
+    it is not kept and no session that uses it is alive (its guardian's last act). Returns
+    the problems met."""
+    try:
+        with host_lock(folder, timeout=TEARDOWN_LOCK_WAIT):
+            record = load_record(folder)
+            if record is None or record.session != session or record.keep:
+                return []
+            if any(user.is_alive() for user in record.users()):
+                return []
+            return remove_recorded(client_factory(), folder, record)
+    except Exception as exc:
+        return [str(exc)]
+
+
 def _sessions(record: ClusterRecord) -> set[str]:
     return {record.session, *(str(sharer["session"]) for sharer in record.sharers)}
