@@ -139,7 +139,9 @@ class RunState:
             recorded = load_record(self.settings.state_dir)
             if recorded is not None and recorded.session == self.owner.session:
                 self.report = StartReport.from_dict(recorded.report)
-            self.teardown_problems += finish_recorded(self.settings.state_dir, self.owner.session)
+            self.teardown_problems += finish_recorded(
+                self.settings.state_dir, self.owner.session, said=self.progress
+            )
             return
         if self.session is not None:
             self.report = self.session.report

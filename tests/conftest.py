@@ -10,17 +10,30 @@ from typing import Any
 
 import pytest
 from samples import sample
+from sim_base import SIM_BASE_IMAGE
 
 #: the real DAOS samples, one folder per release (tests/README.md says where each came from)
 NOT_ROOT = "needs root (marker root: mounts tmpfs and FUSE, reserves hugepages)"
 
 
+#: the tiers whose every test needs a Docker engine (marker `docker`)
+DOCKER_TIERS = ("integration", "reliability", "real")
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    if os.geteuid() == 0:
-        return
+    here = Path(__file__).parent
+    docker_tiers = [here / tier for tier in DOCKER_TIERS]
     for item in items:
-        if item.get_closest_marker("root"):
+        if any(tier in Path(item.path).parents for tier in docker_tiers):
+            item.add_marker(pytest.mark.docker)
+        if os.geteuid() != 0 and item.get_closest_marker("root"):
             item.add_marker(pytest.mark.skip(reason=NOT_ROOT))
+
+
+@pytest.fixture(scope="session")
+def base_image() -> str:
+    """The sim base image (integration and reliability tiers)."""
+    return SIM_BASE_IMAGE
 
 
 @pytest.fixture

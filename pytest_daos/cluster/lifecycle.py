@@ -139,7 +139,9 @@ class ClusterLifecycle:
         """End of the run: remove the cluster it owns unless it is kept."""
         self.cluster = None
         self._docker = None
-        return finish_recorded(self.folder, self.owner.session, self.client_factory, self.hugepages)
+        return finish_recorded(
+            self.folder, self.owner.session, self.client_factory, self.hugepages, self.progress
+        )
 
     # -- the start, phase by phase --------------------------------------------------------
 

@@ -17,6 +17,7 @@ from ..client.transport import DockerExec, put_files
 from ..errors import PytestDaosError
 from ..waiting import Deadline, NotYet, WaitTimeout, poll
 from .containers import stop_and_remove
+from .labels import SESSION_LABEL
 from .node_options import ClusterPlan, is_caps_refusal, run_options
 from .recipes import HOSTNAMES, NodeSpec
 from .record import ClusterRecord
@@ -292,11 +293,18 @@ class DockerCluster:
     # -- stop -----------------------------------------------------------------------------
 
     def remove(self) -> list[str]:
-        """Stop and remove every node, each on its own; returns the problems met."""
+        """Stop and remove every node, each on its own; returns the problems met. A planned
+        cluster also removes the containers labelled with its session that it does not know
+        yet (made by a start that was interrupted before it learnt of them)."""
         problems = []
         for role, container in reversed(list(self.containers.items())):
             problems += [f"{role} node: {problem}" for problem in stop_and_remove(container)]
         self.containers.clear()
+        if self._plan is not None:
+            label = f"{SESSION_LABEL}={self._plan.owner.session}"
+            for container in self.client.containers.list(all=True, filters={"label": label}):
+                problems += [f"{container.name}: {problem}"
+                             for problem in stop_and_remove(container)]  # fmt: skip
         return problems
 
 

@@ -140,9 +140,14 @@ def host_lock(
 
 
 def remove_recorded(
-    client: Any, folder: Path, record: ClusterRecord, hugepages: Hugepages | None = None
+    client: Any,
+    folder: Path,
+    record: ClusterRecord,
+    hugepages: Hugepages | None = None,
+    said: Callable[[str], None] = lambda line: None,
 ) -> list[str]:
-    """Remove the recorded cluster's nodes, give back its hugepages, clear the record.
+    """Remove the recorded cluster's nodes, give back its hugepages, clear the record;
+    `said` gets one line per thing removed.
 
     Call with the host lock held. Returns the problems met (each step runs regardless, so
     a failing one never skips giving back the hugepages).
@@ -164,14 +169,19 @@ def remove_recorded(
                 f"{SESSION_LABEL} is not the record's session {record.session}"
             )
             continue
-        problems += [
-            f"removing the {role} node: {problem}" for problem in stop_and_remove(container)
-        ]
+        stopped = stop_and_remove(container)
+        problems += [f"removing the {role} node: {problem}" for problem in stopped]
+        if not stopped:
+            said(f"removed the {role} node {name}")
     if record.hugepages is not None:
+        reservation = Reservation.from_dict(record.hugepages)
         try:
-            (hugepages or Hugepages()).give_back(Reservation.from_dict(record.hugepages))
+            (hugepages or Hugepages()).give_back(reservation)
         except Exception as exc:
             problems.append(f"giving back hugepages: {exc}")
+        else:
+            if reservation.added:
+                said(f"gave back the {reservation.added} hugepages this run reserved")
     clear_record(folder)
     return problems
 
@@ -181,9 +191,11 @@ def finish_recorded(
     session: str,
     client_factory: Callable[[], Any] = docker_client,
     hugepages: Hugepages | None = None,
+    said: Callable[[str], None] = lambda line: None,
 ) -> list[str]:
     """End of the run of `session`: it leaves the cluster it started or shared; the last
-    session out removes it (a kept cluster stays). Returns the problems met."""
+    session out removes it (a kept cluster stays), `said` getting one line per thing
+    removed. Returns the problems met."""
     try:
         record = load_record(folder)
         if record is None or record.keep or session not in _sessions(record):
@@ -200,7 +212,7 @@ def finish_recorded(
                 record.left.append(session)  # another session still uses it
                 save_record(folder, record)
                 return []
-            return remove_recorded(client, folder, record, hugepages)
+            return remove_recorded(client, folder, record, hugepages, said)
     except StateDirError as exc:
         return [str(exc)]
 

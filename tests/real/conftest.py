@@ -26,8 +26,7 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     here = Path(__file__).parent
     for item in items:
         if here in Path(item.path).parents:
-            item.add_marker(pytest.mark.docker)
-            item.add_marker(pytest.mark.real_daos)
+            item.add_marker(pytest.mark.real_daos)  # and docker, from tests/conftest.py
             if not FOUND:
                 item.add_marker(pytest.mark.skip(reason=NO_TREE))
 

@@ -15,7 +15,7 @@ from pytest_daos.cluster.record import ClusterRecord, load_record, save_record
 class NoNodes:
     """A Docker client with no containers at all (the record names none)."""
 
-    class containers:  # noqa: N801 - the SDK's attribute name
+    class containers:
         @staticmethod
         def get(name):
             raise AssertionError(f"{name} is not in the record")

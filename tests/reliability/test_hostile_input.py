@@ -1,0 +1,209 @@
+"""Bad input, each in a run of its own: one clear line naming the cause and the fix, and
+nothing left behind (the scenario fixture checks the host after each)."""
+
+from __future__ import annotations
+
+import os
+import re
+import socket
+import subprocess
+import sys
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from downstream_run import DownstreamRun, Ended
+
+NOBODY = 65534
+DOCKER_GROUP = "docker"
+
+#: Options that are refused before anything is done: (scenario id, arguments).
+OPTIONS = [
+    ("recipe_a_program", ["--daos-recipe=/bin/ls"]),
+    ("unbalanced_quote_in_dmg", ["--daos-system=existing", "--daos-dmg=ssh 'admin01"]),
+    ("start_timeout_nan", ["--daos-start-timeout=nan"]),
+    ("sim_join_delay_inf", ["--daos-sim-join-delay=inf"]),
+    ("hugepages_abc", ["--daos-hugepages=abc"]),
+    ("pool_size_0", ["--daos-pool-size=0"]),
+    ("unknown_interface", ["--daos-iface=nosuch0"]),
+    ("version_2_5", ["--daos-version=2.5"]),
+]
+
+#: Labels and properties a downstream test passes: (scenario id, the test's body).
+CALLS = [
+    ("label_with_a_space", 'daos_pool.create_container("my label")'),
+    ("label_with_a_quote", "daos_pool.create_container(\"it's\")"),
+    ("property_value_with_a_comma",
+     'daos_pool.create_container("c1", properties={"rd_fac": "1,2"})'),
+]  # fmt: skip
+
+
+def error_line(ended: Ended, folder: Path) -> str:
+    """The line that says what is wrong: a usage error, the summary's line for a cluster
+    that did not start (its tests are skipped), or a test's error; the scenario's
+    temporary folder, pids and addresses masked (they vary)."""
+    lines = ended.output.splitlines()
+    found = (
+        [line.removeprefix("ERROR: ") for line in lines if line.startswith("ERROR: ")]
+        + [line for line in lines if line.startswith("the cluster did not start:")]
+        + [line[1:].strip() for line in lines if line.startswith("E   ")]
+    )
+    if not found:
+        return "(no error line)"
+    text = found[0].replace(str(folder), "<tmp>")
+    return re.sub(r"\b(pid|inode) \d+", r"\1 N", text)
+
+
+def outcome(ended: Ended, folder: Path) -> str:
+    skipped = " (its test skipped)" if "1 skipped" in ended.output.splitlines()[-1] else ""
+    return f"exit {ended.code}{skipped}; {error_line(ended, folder)}"
+
+
+def refused(ended: Ended, folder: Path) -> bool:
+    """Refused with one clear line: a usage error or a failed test, or (the default
+    `--daos-required=false`) the DAOS tests skipped with the reason in the summary."""
+    line = error_line(ended, folder)
+    skipped = ended.code == pytest.ExitCode.OK and line.startswith("the cluster did not start")
+    failed = ended.code in (pytest.ExitCode.USAGE_ERROR, pytest.ExitCode.TESTS_FAILED)
+    return (skipped or failed) and line != "(no error line)" and ended.tracebacks == 0
+
+
+@pytest.mark.parametrize(("case", "args"), OPTIONS, ids=[case for case, _ in OPTIONS])
+def test_bad_option(scenario, case, args):
+    ended = DownstreamRun(scenario.folder / "run", scenario.args(*args)).end()
+    scenario.outcome(" ".join(args), outcome(ended, scenario.folder))
+    assert refused(ended, scenario.folder), ended.output
+
+
+def test_pool_size_in_percent_is_accepted(scenario):
+    """dmg takes a pool size in percent of the free space: so does the plugin."""
+    ended = DownstreamRun(scenario.folder / "run", scenario.args("--daos-pool-size=50%")).end()
+    scenario.outcome("--daos-pool-size=50%", f"exit {ended.code}: accepted, as dmg accepts it")
+    assert ended.code == 0, ended.output
+
+
+@pytest.mark.parametrize(("case", "call"), CALLS, ids=[case for case, _ in CALLS])
+def test_bad_label_or_property(scenario, case, call):
+    suite = f"def test_call(daos_pool):\n    {call}\n"
+    ended = DownstreamRun(scenario.folder / "run", scenario.args(), suite=suite).end()
+    scenario.outcome(call, outcome(ended, scenario.folder))
+    assert ended.code == pytest.ExitCode.TESTS_FAILED, ended.output
+    assert "DaosError" not in error_line(ended, scenario.folder), "refused before DAOS is asked"
+
+
+LEADING_DASH = """
+def test_label_with_a_leading_dash(daos_cluster, daos_pool):
+    container = daos_pool.create_container("-rf")
+    assert container.label == "-rf"
+    assert ("-rf") in {label for _, label in daos_cluster.daos_tool.container_list(daos_pool.label)}
+"""
+
+
+def test_a_label_with_a_leading_dash_is_a_label(scenario):
+    """'-rf' is a valid DAOS label: `--` before it keeps dmg and daos from reading it as
+    options."""
+    ended = DownstreamRun(scenario.folder / "run", scenario.args(), suite=LEADING_DASH).end()
+    scenario.outcome(
+        'daos_pool.create_container("-rf")',
+        f"exit {ended.code}: a container labelled -rf is made and listed (a valid DAOS label)",
+    )
+    assert ended.code == pytest.ExitCode.OK, ended.output
+
+
+@pytest.fixture
+def port_10001_taken() -> Iterator[None]:
+    with socket.socket() as listener:
+        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            listener.bind(("0.0.0.0", 10001))
+        except OSError as exc:
+            pytest.skip(f"port 10001 is in use already: {exc}")
+        listener.listen()
+        yield
+
+
+def test_port_10001_taken(scenario, port_10001_taken):
+    ended = DownstreamRun(scenario.folder / "run", scenario.args()).end()
+    scenario.outcome("another program listens on port 10001 (DAOS's control port)",
+                     outcome(ended, scenario.folder))  # fmt: skip
+    assert refused(ended, scenario.folder), ended.output
+    assert "10001" in error_line(ended, scenario.folder), ended.output
+
+
+@dataclass
+class Nobody:
+    """How to run pytest as user nobody: a folder of theirs, the command prefix, the Python
+    and its environment."""
+
+    folder: Path
+    prefix: list[str]
+    python: str
+    env: dict[str, str]
+
+    def run(self, args: list[str], groups: str) -> Ended:
+        return DownstreamRun(self.folder / "run", args, env=self.env, python=self.python,
+                             prefix=[*self.prefix, groups]).end()  # fmt: skip
+
+
+def python_for_nobody(prefix: list[str]) -> tuple[str, dict[str, str]] | None:
+    """This Python, or where it lives in a folder nobody may read (pyenv under /root), the
+    system's Python of the same version with this environment's packages on its path."""
+    import site
+
+    import pytest_daos
+
+    shared = {"PYTHONPATH": os.pathsep.join(
+        [*site.getsitepackages(), str(Path(pytest_daos.__file__).parents[1])]
+    )}  # fmt: skip
+    version = f"{sys.version_info[0]}.{sys.version_info[1]}"
+    for python, env in ((sys.executable, {}), (f"/usr/bin/python{version}", shared)):
+        probe = subprocess.run(
+            [*prefix, "--clear-groups", "env", *(f"{k}={v}" for k, v in env.items()),
+             python, "-c", "import pytest_daos, pytest, docker"],
+            capture_output=True,
+        )  # fmt: skip
+        if probe.returncode == 0:
+            return python, env
+    return None
+
+
+@pytest.fixture
+def as_nobody() -> Iterator[Nobody]:
+    """Runs as user nobody (needs root)."""
+    if os.geteuid() != 0:
+        pytest.skip("needs root to run as another user")
+    prefix = ["setpriv", f"--reuid={NOBODY}", f"--regid={NOBODY}"]
+    found = python_for_nobody(prefix)
+    if found is None:
+        pytest.skip("no Python with pytest-daos that user nobody may run")
+    folder = Path(tempfile.mkdtemp(prefix="pytest-daos-nobody-"))
+    os.chown(folder, NOBODY, NOBODY)
+    python, env = found
+    yield Nobody(folder, prefix, python, {**env, "HOME": str(folder)})
+    subprocess.run(["rm", "-rf", str(folder)], check=False)
+
+
+def test_docker_socket_without_permission(scenario, as_nobody):
+    ended = as_nobody.run(scenario.args()[:1], "--clear-groups")
+    scenario.outcome("a user who may not use the Docker socket",
+                     outcome(ended, as_nobody.folder))  # fmt: skip
+    assert refused(ended, as_nobody.folder), ended.output
+    assert "permission denied" in error_line(ended, as_nobody.folder), ended.output
+
+
+def test_too_few_hugepages_as_non_root(scenario, as_nobody):
+    import grp
+
+    if Path("/proc/sys/vm/nr_hugepages").read_text().strip() != "0":
+        pytest.skip("this host has hugepages reserved already")
+    docker_gid = grp.getgrnam(DOCKER_GROUP).gr_gid
+    ended = as_nobody.run(scenario.args()[:1], f"--groups={docker_gid}")
+    scenario.outcome(
+        "a user of the docker group, not root, on a host with no hugepages",
+        outcome(ended, as_nobody.folder),
+    )
+    assert refused(ended, as_nobody.folder), ended.output
+    assert "hugepages" in error_line(ended, as_nobody.folder), ended.output
+    assert "sysctl" in ended.output, ended.output

@@ -1,0 +1,184 @@
+"""The host around a run: the Docker engine restarted, other sessions at the same time (in
+this pid namespace or another one), a state folder planted by another user, a fixture that
+asks an xdist run for other settings."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from downstream_run import DownstreamRun, Ended
+
+from pytest_daos.cluster.labels import SESSION_LABEL
+
+ROOT_ONLY = pytest.mark.skipif(os.geteuid() != 0, reason="needs root (restarts dockerd, unshare)")
+SETUP = Path(__file__).parents[2] / "scripts" / "host-setup.sh"
+
+
+def passed(ended: Ended) -> bool:
+    return ended.code == 0
+
+
+def restart_dockerd() -> None:
+    """Stop the engine this host runs (SIGTERM, as a service manager does) and start it the
+    way the project's setup script does."""
+    subprocess.run(["pkill", "-TERM", "-x", "dockerd"], check=True)
+    deadline = time.monotonic() + 60
+    while subprocess.run(["pgrep", "-x", "dockerd"], capture_output=True).returncode == 0:
+        assert time.monotonic() < deadline, "dockerd did not stop within 60 s"
+        time.sleep(0.2)
+    subprocess.run(["bash", str(SETUP)], check=True, capture_output=True)
+
+
+@ROOT_ONLY
+@pytest.mark.skipif(shutil.which("pkill") is None, reason="needs pkill")
+def test_dockerd_restarted_between_runs(scenario):
+    kept = DownstreamRun(scenario.folder / "kept", scenario.args("--daos-keep")).end()
+    assert passed(kept), kept.output
+    restart_dockerd()
+    reused = DownstreamRun(scenario.folder / "reused", scenario.args("--daos-reuse")).end()
+    down = subprocess.run(
+        [str(Path(sys.executable).with_name("pytest-daos")), "down",
+         f"--daos-state-dir={scenario.state_dir}"],
+        capture_output=True, text=True,
+    )  # fmt: skip
+    replaced = "removing the" in reused.output
+    scenario.outcome(
+        "a kept cluster (--daos-keep), dockerd restarted (its nodes stop), then --daos-reuse",
+        f"the reusing run exits {reused.code}"
+        + ("; it replaces the stopped cluster" if replaced else "")
+        + f"; `pytest-daos down` exits {down.returncode}",
+    )
+    assert passed(reused), reused.output
+    assert down.returncode == 0, down.stdout + down.stderr
+
+
+def test_two_sessions_with_the_same_settings_at_once(scenario):
+    first = DownstreamRun(scenario.folder / "a", scenario.args(), env={"HOLD": "5"})
+    second = DownstreamRun(scenario.folder / "b", scenario.args(), env={"HOLD": "5"})
+    ended = [first.end(), second.end()]
+    shared = sum("shared the running cluster of session" in run.output for run in ended)
+    uuids = {(run.folder / "in-test").read_text() for run in (first, second)}
+    scenario.outcome(
+        "two runs with the same settings start at the same time",
+        f"exits {ended[0].code} and {ended[1].code}; {shared} of them shares the other's "
+        f"cluster; {len(uuids)} pools (one each)",
+    )
+    assert all(map(passed, ended)) and shared == 1, "\n".join(run.output for run in ended)
+
+
+def test_two_sessions_with_other_settings_at_once(scenario):
+    first = DownstreamRun(scenario.folder / "a", scenario.args(), env={"HOLD": "8"})
+    first.wait_for("in-test")
+    second = DownstreamRun(
+        scenario.folder / "b", scenario.args("--daos-scm-size=5"), env={"HOLD": "0"}
+    )
+    ended = [first.end(), second.end()]
+    waited = "for the other session's cluster to go" in ended[1].output
+    scenario.outcome(
+        "a second run with other settings (--daos-scm-size) starts while the first holds "
+        "the host",
+        f"exits {ended[0].code} and {ended[1].code}"
+        + ("; the second says it waits for the first's cluster, then starts its own"
+           if waited else ""),
+    )  # fmt: skip
+    assert all(map(passed, ended)) and waited, "\n".join(run.output for run in ended)
+
+
+@ROOT_ONLY
+@pytest.mark.skipif(shutil.which("unshare") is None, reason="needs unshare (util-linux)")
+def test_a_session_in_another_pid_namespace(scenario, docker):
+    """A CI job in a container that shares the Docker socket sees the cluster of a job it
+    cannot see: it must not take that owner for gone."""
+    owner = DownstreamRun(scenario.folder / "host", scenario.args(), env={"HOLD": "20"})
+    owner.wait_for("in-test")
+    names = sorted(c.name for c in docker.containers.list(filters={"label": SESSION_LABEL}))
+    other = DownstreamRun(
+        scenario.folder / "namespaced",
+        [f"--daos-state-dir={scenario.folder / 'other-state'}", "--daos-start-timeout=5",
+         *scenario.args()[:1]],
+        prefix=["unshare", "--pid", "--fork", "--mount-proc"],
+    )  # fmt: skip
+    blocked = other.end()
+    still = sorted(c.name for c in docker.containers.list(filters={"label": SESSION_LABEL}))
+    ended = owner.end()
+    out_of_sight = "out of this process's sight" in blocked.output
+    names_owner = "in pid namespace pid:[" in blocked.output
+    scenario.outcome(
+        "a run in another pid namespace (unshare --pid, as a CI job in a container sharing "
+        "docker.sock) meets a running session's cluster",
+        f"it waits its start timeout (5 s) and errors ({blocked.code}): the owner is out of "
+        "sight, "
+        + ("its pid and pid namespace named, " if names_owner else "")
+        + "`pytest-daos down --force` given as the fix; the owner's cluster "
+        + ("untouched" if still == names else "REMOVED")
+        + f"; the owner's run exits {ended.code}",
+    )
+    assert still == names and passed(ended), ended.output
+    assert out_of_sight and names_owner, blocked.output
+
+
+PLANTED = {
+    "owner": {"session": "planted", "pid": 1, "boot": "x", "started": 0},
+    "keep": False, "compat": "", "containers": {"server": "victim"}, "recipe": "sim",
+    "daos_version": "2.6.5", "iface": "lo", "ip": "127.0.0.1", "log_files": {},
+    "hugepages": {"previous_nr": 4096, "added": 4096},
+}  # fmt: skip
+
+
+@ROOT_ONLY
+@pytest.mark.parametrize("how", ["owned by another user", "a symlink"])
+def test_a_state_folder_planted_by_another_user(scenario, how):
+    planted = scenario.folder / "planted"
+    planted.mkdir(mode=0o755)
+    (planted / "cluster.json").write_text(json.dumps(PLANTED))
+    os.chown(planted, 65534, 65534)
+    state = planted
+    if how == "a symlink":
+        os.chown(planted, 0, 0)
+        state = scenario.folder / "link"
+        state.symlink_to(planted)
+    before = Path("/proc/sys/vm/nr_hugepages").read_text()
+    ended = DownstreamRun(scenario.folder / "run",
+                          [*scenario.args(), f"--daos-state-dir={state}"]).end()  # fmt: skip
+    errors = [line for line in ended.output.splitlines() if "the pytest-daos state folder" in line]
+    said = errors[0].replace(str(scenario.folder), "<tmp>") if errors else "(no error line)"
+    scenario.outcome(
+        f"the state folder is {how}, with a planted cluster.json",
+        f"exit {ended.code}; {said}; the planted record is not acted on",
+    )
+    assert ended.code != 0 and errors, ended.output
+    assert Path("/proc/sys/vm/nr_hugepages").read_text() == before
+
+
+OTHER_SETTINGS = """
+from pytest_daos import factories
+
+bigger_cluster = factories.daos_cluster(scm_size=5)
+
+def test_default(daos_pool):
+    assert daos_pool.uuid
+
+def test_bigger(bigger_cluster):
+    assert bigger_cluster.members()
+"""
+
+
+def test_a_fixture_asks_an_xdist_run_for_other_settings(scenario):
+    ended = DownstreamRun(scenario.folder / "run", scenario.args("-n", "2"),
+                          suite=OTHER_SETTINGS).end()  # fmt: skip
+    clear = "than the one this pytest-xdist run's workers share" in ended.output
+    last = ended.output.splitlines()[-1].strip("= ").rsplit(" in ", 1)[0]
+    scenario.outcome(
+        "under pytest-xdist (-n 2) one fixture asks for a cluster with other settings "
+        "(factories.daos_cluster(scm_size=5))",
+        f"exit {ended.code}; {last}; "
+        + ("the other-settings fixture errors, saying why and what to do" if clear else ""),
+    )
+    assert ended.code == pytest.ExitCode.TESTS_FAILED and clear, ended.output
