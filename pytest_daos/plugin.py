@@ -11,13 +11,13 @@ import contextlib
 import dataclasses
 import signal
 import time
-from collections.abc import Callable, Generator, Iterator
+from collections.abc import Generator
 from types import FrameType
 from typing import Any
 
 import pytest
 
-from . import factories
+from . import factories, signals
 from .client import existing
 from .cluster.doctor import PrerequisiteError
 from .cluster.host import missing_capabilities
@@ -165,6 +165,10 @@ def pytest_runtestloop(session: pytest.Session) -> Generator[None, object, objec
         # A failure is kept and reported by the fixture of each test that needs the cluster.
         try:
             run_state(config).cluster_for(_cluster_settings(first))
+        except KeyboardInterrupt as interrupt:
+            # where inside the start it came is noise (and pytest cannot render every
+            # frame of it): the interruption is said from here
+            raise interrupt.with_traceback(None) from None
         except PrerequisiteError as exc:
             if run_state(config).settings.required:
                 pytest.exit(f"pytest-daos (--daos-required): {exc}", returncode=1)
@@ -189,31 +193,6 @@ def _install_sigterm(config: pytest.Config) -> None:
         run_state(config).previous_sigterm = signal.signal(signal.SIGTERM, on_sigterm)
 
 
-@contextlib.contextmanager
-def _shielded(progress: Callable[[str], None]) -> Iterator[list[int]]:
-    """Ctrl-C and SIGTERM wait while the teardown runs (an interrupted teardown would
-    leave nodes and hugepages behind): said once, and the run ends as interrupted."""
-    received: list[int] = []
-
-    def defer(signum: int, frame: FrameType | None) -> None:
-        if not received:
-            progress(
-                f"{signal.Signals(signum).name} during the teardown: finishing it first, "
-                "so that nothing is left behind"
-            )
-        received.append(signum)
-
-    previous = {}
-    with contextlib.suppress(ValueError):  # not the main thread: nothing to shield
-        for signum in (signal.SIGINT, signal.SIGTERM):
-            previous[signum] = signal.signal(signum, defer)
-    try:
-        yield received
-    finally:
-        for signum, handler in previous.items():
-            signal.signal(signum, handler)
-
-
 @pytest.hookimpl(trylast=True)
 def pytest_sessionfinish(session: pytest.Session) -> None:
     """Tear the cluster down once: here, or in the xdist controller after every worker.
@@ -224,7 +203,13 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
     state = session.config.stash.get(STASH, None)
     if state is None:
         return
-    with _shielded(state.progress) as interrupted:
+
+    def say(signum: signal.Signals) -> None:
+        state.progress(
+            f"{signum.name} during the teardown: finishing it first, so that nothing is left behind"
+        )
+
+    with signals.held(say, redeliver=False) as interrupted:  # the run still ends
         state.finish()
     if interrupted:
         session.exitstatus = pytest.ExitCode.INTERRUPTED

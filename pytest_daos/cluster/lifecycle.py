@@ -20,6 +20,7 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
+from .. import signals
 from ..client.handles import DaosCluster
 from ..report import StartReport
 from ..settings import Settings
@@ -224,7 +225,8 @@ class ClusterLifecycle:
         docker = DockerCluster.planned(self.client, plan, self.progress)
         self._docker = docker  # undone by _undo if the start fails from here on
         self.progress("starting the nodes daos-server, daos-admin, daos-client")
-        docker.start_nodes()
+        with signals.held():  # an interrupted create leaves a container Docker finishes
+            docker.start_nodes()
         self.report.privileged_mode = docker.privileged_mode or ""
         save_record(self.folder, self._record(images, iface, ready=False))
         return docker
@@ -265,6 +267,14 @@ class ClusterLifecycle:
         record = load_record(self.folder)
         if record is None:
             return None
+        if record.ready and record.keep and not self._nodes_running(record):
+            # e.g. the Docker engine restarted: its nodes exited, its storage is gone
+            self.progress(
+                f"removing the kept cluster of session {record.session}: its nodes are not running"
+            )
+            for problem in remove_recorded(self.client, self.folder, record, self.hugepages):
+                self.progress(f"teardown problem: {problem}")
+            return None
         alive = record.in_use()
         compatible = (
             record.ready
@@ -304,6 +314,17 @@ class ClusterLifecycle:
         self.report.attached = why
         self.report.phases = {"attach": time.monotonic() - started}
         return cluster
+
+    def _nodes_running(self, record: ClusterRecord) -> bool:
+        import docker.errors
+
+        for name in record.containers.values():
+            try:
+                if self.client.containers.get(name).status != "running":
+                    return False
+            except docker.errors.NotFound:
+                return False
+        return True
 
     def _compatible(self, record: ClusterRecord, builder: ImageBuilder) -> bool:
         rows = builder.current(self.recipe)

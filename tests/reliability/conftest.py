@@ -153,8 +153,11 @@ def scenario(
         left.append("hugetlbfs " + ("mounted" if host[1] else "unmounted"))
     left += sorted(name for name in host[2] - before_host[2] if name.startswith("spdk_pid"))
     left += [f"{name} held" for name in case.held_locks()]
+    # the next scenario starts clean regardless
     for container in docker.containers.list(all=True, filters={"label": SESSION_LABEL}):
-        container.remove(force=True, v=True)  # the next scenario starts clean regardless
+        container.remove(force=True, v=True)
+    if host[0] != before_host[0]:
+        Path("/proc/sys/vm/nr_hugepages").write_text(str(before_host[0]))
     if case.row is None:  # skipped, or failed before its outcome: pytest says which
         assert not left, f"left behind: {left}"
         return

@@ -60,17 +60,21 @@ def test_dockerd_restarted_between_runs(scenario):
 
 
 def test_two_sessions_with_the_same_settings_at_once(scenario):
-    first = DownstreamRun(scenario.folder / "a", scenario.args(), env={"HOLD": "5"})
-    second = DownstreamRun(scenario.folder / "b", scenario.args(), env={"HOLD": "5"})
-    ended = [first.end(), second.end()]
+    """What `tox -p` does: one cluster for both; the first out leaves it to the other,
+    whose test still runs, and the last out removes it."""
+    first = DownstreamRun(scenario.folder / "a", scenario.args(), env={"HOLD": "3"})
+    last = DownstreamRun(scenario.folder / "b", scenario.args(), env={"HOLD": "12"})
+    ended = [first.end(), last.end()]
     shared = sum("shared the running cluster of session" in run.output for run in ended)
-    uuids = {(run.folder / "in-test").read_text() for run in (first, second)}
+    removed = ["removed the server node" in run.output for run in ended]
     scenario.outcome(
-        "two runs with the same settings start at the same time",
+        "two runs with the same settings start at the same time (the first ends first)",
         f"exits {ended[0].code} and {ended[1].code}; {shared} of them shares the other's "
-        f"cluster; {len(uuids)} pools (one each)",
+        "cluster; "
+        + ("the last out removes it" if removed == [False, True] else f"removed: {removed}"),
     )
     assert all(map(passed, ended)) and shared == 1, "\n".join(run.output for run in ended)
+    assert removed == [False, True], "\n".join(run.output for run in ended)
 
 
 def test_two_sessions_with_other_settings_at_once(scenario):
