@@ -35,7 +35,9 @@ of the state folder held ("left behind" says what that check found).
 
 This file is written by the tier itself: `bash scripts/reliability.sh` runs it and
 rewrites the file; every other run of the tier fails where an outcome differs from the
-row here. Times are those of the last rewrite on a 2-core host, and vary.
+row here. "time" is, where it says something, the seconds from the fault to the end of
+the run (for a killed run: to its guardian's removal of the cluster; for the killed
+server: the test's pool query), on a 2-core host at the last rewrite; it varies.
 
 | scenario | what is done | outcome | left behind | time |
 |---|---|---|---|---|
@@ -58,17 +60,21 @@ class Row:
         return "| " + " | ".join(cell.replace("|", "\\|") for cell in self.cells()) + " |"
 
 
+def table_lines() -> list[tuple[list[str], str]]:
+    """The rows of docs/reliability.md: each row's cells and its line."""
+    rows = []
+    if DOC.exists():
+        for line in DOC.read_text().splitlines():
+            if not line.startswith("| ") or line.startswith(("| scenario", "|---")):
+                continue
+            cells = re.split(r"(?<!\\)\|", line)[1:-1]
+            rows.append(([cell.strip().replace("\\|", "|") for cell in cells], line))
+    return rows
+
+
 def documented() -> dict[str, list[str]]:
     """The rows of docs/reliability.md by scenario: their cells, time excluded."""
-    rows: dict[str, list[str]] = {}
-    if not DOC.exists():
-        return rows
-    for line in DOC.read_text().splitlines():
-        if not line.startswith("| ") or line.startswith(("| scenario", "|---")):
-            continue
-        cells = [cell.strip().replace("\\|", "|") for cell in re.split(r"(?<!\\)\|", line)[1:-1]]
-        rows[cells[0]] = cells[:4]
-    return rows
+    return {cells[0]: cells[:4] for cells, _ in table_lines()}
 
 
 @dataclass
@@ -81,7 +87,10 @@ def reliability_record() -> Iterator[Record]:
     record = Record()
     yield record
     if os.environ.get(WRITE_ENV) and record.rows:
-        DOC.write_text(HEADER + "\n".join(row.line() for row in record.rows) + "\n")
+        # the rows of this run replace theirs; the scenarios that did not run keep theirs
+        lines = {cells[0]: line for cells, line in table_lines()}
+        lines.update({row.scenario: row.line() for row in record.rows})
+        DOC.write_text(HEADER + "\n".join(lines.values()) + "\n")
 
 
 def our_things(docker: Any) -> dict[str, list[str]]:

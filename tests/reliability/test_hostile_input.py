@@ -53,6 +53,7 @@ def error_line(ended: Ended, folder: Path) -> str:
     if not found:
         return "(no error line)"
     text = found[0].replace(str(folder), "<tmp>")
+    text = re.sub(r"(interfaces with an IPv4 address:) [^(]*", r"\1 <this host's> ", text)
     return re.sub(r"\b(pid|inode) \d+", r"\1 N", text)
 
 
@@ -110,6 +111,31 @@ def test_a_label_with_a_leading_dash_is_a_label(scenario):
         f"exit {ended.code}: a container labelled -rf is made and listed (a valid DAOS label)",
     )
     assert ended.code == pytest.ExitCode.OK, ended.output
+
+
+@pytest.fixture
+def interface_without_ipv4() -> Iterator[str]:
+    """A dummy network interface, up, with no address (needs root and the dummy driver)."""
+    name = "pdtest0"
+    made = subprocess.run(["ip", "link", "add", name, "type", "dummy"], capture_output=True)
+    if made.returncode != 0:
+        pytest.skip(f"cannot make a dummy interface: {made.stderr.decode().strip()}")
+    try:
+        subprocess.run(["ip", "link", "set", name, "up"], check=True)
+        yield name
+    finally:
+        subprocess.run(["ip", "link", "delete", name], check=False)
+
+
+def test_an_interface_without_ipv4(scenario, interface_without_ipv4):
+    args = scenario.args(f"--daos-iface={interface_without_ipv4}")
+    ended = DownstreamRun(scenario.folder / "run", args).end()
+    scenario.outcome(
+        "--daos-iface names an interface that is up but has no IPv4 address",
+        outcome(ended, scenario.folder),
+    )
+    assert refused(ended, scenario.folder), ended.output
+    assert interface_without_ipv4 in error_line(ended, scenario.folder), ended.output
 
 
 @pytest.fixture
@@ -200,10 +226,11 @@ def test_too_few_hugepages_as_non_root(scenario, as_nobody):
         pytest.skip("this host has hugepages reserved already")
     docker_gid = grp.getgrnam(DOCKER_GROUP).gr_gid
     ended = as_nobody.run(scenario.args()[:1], f"--groups={docker_gid}")
+    line = error_line(ended, as_nobody.folder)
+    fix = re.search(r"hugepages: 0 of 0 .*?\(fix: (sudo sysctl vm.nr_hugepages=\d+)\)", line)
     scenario.outcome(
         "a user of the docker group, not root, on a host with no hugepages",
-        outcome(ended, as_nobody.folder),
+        f"exit {ended.code} (its test skipped); the summary says none of the hugepages the "
+        f"engine needs is free, and the fix: {fix.group(1) if fix else '(none)'}",
     )
-    assert refused(ended, as_nobody.folder), ended.output
-    assert "hugepages" in error_line(ended, as_nobody.folder), ended.output
-    assert "sysctl" in ended.output, ended.output
+    assert refused(ended, as_nobody.folder) and fix, ended.output

@@ -13,10 +13,9 @@ from pytest_daos import signals
 def test_ctrl_c_waits_for_the_block_and_then_interrupts():
     ran_to_the_end = False
     told = []
-    with pytest.raises(KeyboardInterrupt):
-        with signals.held(told.append) as received:
-            os.kill(os.getpid(), signal.SIGINT)
-            ran_to_the_end = True
+    with pytest.raises(KeyboardInterrupt), signals.held(told.append) as received:
+        os.kill(os.getpid(), signal.SIGINT)
+        ran_to_the_end = True
     assert ran_to_the_end and received == [signal.SIGINT] and told == [signal.SIGINT]
 
 
