@@ -130,14 +130,42 @@ def daos_pool(
     scope: Scope = "session",
 ) -> Any:  # fmt: skip
     """A fixture giving one pool in the cluster fixture named `cluster`, destroyed after."""
+    return _pool_fixture(cluster, size, label, scope, service_ranks=None)
 
+
+#: A drill-ready pool keeps its service on one rank (with two ranks the default puts it on
+#: both, and the pool stops answering while either is down) ...
+DRILL_SERVICE_RANKS = 1
+#: ... and a drill-ready container keeps two replicas of every file and directory on
+#: different ranks, so that its data survives the loss of one (real-2.6/two-engines.md).
+DRILL_PROPERTIES = "rd_fac:1,rd_lvl:1"
+DRILL_OCLASS = "RP_2G1"
+#: Ranks a drill needs: one to lose, one to keep the data.
+DRILL_RANKS = 2
+
+
+def daos_drill_pool(
+    cluster: str = "daos_cluster", size: str | None = None, scope: Scope = "function"
+) -> Any:
+    """A fixture giving a pool ready for fault drills: its service on one rank (take down
+    `pool.fault_rank()`), destroyed after. A cluster with fewer than 2 ranks skips the test,
+    saying to run with --daos-engines=2."""
+    return _pool_fixture(cluster, size, None, scope, service_ranks=DRILL_SERVICE_RANKS)
+
+
+def _pool_fixture(
+    cluster: str, size: str | None, label: str | None, scope: Scope, service_ranks: int | None
+) -> Any:
     @pytest.fixture(scope=scope)
     @_needs_daos
     def pool_fixture(request: pytest.FixtureRequest) -> Iterator[DaosPool]:
         handle: DaosCluster = request.getfixturevalue(cluster)
+        if service_ranks is not None:
+            _skip_without_drill_ranks(handle)
         pool = handle.create_pool(
             label or unique_label("pool", request),
             size or run_state(request.config).settings.pool_size,
+            service_ranks=service_ranks,
         )
         run_state(request.config).pool_scopes[pool.uuid] = scope
         yield pool
@@ -147,6 +175,50 @@ def daos_pool(
             raise failures[0]
 
     return pool_fixture
+
+
+def _skip_without_drill_ranks(handle: DaosCluster) -> None:
+    ranks = len(handle.ranks)
+    if ranks < DRILL_RANKS:
+        pytest.skip(
+            f"pytest-daos: a fault drill needs {DRILL_RANKS} ranks at least and the cluster "
+            f"has {ranks}: run with --daos-engines={DRILL_RANKS}"
+        )
+
+
+def daos_drill_container(pool: str = "daos_drill_pool", scope: Scope = "function") -> Any:
+    """A fixture giving a fresh POSIX container in the pool fixture named `pool` whose data
+    survives the loss of one rank (redundancy factor 1 at rank level, object class RP_2G1
+    for files and directories), destroyed after."""
+
+    @pytest.fixture(scope=scope)
+    @_needs_daos
+    def drill_container_fixture(request: pytest.FixtureRequest) -> Iterator[DaosContainer]:
+        handle: DaosPool = request.getfixturevalue(pool)
+        container = handle.create_container(
+            unique_label("cont", request), "POSIX", properties=DRILL_PROPERTIES,
+            oclass=DRILL_OCLASS,
+        )  # fmt: skip
+        yield container
+        _destroy_all([container])
+
+    return drill_container_fixture
+
+
+def heal_left_degraded(config: pytest.Config) -> None:
+    """Before a test that needs DAOS: a cluster an earlier test's drill left with a rank
+    down or a pool degraded is healed first, or the test fails saying why; never reused
+    as it is."""
+    cluster = run_state(config).cluster
+    if cluster is None or not cluster.needs_healing:
+        return
+    try:
+        cluster.heal()
+    except PytestDaosError as exc:
+        message = f"pytest-daos: an earlier test left the cluster degraded: {exc}"
+    else:
+        return
+    pytest.fail(message, pytrace=False)
 
 
 def daos_container_factory(pool: str = "daos_pool", scope: Scope = "function") -> Any:
