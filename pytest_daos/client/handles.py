@@ -188,7 +188,8 @@ class DaosCluster:
             )
         pid = drills.engine_pid(self.server.transport, self._member(rank))
         self._before_fault(rank)
-        self.server.exec(["kill", "-9", str(pid)])
+        # the shell's kill: a node's image need not have /bin/kill
+        self.server.exec(["sh", "-c", 'kill -9 "$1"', "sh", str(pid)])
         self._wait_down(rank, timeout, f"rank {rank} to go down after kill -9 of its engine")
         return pid
 
