@@ -166,6 +166,10 @@ OPTIONS: tuple[Option, ...] = (
            "base image of the sim recipe's images (needs python3 and PyYAML, or pip access)"),
     Option("sim_join_delay", _parse_positive_float, "1",
            "sim recipe: seconds from format to the rank joining (real DAOS 2.6.5: 3 to 10)"),
+    Option("sim_fault_delay", _parse_positive_float, "0.5",
+           "sim recipe: seconds each wait of a rank fault takes: SWIM declaring the rank dead, "
+           "the pool acting on it, each rebuild pass and the pause between passes (real DAOS "
+           "2.6.5: 20 to 60 each)"),
     Option("engines", _parse_count, "1",
            "engines (ranks 0..N-1) in the server node; 2 or more for fault drills (stop, kill, "
            "exclude and bring back a rank, see docs/drills.md): each takes a core, "
@@ -235,6 +239,7 @@ class Settings:
     local_base_image: str = _default("local_base_image")
     sim_base_image: str = _default("sim_base_image")
     sim_join_delay: float = _default("sim_join_delay")
+    sim_fault_delay: float = _default("sim_fault_delay")
     engines: int = _default("engines")
     scm_size: int = _default("scm_size")
     bdev_size: int = _default("bdev_size")
