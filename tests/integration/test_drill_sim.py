@@ -5,26 +5,7 @@ measured by benchmarks, never asserted here."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
-DRILL = Path(__file__).parents[2] / "examples" / "tests" / "test_drill.py"
-
-#: the drill's pool outlives the drill, so that a later test can look at it
-CONFTEST = """
-from pytest_daos import factories
-
-daos_drill_pool = factories.daos_drill_pool(scope="session")
-"""
-
-AFTER = """
-def test_after_the_drill_every_rank_joined_and_the_pool_healthy(daos_cluster, daos_drill_pool):
-    assert daos_cluster.ranks == (0, 1)
-    assert {member.state for member in daos_cluster.members()} == {"joined"}
-    health = daos_drill_pool.health()
-    assert (health.state, health.disabled_targets, health.total_targets) == ("Ready", 0, 2)
-    assert health.rebuild_state == "done" and health.rebuild_status == 0
-    assert not daos_cluster.needs_healing
-"""
+from drill_suite import DRILL, make_suite
 
 
 def args(base_image: str, *more: str) -> tuple[str, ...]:
@@ -33,8 +14,7 @@ def args(base_image: str, *more: str) -> tuple[str, ...]:
 
 
 def test_the_example_drill_on_two_sim_engines(pytester, base_image, leaves_nothing_behind):
-    pytester.makeconftest(CONFTEST)
-    pytester.makepyfile(test_drill=DRILL.read_text(), test_zz_after=AFTER)
+    make_suite(pytester)
     result = pytester.runpytest_subprocess(*args(base_image, "--daos-engines=2"), timeout=600)
     result.assert_outcomes(passed=2)
 
