@@ -172,8 +172,8 @@ OPTIONS: tuple[Option, ...] = (
            "2.6.5: 20 to 60 each)"),
     Option("engines", _parse_count, "1",
            "engines (ranks 0..N-1) in the server node; 2 or more for fault drills (stop, kill, "
-           "exclude and bring back a rank, see docs/drills.md): each takes a core, "
-           "--daos-scm-size GiB of SCM (4 at least) and about 500 hugepages"),
+           "exclude and bring back a rank, see docs/drills.md): each needs a core, "
+           "--daos-scm-size GiB of SCM (4 at least) and 512 of --daos-hugepages"),
     Option("scm_size", parse_gib, "4", "SCM (tmpfs) size of each engine, in GiB"),
     Option("bdev_size", parse_gib, "8", "size of the file that emulates NVMe, in GiB"),
     Option("hugepages", _parse_positive_int, "1024",
