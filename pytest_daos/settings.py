@@ -166,7 +166,7 @@ OPTIONS: tuple[Option, ...] = (
            "base image of the sim recipe's images (needs python3 and PyYAML, or pip access)"),
     Option("sim_join_delay", _parse_positive_float, "1",
            "sim recipe: seconds from format to the rank joining (real DAOS 2.6.5: 3 to 10)"),
-    Option("sim_fault_delay", _parse_positive_float, "0.5",
+    Option("sim_fault_delay", _parse_positive_float, "0.2",
            "sim recipe: seconds each wait of a rank fault takes: SWIM declaring the rank dead, "
            "the pool acting on it, each rebuild pass and the pause between passes (real DAOS "
            "2.6.5: 20 to 60 each)"),

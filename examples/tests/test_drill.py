@@ -25,7 +25,7 @@ def test_data_survives_a_rank_that_fails_and_comes_back(
 ) -> None:
     client = daos_cluster.client
     mount = daos_drill_container.mount()
-    client.exec(["sh", "-c", f"head -c 8388608 /dev/urandom > {mount}/data"])
+    client.exec(["sh", "-c", f"head -c 1048576 /dev/urandom > {mount}/data"])
     client.exec(["mkdir", f"{mount}/logs"])
     client.exec(["sh", "-c", f"echo 'written before the fault' > {mount}/logs/note"])
     written = md5(daos_cluster, f"{mount}/data")

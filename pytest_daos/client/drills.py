@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..errors import PytestDaosError
-from ..waiting import Deadline, NotYet, WaitTimeout, poll
+from ..waiting import FIRST_INTERVAL, MAX_INTERVAL, Deadline, NotYet, WaitTimeout, poll
 from .dmg import Dmg, Member
 from .envelope import DaosError, ProtocolError
 from .transport import ExecResult, Transport
@@ -144,7 +144,9 @@ def wait_rebuilt(
         return state
 
     try:
-        return poll(probe, deadline, f"the rebuild of pool {label} to end")
+        # polls at least twice within the settling time
+        interval = min(MAX_INTERVAL, max(FIRST_INTERVAL, settle / 2))
+        return poll(probe, deadline, f"the rebuild of pool {label} to end", interval)
     except WaitTimeout as exc:
         raise DrillError(
             f"{exc}. The rebuild of real DAOS 2.6.5 ends about 90 s after a rank stops and 50 s "

@@ -381,8 +381,9 @@ class DaosPool:
         )
         if state.disabled_targets == 0:
             return
+        self._since = state.version
         for rank in state.disabled_ranks or faulted:
-            self.reintegrate(rank)
+            self.cluster.dmg_tool.pool_reintegrate(self.uuid, rank, timeout=CALL_TIMEOUT)
         self.wait_rebuild(max(1.0, deadline.remaining()))
 
 

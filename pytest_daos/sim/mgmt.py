@@ -203,13 +203,16 @@ class Service:
                 self._declare_dead_later(rank)
 
     def _declare_dead_later(self, rank: Rank) -> None:
-        """SWIM: the rank is excluded from the system after a while, and each pool whose
-        service keeps its majority excludes it a while later and rebuilds."""
+        """SWIM: the other engines declare the rank dead after a while and the system
+        excludes it; each pool whose service keeps its majority excludes it a while later
+        and rebuilds."""
         incarnation = rank.incarnation
 
         def dead() -> None:
             if rank.incarnation != incarnation or rank.state not in ("stopped", "errored"):
                 return  # started again meanwhile
+            if not any(other.state == "joined" for other in self.ranks if other is not rank):
+                return  # SWIM runs among the engines: with none left, none declares it dead
             rank.touch("excluded", rank.info)
             self.log("INFO", f"marking rank {rank.index} as Excluded (rank dead event)")
             self.rebuilds.later(1, exclude_from_pools)

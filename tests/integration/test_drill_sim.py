@@ -15,7 +15,9 @@ def args(base_image: str, *more: str) -> tuple[str, ...]:
 
 def test_the_example_drill_on_two_sim_engines(pytester, base_image, leaves_nothing_behind):
     make_suite(pytester)
-    result = pytester.runpytest_subprocess(*args(base_image, "--daos-engines=2"), timeout=600)
+    result = pytester.runpytest_subprocess(
+        *args(base_image, "--daos-engines=2", "--daos-sim-join-delay=0.2"), timeout=600
+    )
     result.assert_outcomes(passed=2)
 
 
