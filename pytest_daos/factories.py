@@ -219,16 +219,16 @@ def daos_drill_container(pool: str = "daos_drill_pool", scope: Scope = "function
 
 
 def heal_left_degraded(config: pytest.Config) -> None:
-    """Before a test that needs DAOS: a cluster an earlier test's drill left with a rank
-    down or a pool degraded is healed first, or the test fails saying why; never reused
-    as it is."""
+    """Around a test that needs DAOS (after it, before its fixtures' teardown, and before
+    the next): a cluster a drill left with a rank down or a pool degraded is healed, or the
+    test fails saying why; never reused as it is."""
     cluster = run_state(config).cluster
     if cluster is None or not cluster.needs_healing:
         return
     try:
         cluster.heal()
     except PytestDaosError as exc:
-        message = f"pytest-daos: an earlier test left the cluster degraded: {exc}"
+        message = f"pytest-daos: a fault drill left the cluster degraded: {exc}"
     else:
         return
     pytest.fail(message, pytrace=False)

@@ -178,6 +178,13 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
         factories.heal_left_degraded(item.config)
 
 
+def pytest_runtest_teardown(item: pytest.Item) -> None:
+    """A test that left a rank down or a pool degraded: healed before its fixtures'
+    teardown destroys its pools (and, failing that, before the next test)."""
+    if _uses_daos(item):
+        factories.heal_left_degraded(item.config)
+
+
 def pytest_runtest_call(item: pytest.Item) -> None:
     state = run_state(item.config)
     if state.first_test_at is None:

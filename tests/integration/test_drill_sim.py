@@ -28,3 +28,25 @@ def test_the_drill_is_skipped_on_one_engine(pytester, base_image, leaves_nothing
     result.stdout.fnmatch_lines([
         "*a fault drill needs 2 ranks at least and the cluster has 1: run with --daos-engines=2*"
     ])  # fmt: skip
+
+
+LEFT_DEGRADED = """
+def test_a_drill_that_fails_with_its_rank_down(daos_cluster, daos_drill_pool):
+    daos_cluster.stop_rank(daos_drill_pool.fault_rank())
+    assert False, "this test fails before it brings its rank back"
+
+def test_the_next_test_finds_the_cluster_healed(daos_cluster):
+    assert {member.state for member in daos_cluster.members()} == {"joined"}
+    assert not daos_cluster.needs_healing
+"""
+
+
+def test_a_cluster_left_degraded_is_healed_before_the_next_test(
+    pytester, base_image, leaves_nothing_behind
+):
+    pytester.makepyfile(test_left=LEFT_DEGRADED)
+    result = pytester.runpytest_subprocess(
+        *args(base_image, "--daos-engines=2", "--daos-sim-join-delay=0.2"), timeout=600
+    )
+    result.assert_outcomes(passed=1, failed=1)
+    result.stdout.fnmatch_lines(["*this test fails before it brings its rank back*"])
