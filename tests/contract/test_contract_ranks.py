@@ -118,7 +118,8 @@ def test_a_stopped_rank_is_excluded_rebuilt_started_and_reintegrated(
     # real: no answer while the rank is down and not yet excluded
     with pytest.raises(subprocess.TimeoutExpired):
         two.dmg("-j", "pool", "query", "p2", timeout=2)
-    assert states_until(two, 1, "excluded")[-2:] == ["stopped", "excluded"]
+    # then excluded (a loaded host's polls may miss the last `stopped`)
+    assert states_until(two, 1, "excluded") in (["stopped", "excluded"], ["excluded"])
     done = lambda r: r["rebuild"]["state"] == "done" and r["version"] == 5  # noqa: E731
     seen = pool_answers(two, "p2", done)
     # then (Ready idle v1 until the pool acts) Degraded busy v3, busy v5, done v5; the sim
