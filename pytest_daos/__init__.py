@@ -10,6 +10,7 @@ from __future__ import annotations
 from . import factories
 from .client.daos import ContainerInfo
 from .client.dmg import CreatedPool, Member
+from .client.drills import DrillError, PoolState
 from .client.envelope import DaosError
 from .client.handles import DaosCluster, DaosContainer, DaosNode, DaosPool
 from .client.transport import CommandError, ExecResult
@@ -26,8 +27,10 @@ __all__ = [
     "DaosError",
     "DaosNode",
     "DaosPool",
+    "DrillError",
     "ExecResult",
     "Member",
+    "PoolState",
     "Settings",
     "__version__",
     "factories",

@@ -55,7 +55,12 @@ def unique_label(prefix: str, request: pytest.FixtureRequest) -> str:
 def _cluster(request: pytest.FixtureRequest, overrides: dict[str, Any]) -> DaosCluster:
     """The cluster; a host that cannot run DAOS skips the test, another failure fails it."""
     try:
-        return run_state(request.config).cluster_for(overrides)
+        cluster = run_state(request.config).cluster_for(overrides)
+        settings = run_state(request.config).cluster_settings
+        if settings is not None and settings.recipe == "sim":
+            # the sim's pause between two rebuild passes is one fault delay
+            cluster.rebuild_settle = SIM_SETTLE_DELAYS * settings.sim_fault_delay
+        return cluster
     except PrerequisiteError as exc:
         message, skip = f"pytest-daos: {exc}", True
     except (PytestDaosError, RuntimeError) as exc:
@@ -130,15 +135,49 @@ def daos_pool(
     scope: Scope = "session",
 ) -> Any:  # fmt: skip
     """A fixture giving one pool in the cluster fixture named `cluster`, destroyed after."""
+    return _pool_fixture(cluster, size, label, scope, service_ranks=None)
 
+
+#: A drill-ready pool keeps its service on one rank (with two ranks the default puts it on
+#: both, and the pool stops answering while either is down) ...
+DRILL_SERVICE_RANKS = 1
+#: ... and a drill-ready container keeps two replicas of every file and directory on
+#: different ranks, so that its data survives the loss of one (real-2.6/two-engines.md).
+DRILL_PROPERTIES = "rd_fac:1,rd_lvl:1"
+DRILL_OCLASS = "RP_2G1"
+#: A sim rebuild is settled after this many of its fault delays without change.
+SIM_SETTLE_DELAYS = 2
+#: Ranks a drill needs: one to lose, one to keep the data.
+DRILL_RANKS = 2
+#: The size of a drill pool per rank it spans, unless given: DAOS wants 1 GiB of NVMe per
+#: target in each rank (fault 605 "requested NVMe capacity too small" below).
+DRILL_POOL_GB_PER_RANK = 2
+
+
+def daos_drill_pool(
+    cluster: str = "daos_cluster", size: str | None = None, scope: Scope = "function"
+) -> Any:
+    """A fixture giving a pool ready for fault drills: its service on one rank (take down
+    `pool.fault_rank()`), on every rank, of `size` (default: 2G per rank), destroyed after.
+    A cluster with fewer than 2 ranks skips the test, saying to run with --daos-engines=2."""
+    return _pool_fixture(cluster, size, None, scope, service_ranks=DRILL_SERVICE_RANKS)
+
+
+def _pool_fixture(
+    cluster: str, size: str | None, label: str | None, scope: Scope, service_ranks: int | None
+) -> Any:
     @pytest.fixture(scope=scope)
     @_needs_daos
     def pool_fixture(request: pytest.FixtureRequest) -> Iterator[DaosPool]:
         handle: DaosCluster = request.getfixturevalue(cluster)
+        default_size = run_state(request.config).settings.pool_size
+        if service_ranks is not None:
+            ranks = _drill_ranks(handle)
+            default_size = f"{DRILL_POOL_GB_PER_RANK * ranks}G"
         pool = handle.create_pool(
-            label or unique_label("pool", request),
-            size or run_state(request.config).settings.pool_size,
-        )
+            label or unique_label("pool", request), size or default_size,
+            service_ranks=service_ranks,
+        )  # fmt: skip
         run_state(request.config).pool_scopes[pool.uuid] = scope
         yield pool
         failures = run_state(request.config).close_supplies(pool)
@@ -147,6 +186,52 @@ def daos_pool(
             raise failures[0]
 
     return pool_fixture
+
+
+def _drill_ranks(handle: DaosCluster) -> int:
+    """The number of ranks; the test is skipped, saying why, when a drill needs more."""
+    ranks = len(handle.ranks)
+    if ranks < DRILL_RANKS:
+        pytest.skip(
+            f"pytest-daos: a fault drill needs {DRILL_RANKS} ranks at least and the cluster "
+            f"has {ranks}: run with --daos-engines={DRILL_RANKS}"
+        )
+    return ranks
+
+
+def daos_drill_container(pool: str = "daos_drill_pool", scope: Scope = "function") -> Any:
+    """A fixture giving a fresh POSIX container in the pool fixture named `pool` whose data
+    survives the loss of one rank (redundancy factor 1 at rank level, object class RP_2G1
+    for files and directories), destroyed after."""
+
+    @pytest.fixture(scope=scope)
+    @_needs_daos
+    def drill_container_fixture(request: pytest.FixtureRequest) -> Iterator[DaosContainer]:
+        handle: DaosPool = request.getfixturevalue(pool)
+        container = handle.create_container(
+            unique_label("cont", request), "POSIX", properties=DRILL_PROPERTIES,
+            oclass=DRILL_OCLASS,
+        )  # fmt: skip
+        yield container
+        _destroy_all([container])
+
+    return drill_container_fixture
+
+
+def heal_left_degraded(config: pytest.Config) -> None:
+    """Around a test that needs DAOS (after it, before its fixtures' teardown, and before
+    the next): a cluster a drill left with a rank down or a pool degraded is healed, or the
+    test fails saying why; never reused as it is."""
+    cluster = run_state(config).cluster
+    if cluster is None or not cluster.needs_healing:
+        return
+    try:
+        cluster.heal()
+    except PytestDaosError as exc:
+        message = f"pytest-daos: a fault drill left the cluster degraded: {exc}"
+    else:
+        return
+    pytest.fail(message, pytrace=False)
 
 
 def daos_container_factory(pool: str = "daos_pool", scope: Scope = "function") -> Any:

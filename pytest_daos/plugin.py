@@ -177,6 +177,18 @@ def pytest_runtestloop(session: pytest.Session) -> Generator[None, object, objec
     return (yield)
 
 
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    if _uses_daos(item):
+        factories.heal_left_degraded(item.config)
+
+
+def pytest_runtest_teardown(item: pytest.Item) -> None:
+    """A test that left a rank down or a pool degraded: healed before its fixtures'
+    teardown destroys its pools (and, failing that, before the next test)."""
+    if _uses_daos(item):
+        factories.heal_left_degraded(item.config)
+
+
 def pytest_runtest_call(item: pytest.Item) -> None:
     state = run_state(item.config)
     if state.first_test_at is None:
@@ -257,3 +269,5 @@ daos_pool = factories.daos_pool()
 daos_pool_factory = factories.daos_pool_factory()
 daos_container = factories.daos_container()
 daos_container_factory = factories.daos_container_factory()
+daos_drill_pool = factories.daos_drill_pool()
+daos_drill_container = factories.daos_drill_container()

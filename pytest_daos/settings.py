@@ -24,6 +24,11 @@ from .sizes import parse_bytes, parse_gib
 SUPPORTED_VERSIONS = ("2.0", "2.4", "2.6")
 RECIPES = ("upstream", "local", "sim")
 PRIVILEGED_MODES = ("auto", "yes", "no")
+#: Hugepages one engine takes: about 498 on real DAOS 2.6.5, whatever its `-r` says; two
+#: engines with 512 in all both die ("could not allocate spdk_bdev_io pool").
+HUGEPAGES_PER_ENGINE = 512
+#: The least SCM DAOS 2.4+ accepts per engine (fault 730, "lower than the minimum (4.0 GiB)").
+SCM_MINIMUM_GIB = 4
 REMOTE_SHELL_MODES = ("auto", "yes", "no")
 
 
@@ -55,6 +60,13 @@ def _parse_positive_int(text: str) -> int:
     """A whole number, 0 or more, in decimal digits."""
     if not re.fullmatch(r"\s*\d+\s*", text):
         raise ValueError(f"{text!r} is not a whole number (0 or more)")
+    return int(text)
+
+
+def _parse_count(text: str) -> int:
+    """A whole number, 1 or more."""
+    if _parse_positive_int(text) < 1:
+        raise ValueError(f"{text!r} is not a whole number of 1 or more")
     return int(text)
 
 
@@ -154,10 +166,19 @@ OPTIONS: tuple[Option, ...] = (
            "base image of the sim recipe's images (needs python3 and PyYAML, or pip access)"),
     Option("sim_join_delay", _parse_positive_float, "1",
            "sim recipe: seconds from format to the rank joining (real DAOS 2.6.5: 3 to 10)"),
-    Option("scm_size", parse_gib, "4", "SCM (tmpfs) size of the server's engine, in GiB"),
+    Option("sim_fault_delay", _parse_positive_float, "0.2",
+           "sim recipe: seconds each wait of a rank fault takes: SWIM declaring the rank dead, "
+           "the pool acting on it, each rebuild pass and the pause between passes (real DAOS "
+           "2.6.5: 20 to 60 each)"),
+    Option("engines", _parse_count, "1",
+           "engines (ranks 0..N-1) in the server node; 2 or more for fault drills (stop, kill, "
+           "exclude and bring back a rank, see docs/drills.md): each needs a core, "
+           "--daos-scm-size GiB of SCM (4 at least) and 512 of --daos-hugepages"),
+    Option("scm_size", parse_gib, "4", "SCM (tmpfs) size of each engine, in GiB"),
     Option("bdev_size", parse_gib, "8", "size of the file that emulates NVMe, in GiB"),
     Option("hugepages", _parse_positive_int, "1024",
-           "hugepages the server's engine needs (nr_hugepages); raised on the host if short"),
+           "hugepages the server's engines need (nr_hugepages, 512 per engine at least when "
+           "there are several); raised on the host if short"),
     Option("prefetch", _parse_positive_int, "2",
            "containers the daos_container fixture keeps ready in each session pool, made "
            "while earlier tests run and destroyed after them in the background (0: made in "
@@ -218,6 +239,8 @@ class Settings:
     local_base_image: str = _default("local_base_image")
     sim_base_image: str = _default("sim_base_image")
     sim_join_delay: float = _default("sim_join_delay")
+    sim_fault_delay: float = _default("sim_fault_delay")
+    engines: int = _default("engines")
     scm_size: int = _default("scm_size")
     bdev_size: int = _default("bdev_size")
     hugepages: int = _default("hugepages")
@@ -261,8 +284,33 @@ def register_options(
         add(option.cli, **keywords)
 
 
+def engines_problem(engines: int, hugepages: int, scm_size: int, version: str) -> str | None:
+    """Why `engines` engines cannot run with these sizes (one line with its fix), or None."""
+    if engines < 2:
+        return None
+    least = HUGEPAGES_PER_ENGINE * engines
+    if hugepages < least:
+        return (
+            f"{engines} engines need {least} hugepages at least (each takes about 500; with "
+            f"fewer the engines die at start), not {hugepages}: use --daos-hugepages={least}"
+        )
+    release = tuple(int(part) for part in version.split(".")[:2])
+    if release >= (2, 4) and scm_size < SCM_MINIMUM_GIB:
+        return (
+            f"each engine needs {SCM_MINIMUM_GIB} GiB of SCM at least (DAOS {version} refuses "
+            f"less with fault 730), not {scm_size}: use --daos-scm-size={SCM_MINIMUM_GIB}"
+        )
+    return None
+
+
 def _check_together(values: dict[str, Any], given: dict[str, str]) -> None:
     """Settings that are fine alone but not with each other."""
+    problem = engines_problem(
+        int(values.get("engines", 1)), int(values.get("hugepages", HUGEPAGES_PER_ENGINE)),
+        int(values.get("scm_size", SCM_MINIMUM_GIB)), str(values.get("version", "2.6")),
+    )  # fmt: skip
+    if problem is not None:
+        raise SettingsError(f"{given.get('engines', 'engines')}: {problem}")
     if values.get("system", "docker") != "existing" and (values.get("dmg") or values.get("cmd")):
         raise SettingsError(
             "--daos-dmg and --daos-cmd reach an existing DAOS system: add --daos-system=existing"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -35,9 +36,17 @@ class ContainerInfo:
 
 
 def container_create_argv(
-    version: str, pool: str, label: str | None, type: str, properties: Properties | None = None
+    version: str,
+    pool: str,
+    label: str | None,
+    type: str,
+    properties: Properties | None = None,
+    oclass: str | None = None,
 ) -> list[str]:
     """argv (after `daos -j`) creating a container: `--label` in 2.0, a positional from 2.4.
+
+    `oclass` is the object class of its objects (`RP_2G1`: two replicas); from 2.4 its
+    directories get it too (`--dir-oclass`), so that the tree survives as its files do.
 
     The label is checked against DAOS's rule first; the positionals follow `--`, so that
     neither is ever read as an option."""
@@ -57,6 +66,12 @@ def container_create_argv(
     formatted = format_properties(properties)
     if formatted is not None:
         argv.append(f"--properties={formatted}")
+    if oclass is not None:
+        if not re.fullmatch(r"[A-Z0-9_]+", oclass):
+            raise DaosArgumentError(f"{oclass!r} is not a DAOS object class such as RP_2G1")
+        argv.append(f"--oclass={oclass}")
+        if series(version) >= (2, 4):
+            argv.append(f"--dir-oclass={oclass}")
     return [*argv, "--", *positional]
 
 
@@ -85,9 +100,9 @@ class Daos(JsonTool):
 
     def container_create(
         self, pool: str, label: str | None = None, type: str = "POSIX",
-        properties: Properties | None = None,
+        properties: Properties | None = None, oclass: str | None = None,
     ) -> ContainerInfo:  # fmt: skip
-        argv = container_create_argv(self.version, pool, label, type, properties)
+        argv = container_create_argv(self.version, pool, label, type, properties, oclass)
         return ContainerInfo.from_json(self(*argv))
 
     def container_list(self, pool: str) -> list[tuple[str, str]]:

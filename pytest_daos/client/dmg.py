@@ -139,9 +139,11 @@ def pool_create_argv(
     *,
     tier_ratio: str | None = None,
     nranks: int | None = None,
+    nsvc: int | None = None,
     properties: Properties | None = None,
 ) -> list[str]:
-    """argv (after `dmg -j`) that creates a pool of `size` (total, or N% of free space).
+    """argv (after `dmg -j`) that creates a pool of `size` (total, or N% of free space);
+    `nsvc` is the number of pool service replicas (DAOS picks their ranks).
 
     The label is checked against DAOS's rule first and follows `--`, so that it is never
     read as an option."""
@@ -153,6 +155,8 @@ def pool_create_argv(
         argv.append(f"--tier-ratio={tier_ratio}")
     if nranks is not None:
         argv.append(f"--nranks={nranks}")
+    if nsvc is not None:
+        argv.append(f"--nsvc={nsvc}")
     formatted = format_properties(properties)
     if formatted is not None:
         argv.append(f"--properties={formatted}")
@@ -167,6 +171,20 @@ def pool_destroy_argv(version: str, pool: str, *, force: bool, recursive: bool) 
     if recursive and series(version) >= (2, 4):
         argv.append("--recursive")
     return [*argv, pool]
+
+
+def pool_ranks_argv(version: str, action: str, pool: str, rank: int) -> list[str]:
+    """argv that excludes (`action` "exclude") or reintegrates ("reintegrate") every target
+    of `rank` in `pool`: `--ranks=` from 2.6, `--rank=` before (one rank)."""
+    flag = "--ranks" if series(version) >= (2, 6) else "--rank"
+    return ["pool", action, f"{flag}={int(rank)}", pool]
+
+
+def pool_query_argv(version: str, pool: str, show_disabled: bool = False) -> list[str]:
+    """argv of a pool query; with `show_disabled`, one that lists the disabled ranks
+    (`disabled_ranks`) where the release can (2.4+)."""
+    flags = ["--show-disabled"] if show_disabled and series(version) >= (2, 4) else []
+    return ["pool", "query", *flags, pool]
 
 
 class Dmg(JsonTool):
@@ -206,12 +224,14 @@ class Dmg(JsonTool):
         *,
         tier_ratio: str | None = None,
         nranks: int | None = None,
+        nsvc: int | None = None,
         properties: Properties | None = None,
         timeout: float | None = None,
     ) -> CreatedPool:
         argv = pool_create_argv(
-            self.version, label, size, tier_ratio=tier_ratio, nranks=nranks, properties=properties
-        )
+            self.version, label, size, tier_ratio=tier_ratio, nranks=nranks, nsvc=nsvc,
+            properties=properties,
+        )  # fmt: skip
         response = self(*argv, timeout=timeout)
         return CreatedPool(
             label=label,
@@ -224,9 +244,27 @@ class Dmg(JsonTool):
         response = self("pool", "list")
         return list((response or {}).get("pools") or [])
 
-    def pool_query(self, pool: str) -> dict[str, Any]:
-        response: dict[str, Any] = self("pool", "query", pool)
+    def pool_query(
+        self, pool: str, timeout: float | None = None, show_disabled: bool = False
+    ) -> dict[str, Any]:
+        """`dmg pool query`; `show_disabled`: with the disabled ranks (2.4+)."""
+        argv = pool_query_argv(self.version, pool, show_disabled)
+        response: dict[str, Any] = self(*argv, timeout=timeout)
         return response
+
+    def system_stop(self, ranks: Sequence[int], timeout: float | None = None) -> Any:
+        """Stop the engines of `ranks` (`dmg system stop --ranks=...`; it kills them)."""
+        return self("system", "stop", f"--ranks={_rank_list(ranks)}", timeout=timeout)
+
+    def system_start(self, ranks: Sequence[int], timeout: float | None = None) -> Any:
+        """Start the engines of `ranks` again (from stopped, errored or excluded)."""
+        return self("system", "start", f"--ranks={_rank_list(ranks)}", timeout=timeout)
+
+    def pool_exclude(self, pool: str, rank: int, timeout: float | None = None) -> Any:
+        return self(*pool_ranks_argv(self.version, "exclude", pool, rank), timeout=timeout)
+
+    def pool_reintegrate(self, pool: str, rank: int, timeout: float | None = None) -> Any:
+        return self(*pool_ranks_argv(self.version, "reintegrate", pool, rank), timeout=timeout)
 
     def pool_destroy(
         self,
@@ -240,6 +278,12 @@ class Dmg(JsonTool):
             *pool_destroy_argv(self.version, pool, force=force, recursive=recursive),
             timeout=timeout,
         )
+
+
+def _rank_list(ranks: Sequence[int]) -> str:
+    if not ranks:
+        raise DaosArgumentError("no rank given: name at least one rank")
+    return ",".join(str(int(rank)) for rank in ranks)
 
 
 def all_joined(members: Sequence[Member]) -> bool:

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ..settings import engines_problem
 from . import config_files
 from .host import (
     ROOT,
@@ -183,8 +184,24 @@ def check_ports(ports: dict[str, int], root: Path = ROOT) -> Check:
     return Check("ports", OK, ", ".join(f"{what} {port}" for what, port in ports.items()) + " free")
 
 
-def check_cores(facts: HostFacts, needed: int) -> Check:
-    """Cores for the engine's targets and helpers plus the two DAOS keeps for itself."""
+def check_cores(facts: HostFacts, needed: int, engines: int = 1) -> Check:
+    """Cores for the engine's targets and helpers plus the two DAOS keeps for itself; with
+    several engines, a core for each (engine i starts at core i, which must exist)."""
+    if engines > facts.cpu_count:
+        return Check(
+            "cores",
+            FAIL,
+            f"{facts.cpu_count} cores for {engines} engines: each engine starts on a core of "
+            "its own (first_core)",
+            f"lower --daos-engines to {facts.cpu_count}",
+        )
+    if engines > 1:
+        return Check(
+            "cores",
+            OK,
+            f"{facts.cpu_count} cores for {engines} engines: they share them, so the server "
+            "config gets DAOS_TARGET_OVERSUBSCRIBE=1",
+        )
     if facts.cpu_count >= needed:
         return Check("cores", OK, f"{facts.cpu_count} cores, the engine needs {needed}")
     return Check(
@@ -207,21 +224,35 @@ def check_thp(facts: HostFacts) -> Check:
     )
 
 
-def check_memory(facts: HostFacts, scm_gib: int, hugepages: int, reserved_gib: int) -> Check:
-    """DAOS 2.4+: MemTotal - (hugepages + system_ram_reserved + 1 GiB) must cover the SCM
-    (`config_files.scm_room`, the rule the configuration is written by)."""
+def check_memory(
+    facts: HostFacts, scm_gib: int, hugepages: int, reserved_gib: int, engines: int = 1
+) -> Check:
+    """DAOS 2.4+: MemTotal - (hugepages + system_ram_reserved + 1 GiB per engine) must cover
+    the SCM of every engine (`config_files.scm_room`, the rule the configuration is written
+    by)."""
     gib = config_files.GIB
     huge = hugepages * facts.hugepage_size_bytes
-    room = config_files.scm_room(facts, hugepages, reserved_gib)
-    need = config_files.scm_needed(scm_gib)
+    room = config_files.scm_room(facts, hugepages, reserved_gib, engines)
+    need = config_files.scm_needed(scm_gib, engines)
+    per = f"{engines} x 1 GiB engines" if engines > 1 else "1 GiB engine"
     seen = (
         f"{facts.mem_total_bytes / gib:.1f} GiB RAM - {huge / gib:.1f} GiB hugepages - "
-        f"{reserved_gib} GiB system_ram_reserved - 1 GiB engine leaves {room / gib:.1f} GiB "
+        f"{reserved_gib} GiB system_ram_reserved - {per} leaves {room / gib:.1f} GiB "
         f"for {need // gib} GiB of SCM"
     )
     if room >= need:
         return Check("memory", OK, seen)
-    return Check("memory", FAIL, seen, "lower --daos-scm-size or --daos-hugepages")
+    fix = "lower --daos-scm-size or --daos-hugepages"
+    return Check("memory", FAIL, seen, fix + (" or --daos-engines" if engines > 1 else ""))
+
+
+def check_engines(engines: int, hugepages: int, scm_gib: int, version: str) -> Check:
+    """Several engines: enough hugepages and SCM for each (`settings.engines_problem`)."""
+    problem = engines_problem(engines, hugepages, scm_gib, version)
+    if problem is None:
+        return Check("engines", OK, f"{engines} engine{'s' if engines > 1 else ''}")
+    detail, _, fix = problem.rpartition(": use ")
+    return Check("engines", FAIL, detail, f"use {fix}")
 
 
 def check_disk(path: str, bdev_gib: int, statvfs: Any = os.statvfs) -> Check:

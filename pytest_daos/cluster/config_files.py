@@ -17,21 +17,44 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..client.dmg import series
+from ..settings import SCM_MINIMUM_GIB
 from .host import HostFacts
 from .recipes import HOSTNAMES
 
 CONTROL_PORT = 10001
 FABRIC_PORT = 31416
+#: Engine i listens on FABRIC_PORT + i * FABRIC_PORT_STEP (DAOS wants a port of its own for
+#: each engine of a node; real-2.6/two-engines.md ran 31416 and 31516).
+FABRIC_PORT_STEP = 100
 SCM_MOUNT = "/mnt/daos"
 BDEV_FILE = "/tmp/daos-bdev"
 SERVER_LOG = "/tmp/daos_server.log"
 ENGINE_LOG = "/tmp/daos_engine_0.log"
 AGENT_LOG = "/tmp/daos_agent.log"
-#: Which DAOS log files each node writes (read into failure reports).
-LOG_FILES = {
-    "server": (SERVER_LOG, ENGINE_LOG),
-    "client": (AGENT_LOG,),
-}
+
+
+def fabric_port(index: int) -> int:
+    """The fabric port of engine `index`."""
+    return FABRIC_PORT + index * FABRIC_PORT_STEP
+
+
+def engine_paths(index: int) -> tuple[str, str, str]:
+    """(SCM mount, bdev file, log file) of engine `index`: each engine has its own (DAOS's
+    multi-engine validation refuses shared ones); engine 0 keeps the one-engine paths."""
+    if index == 0:
+        return SCM_MOUNT, BDEV_FILE, ENGINE_LOG
+    return f"{SCM_MOUNT}{index}", f"{BDEV_FILE}{index}", f"/tmp/daos_engine_{index}.log"
+
+
+def log_files(engines: int = 1) -> dict[str, tuple[str, ...]]:
+    """Which DAOS log files each node writes (read into failure reports)."""
+    return {
+        "server": (SERVER_LOG, *(engine_paths(index)[2] for index in range(engines))),
+        "client": (AGENT_LOG,),
+    }
+
+
+LOG_FILES = log_files(1)
 SOCKET_DIR = "/var/run/daos_server"
 AGENT_RUNTIME_DIR = "/var/run/daos_agent"
 #: The folders each node's daemon needs and does not create (daos_server exits with
@@ -55,38 +78,37 @@ class ClusterConfig:
     scm_size_gib: int
     bdev_size_gib: int
     hugepages: int
+    engines: int = 1
 
 
-#: The least SCM DAOS 2.4+ accepts per engine ("lower than the minimum (4.0 GiB)").
-SCM_MINIMUM_GIB = 4
 #: Memory DAOS counts per engine beside its hugepages and SCM.
 ENGINE_OVERHEAD = GIB
 
 
-def scm_needed(scm_size_gib: int) -> int:
-    """Bytes of memory the SCM tmpfs must find: its size, at least DAOS's minimum."""
-    return max(SCM_MINIMUM_GIB, scm_size_gib) * GIB
+def scm_needed(scm_size_gib: int, engines: int = 1) -> int:
+    """Bytes of memory the SCM tmpfs of every engine must find: its size, at least DAOS's
+    minimum, per engine."""
+    return max(SCM_MINIMUM_GIB, scm_size_gib) * GIB * engines
 
 
-def scm_room(facts: HostFacts, hugepages: int, reserved_gib: int) -> int:
-    """DAOS 2.4+'s memory rule: bytes left for the SCM tmpfs, MemTotal - (hugepages +
-    system_ram_reserved + the engine's overhead); it refuses to start below `scm_needed`
-    (CONTRACT.md §7)."""
+def scm_room(facts: HostFacts, hugepages: int, reserved_gib: int, engines: int = 1) -> int:
+    """DAOS 2.4+'s memory rule: bytes left for the SCM tmpfs of all engines, MemTotal -
+    (hugepages + system_ram_reserved + each engine's overhead); it refuses to start below
+    `scm_needed` (CONTRACT.md §7; storage.CalcRamdiskSize)."""
     huge = hugepages * facts.hugepage_size_bytes
-    return facts.mem_total_bytes - huge - reserved_gib * GIB - ENGINE_OVERHEAD
+    return facts.mem_total_bytes - huge - reserved_gib * GIB - ENGINE_OVERHEAD * engines
 
 
 def system_ram_reserved(facts: HostFacts, config: ClusterConfig) -> int:
     """GiB kept for the OS: the DAOS default of 16, lowered until the SCM tmpfs fits."""
-    spare = scm_room(facts, config.hugepages, 0) - scm_needed(config.scm_size_gib)
+    spare = scm_room(facts, config.hugepages, 0, config.engines) - scm_needed(
+        config.scm_size_gib, config.engines
+    )
     return max(1, min(16, int(spare / GIB)))
 
 
 def server_config(config: ClusterConfig, facts: HostFacts) -> dict[str, Any]:
     version = series(config.daos_version)
-    engine_env = []
-    if facts.cpu_count < TARGETS + XS_HELPERS + RESERVED_CORES:
-        engine_env.append("DAOS_TARGET_OVERSUBSCRIBE=1")
     server: dict[str, Any] = {
         "name": "daos_server",
         "access_points": [HOSTNAMES["server"]],
@@ -103,30 +125,38 @@ def server_config(config: ClusterConfig, facts: HostFacts) -> dict[str, Any]:
         server["system_ram_reserved"] = system_ram_reserved(facts, config)
     if facts.thp_enabled and version >= (2, 6):
         server["allow_thp"] = True
+    server["engines"] = [engine_config(config, facts, index) for index in range(config.engines)]
+    return server
+
+
+def engine_config(config: ClusterConfig, facts: HostFacts, index: int) -> dict[str, Any]:
+    """The entry of engine `index`. Several engines share the node's cores: each gets its
+    own `first_core` and DAOS_TARGET_OVERSUBSCRIBE=1 (real-2.6/two-engines.md)."""
+    version = series(config.daos_version)
+    scm_mount, bdev_file, log_file = engine_paths(index)
     engine: dict[str, Any] = {
         "targets": TARGETS,
         "nr_xs_helpers": XS_HELPERS,
         "fabric_iface": config.iface,
-        "fabric_iface_port": FABRIC_PORT,
-        "log_file": ENGINE_LOG,
+        "fabric_iface_port": fabric_port(index),
+        "log_file": log_file,
         "log_mask": "INFO",
     }
-    if version < (2, 6):
-        engine["first_core"] = 0
-    if engine_env:
-        engine["env_vars"] = engine_env
+    if version < (2, 6) or config.engines > 1:
+        engine["first_core"] = index
+    if config.engines > 1 or facts.cpu_count < TARGETS + XS_HELPERS + RESERVED_CORES:
+        engine["env_vars"] = ["DAOS_TARGET_OVERSUBSCRIBE=1"]
     if version < (2, 4):
         engine.update(
-            scm_class="ram", scm_mount=SCM_MOUNT, scm_size=config.scm_size_gib,
-            bdev_class="file", bdev_list=[BDEV_FILE], bdev_size=config.bdev_size_gib,
+            scm_class="ram", scm_mount=scm_mount, scm_size=config.scm_size_gib,
+            bdev_class="file", bdev_list=[bdev_file], bdev_size=config.bdev_size_gib,
         )  # fmt: skip
     else:
         engine["storage"] = [
-            {"class": "ram", "scm_mount": SCM_MOUNT, "scm_size": config.scm_size_gib},
-            {"class": "file", "bdev_list": [BDEV_FILE], "bdev_size": config.bdev_size_gib},
+            {"class": "ram", "scm_mount": scm_mount, "scm_size": config.scm_size_gib},
+            {"class": "file", "bdev_list": [bdev_file], "bdev_size": config.bdev_size_gib},
         ]
-    server["engines"] = [engine]
-    return server
+    return engine
 
 
 def control_config() -> dict[str, Any]:

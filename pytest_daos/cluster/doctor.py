@@ -16,6 +16,16 @@ from .recipes import RecipeError, load_recipe, no_commits
 PORTS = {"control": config_files.CONTROL_PORT, "fabric": config_files.FABRIC_PORT}
 
 
+def ports(engines: int) -> dict[str, int]:
+    """The ports the nodes listen on: control, and the fabric port of each engine."""
+    if engines == 1:
+        return dict(PORTS)
+    return {
+        "control": config_files.CONTROL_PORT,
+        **{f"fabric {i}": config_files.fabric_port(i) for i in range(engines)},
+    }
+
+
 class PrerequisiteError(host.HostError):
     """The host cannot run DAOS; the message names every failed check and its fix."""
 
@@ -48,6 +58,7 @@ def run_checks(
             scm_size_gib=settings.scm_size,
             bdev_size_gib=settings.bdev_size,
             hugepages=settings.hugepages,
+            engines=settings.engines,
         ),
     )
     checks = [
@@ -57,13 +68,23 @@ def run_checks(
         host_checks.check_hugetlbfs(root),
         host_checks.check_hugepages(settings.hugepages, root),
         host_checks.check_iommu(root),
-        host_checks.check_ports(PORTS, root),
-        host_checks.check_memory(facts, settings.scm_size, settings.hugepages, reserved),
+        host_checks.check_ports(ports(settings.engines), root),
+        host_checks.check_memory(
+            facts, settings.scm_size, settings.hugepages, reserved, settings.engines
+        ),
         host_checks.check_thp(facts),
         host_checks.check_cores(
-            facts, config_files.TARGETS + config_files.XS_HELPERS + config_files.RESERVED_CORES
+            facts,
+            config_files.TARGETS + config_files.XS_HELPERS + config_files.RESERVED_CORES,
+            settings.engines,
         ),
     ]
+    if settings.engines > 1:
+        checks.append(
+            host_checks.check_engines(
+                settings.engines, settings.hugepages, settings.scm_size, settings.version
+            )
+        )
     if uses_remote_contexts(settings):
         checks.insert(1, host_checks.check_git(True, host.local_engine()))
     if client is not None:

@@ -193,6 +193,7 @@ class ClusterLifecycle:
             scm_size_gib=self.settings.scm_size,
             bdev_size_gib=self.settings.bdev_size,
             hugepages=self.settings.hugepages,
+            engines=self.settings.engines,
         )
 
     def _start_nodes(self, images: list[ImageResult], iface: Interface) -> DockerCluster:
@@ -217,7 +218,7 @@ class ClusterLifecycle:
             owner=self.owner,
             privileged=self.settings.privileged,
             missing_caps=tuple(missing_capabilities()),
-            log_files=config_files.LOG_FILES,
+            log_files=config_files.log_files(self.settings.engines),
             extra_labels={KEEP_LABEL: "true"} if self.keep else {},
             absent_devices=absent,
             node_dirs=config_files.NODE_DIRS,
@@ -252,7 +253,10 @@ class ClusterLifecycle:
             iface=iface.name,
             ip=iface.ip,
             dmg_config=(self._docker.dmg_config or "") if self._docker else "",
-            log_files={role: list(paths) for role, paths in config_files.LOG_FILES.items()},
+            log_files={
+                role: list(paths)
+                for role, paths in config_files.log_files(self.settings.engines).items()
+            },
             hugepages=self._reservation.to_dict() if self._reservation else None,
             report=self.report.to_dict(),
             ready=ready,

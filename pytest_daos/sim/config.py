@@ -526,6 +526,33 @@ def _engine(index: int, raw: dict[str, Any], provider: str) -> Engine:
     )
 
 
+def _check_multi_engine(engines: tuple[Engine, ...]) -> None:
+    """validateMultiEngineConfig: each engine its own fabric port, log file, SCM mount and
+    bdev files (the fault descriptions of DAOS's config/faults.go)."""
+    for index, engine in enumerate(engines):
+        for seen in range(index):
+            other = engines[seen]
+            fabric = (engine.provider, engine.fabric_iface, engine.fabric_iface_port)
+            if fabric == (other.provider, other.fabric_iface, other.fabric_iface_port):
+                raise ConfigError(
+                    f"the fabric configuration in I/O Engine {index} is a duplicate of I/O "
+                    f"Engine {seen}"
+                )
+            for name, mine, theirs in (
+                ("log_file", engine.log_file, other.log_file),
+                ("scm_mount", engine.scm.scm_mount, other.scm.scm_mount),
+            ):
+                if mine == theirs:
+                    raise ConfigError(
+                        f"the {name} value in I/O Engine {index} is a duplicate of I/O Engine "
+                        f"{seen}"
+                    )
+            if set(engine.bdev_files) & set(other.bdev_files):
+                raise ConfigError(
+                    f"the bdev_list value in engine {index} overlaps with entries in engine {seen}"
+                )
+
+
 def load_server(path: str, rel: Release) -> ServerConfig:
     context = "parse failed" if rel.series < (2, 4) else f"parse of {go_quote(path)} failed"
     context += (
@@ -540,11 +567,8 @@ def load_server(path: str, rel: Release) -> ServerConfig:
     engines_raw = raw.get("engines") or raw.get("servers") or []
     if not provider and not any((e or {}).get("provider") for e in engines_raw):
         raise ConfigError("provider not specified in config")
-    if len(engines_raw) > 1:
-        raise ConfigError(
-            f"the pytest-daos sim runs one engine per server; {len(engines_raw)} are configured"
-        )
     engines = tuple(_engine(i, e or {}, provider) for i, e in enumerate(engines_raw))
+    _check_multi_engine(engines)
     return ServerConfig(
         path=path,
         name=str(raw.get("name") or "daos_server"),

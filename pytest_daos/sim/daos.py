@@ -261,6 +261,8 @@ def container_create(client: Client, parsed: flags.Parsed) -> Outcome:
         "label": label,
         "type": ctype,
         "properties": parsed.get("properties"),
+        "oclass": parsed.get("oclass"),
+        "dir_oclass": parsed.get("dir_oclass"),
         "chunk_size": parsed.get("chunk_size") or (1048576 if ctype == "POSIX" else 0),
     }
     try:

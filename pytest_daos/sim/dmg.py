@@ -342,6 +342,7 @@ def command_tree(rel: Release) -> flags.Cmd:
                             ),
                         ),
                     ),
+                    *pool_rank_commands(rel, POOL_ID_20 if old else POOL_ID),
                     Cmd(
                         "query",
                         help="Query a DAOS pool",
@@ -365,6 +366,25 @@ def command_tree(rel: Release) -> flags.Cmd:
             Cmd("version", help="Print dmg version"),
         ),
     )
+
+
+def pool_rank_commands(rel: Release, pool_id: flags.Arg) -> tuple[flags.Cmd, ...]:
+    """`pool exclude` and `pool reintegrate`: `--ranks=` (a rank set) from 2.6, one
+    `--rank=` before; `--target-idx` in all; exclude's `--force` from 2.6."""
+    if rel.series >= (2, 6):
+        rank = Opt("ranks", arg="RANKS", convert=parse_ranks, required=True,
+                   help="Comma-separated list of rank-range strings to operate on")  # fmt: skip
+    else:
+        rank = Opt("rank", arg="N", convert=parse_uint, gotype="uint32", required=True,
+                   help="Engine rank of the targets")  # fmt: skip
+    target = Opt("target-idx", arg="IDX", help="Comma-separated list of target idx(s)")
+    force = _since(rel, (2, 6), Opt("force", "f", help="Force the operation to continue"))
+    return (
+        Cmd("exclude", help="Exclude targets from a rank", args=(pool_id,),
+            options=(rank, target, *force)),
+        Cmd("reintegrate", help="Reintegrate targets for a rank", args=(pool_id,),
+            options=(rank, target)),
+    )  # fmt: skip
 
 
 # --- running a command -----------------------------------------------------------------------
@@ -658,6 +678,8 @@ def pool_list(ctx: Context) -> Outcome:
 
 def pool_query(ctx: Context) -> Outcome:
     p = ctx.parsed
+    if p.get("show_enabled") and p.get("show_disabled"):
+        raise SimError("--show-enabled-ranks may not be mixed with --show-disabled-ranks")
     try:
         pool = ctx.ctl.ms("pool_query", {"pool": p.args.get("pool", "")}, "PoolQueryReq")
     except SimError as exc:
@@ -672,10 +694,43 @@ def pool_query(ctx: Context) -> Outcome:
             exc if p.get("json") else shown,
         )
     if ctx.rel.series < (2, 6):
-        info = responses.pool_query_resp(ctx.rel, pool, "query", bool(p.get("show_enabled")))
+        info = responses.pool_query_resp(
+            ctx.rel, pool, "query", bool(p.get("show_enabled")), bool(p.get("show_disabled"))
+        )
     else:
-        info = responses.pool_info(ctx.rel, pool, "query")
+        info = responses.pool_info(ctx.rel, pool, "query", bool(p.get("show_disabled")))
     return Outcome(info, text=pretty.pool_query(ctx.rel, info))
+
+
+def _pool_ranks(ctx: Context, action: str) -> Outcome:
+    """exclude / reintegrate each rank given; 2.6 answers the results per rank, older
+    releases print nothing (`-j`: a null response)."""
+    p = ctx.parsed
+    pool = p.args.get("pool", "")
+    ranks = p.get("ranks") if ctx.rel.series >= (2, 6) else [p.get("rank")]
+    results = []
+    for rank in ranks:
+        try:
+            ctx.ctl.ms(f"pool_{action}", {"pool": pool, "rank": rank}, "PoolRanksReq")
+        except SimError as exc:
+            if ctx.rel.series < (2, 6):
+                raise
+            results.append({"rank": rank, "errored": True, "msg": exc.message})
+        else:
+            results.append({"rank": rank, "errored": False, "msg": ""})
+    if ctx.rel.series < (2, 6):
+        return Outcome(None, text=f"{action.capitalize()} command succeeded\n")
+    failed = [r for r in results if r["errored"]]
+    error = SimError(f"{action} failed on rank {failed[0]['rank']}") if failed else None
+    return Outcome({"id": pool, "results": results}, error, text=f"{action} done\n")
+
+
+def pool_exclude(ctx: Context) -> Outcome:
+    return _pool_ranks(ctx, "exclude")
+
+
+def pool_reintegrate(ctx: Context) -> Outcome:
+    return _pool_ranks(ctx, "reintegrate")
 
 
 def pool_destroy(ctx: Context) -> Outcome:
@@ -703,6 +758,8 @@ HANDLERS: dict[str, Callable[[Context], Outcome]] = {
     "pool list": pool_list,
     "pool query": pool_query,
     "pool destroy": pool_destroy,
+    "pool exclude": pool_exclude,
+    "pool reintegrate": pool_reintegrate,
 }
 
 

@@ -33,6 +33,7 @@ DER: dict[str, tuple[int, str]] = {
     "DER_BADPATH": (-1026, "Bad path name"),
     "DER_EXCLUDED": (-1032, "Rank has been excluded"),
     "DER_IO": (-2001, "I/O error"),
+    "DER_RF": (-2031, "Failures exceed RF"),
     "DER_NOTLEADER": (-2008, "Not service leader"),
     "DER_SHUTDOWN": (-2017, "Service should shut down"),
     "DER_NOTREPLICA": (-2020, "Not a service replica"),

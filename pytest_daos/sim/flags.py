@@ -27,6 +27,7 @@ class Opt:
     convert: Callable[[str], Any] | None = None
     repeat: bool = False
     help: str = ""
+    required: bool = False
 
     @property
     def key(self) -> str:
@@ -252,6 +253,11 @@ def parse(program: str, root: Cmd, argv: Sequence[str]) -> tuple[Parsed, list[Cm
         raise fail(
             f"the required arguments {_join_or(quoted).replace(' or ', ' and ')} were not provided"
         )
+    unset = [
+        opt for cmd in chain for opt in cmd.options if opt.required and opt.key not in parsed.values
+    ]
+    if unset:
+        raise fail(f"the required flag `{unset[0]}' was not specified")
     if positional and not current.rest:
         raise fail(f"unexpected arguments: {' '.join(positional)}")
     parsed.rest = positional

@@ -9,14 +9,18 @@ management service not ready (dmg retries) -> rank joined -> stopped <-> joined.
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import threading
+import time
 import uuid as uuidlib
 from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
-from . import fs, responses, state
-from .config import ServerConfig
+from . import faults, fs, responses, state
+from .config import Engine, ServerConfig
 from .errors import (
     SimError,
     data_plane_not_started,
@@ -54,6 +58,13 @@ POOL_SCM_OVERHEAD_SHARE = 20  # plus 1/20 of the pool's SCM
 POOL_NVME_OVERHEAD = 41948672
 CONTAINER_SCM_BYTES = {(2, 0): 138400, (2, 4): 138400, (2, 6): 8864}
 MAX_SVC_REPS = 13
+#: where daos_server finds the engine when no daos_engine is on PATH (a DAOS install)
+ENGINE_BINARY = "/usr/bin/daos_engine"
+#: pool service replicas without --nsvc (real DAOS 2.6.5 put them on both of two ranks)
+DEFAULT_SVC_REPS = 3
+#: how long a request waits for a pool service that does not answer (dmg retries; callers
+#: give up first)
+UNANSWERED_WAIT = 300.0
 
 CONTAINER_TYPES = ("POSIX", "HDF5", "PYTHON", "SPARK", "DATABASE", "ROOT", "SEISMIC", "METEO")
 
@@ -70,6 +81,24 @@ def valid_label(label: str) -> bool:
     return 0 < len(label) <= 127 and set(label) <= allowed and not is_uuid(label)
 
 
+@dataclass
+class Rank:
+    """One engine instance of this server and the rank it serves (instance i, rank i)."""
+
+    index: int
+    runner: EngineRunner
+    fabric_uri: str
+    state: str = "awaitformat"
+    info: str = ""
+    last_update: str = field(default_factory=rfc3339_nano)
+    incarnation: int = 0
+
+    def touch(self, member_state: str, info: str = "") -> None:
+        self.state = member_state
+        self.info = info
+        self.last_update = rfc3339_nano()
+
+
 class Service:
     def __init__(self, cfg: ServerConfig, rel: Release, log: LogFn, join_delay: float) -> None:
         self.cfg = cfg
@@ -79,23 +108,23 @@ class Service:
         self.lock = threading.RLock()
         self.engine = cfg.engines[0] if cfg.engines else None
         self.state: state.SystemState | None = None
-        self.member_state = "awaitformat"
-        self.member_info = ""
-        self.last_update = rfc3339_nano()
-        self.incarnation = 0
         self.ms_ready = False
         #: open container handles (dfuse mounts): handle id -> (pool uuid, container uuid)
         self.handles: dict[str, tuple[str, str]] = {}
-        self.runner = (
-            EngineRunner(cfg, 0, log, self._engine_ready, self._engine_exited)
-            if self.engine
-            else None
-        )
         self.addr = f"{resolve(cfg.access_points[0])}:{cfg.port}"
-        if self.engine:
-            ip = iface_ip(self.engine.fabric_iface) or resolve(cfg.access_points[0])
-            self.fabric_uri = f"{self.engine.provider}://{ip}:{self.engine.fabric_iface_port}"
+        self.ranks = [
+            Rank(index, EngineRunner(cfg, index, log, partial(self._engine_ready, index),
+                                     partial(self._engine_exited, index)),
+                 self._fabric_uri(engine))
+            for index, engine in enumerate(cfg.engines)
+        ]  # fmt: skip
         self.fault_domain = "/" + hostname()
+        delay = float(os.environ.get(faults.FAULT_DELAY_ENV) or 1.0)
+        self.rebuilds = faults.Rebuilds(self.lock, delay, self._save)
+
+    def _fabric_uri(self, engine: Engine) -> str:
+        ip = iface_ip(engine.fabric_iface) or resolve(self.cfg.access_points[0])
+        return f"{engine.provider}://{ip}:{engine.fabric_iface_port}"
 
     # --- lifecycle ------------------------------------------------------------------------
 
@@ -103,6 +132,16 @@ class Service:
     def scm_mount(self) -> str:
         assert self.engine is not None
         return self.engine.scm.scm_mount
+
+    @property
+    def member_state(self) -> str:
+        """The state of rank 0, whose SCM holds the system's state: the data plane is up
+        while it is joined."""
+        return self.ranks[0].state if self.ranks else "awaitformat"
+
+    def down(self) -> set[int]:
+        """The ranks whose engine is not joined."""
+        return {rank.index for rank in self.ranks if rank.state != "joined"}
 
     def startup(self) -> None:
         if self.engine is None:
@@ -117,55 +156,76 @@ class Service:
             self.log(
                 "INFO",
                 f"instance 0: SCM at {self.scm_mount} already formatted "
-                f"(system {loaded.name} {loaded.uuid}); starting the engine",
+                f"(system {loaded.name} {loaded.uuid}); starting the engines",
             )
-            self._start_engine()
+            for rank in self.ranks:
+                self._start_engine(rank)
 
     def shutdown(self) -> None:
-        if self.runner is not None:
-            self.runner.stop()
+        for rank in self.ranks:
+            rank.runner.stop()
 
-    def _touch(self, member_state: str, info: str = "") -> None:
-        self.member_state = member_state
-        self.member_info = info
-        self.last_update = rfc3339_nano()
-
-    def _rank(self) -> int:
-        return self.state.members[0].rank if self.state and self.state.members else 0
-
-    def _start_engine(self) -> int:
-        assert self.runner is not None
-        self._touch("starting")
-        pid = self.runner.start(self._rank())
-        self.log("INFO", f"instance 0: DAOS I/O Engine starting (pid {pid})")
+    def _start_engine(self, rank: Rank) -> int:
+        rank.touch("starting")
+        pid = rank.runner.start(rank.index)
+        self.log("INFO", f"instance {rank.index}: DAOS I/O Engine starting (pid {pid})")
         return pid
 
-    def _engine_ready(self, pid: int) -> None:
-        timer = threading.Timer(self.join_delay, self._join, args=(pid,))
+    def _engine_ready(self, index: int, pid: int) -> None:
+        timer = threading.Timer(self.join_delay, self._join, args=(index, pid))
         timer.daemon = True
         timer.start()
 
-    def _join(self, pid: int) -> None:
+    def _join(self, index: int, pid: int) -> None:
         with self.lock:
-            runner = self.runner
-            if runner is None or runner.pid != pid or not runner.running:
+            rank = self.ranks[index]
+            if rank.runner.pid != pid or not rank.runner.running:
                 return
-            if self.member_state not in ("starting", "ready"):
+            if rank.state not in ("starting", "ready"):
                 return
-            self.incarnation = hlc_now()
-            self._touch("joined")
+            rank.incarnation = hlc_now()
+            rank.touch("joined")
             self.ms_ready = True
-            self.log(
-                "INFO", f"rank {self._rank()} joined system {self.cfg.name}; MS leader running"
-            )
+            self.log("INFO", f"rank {index} joined system {self.cfg.name}; MS leader running")
 
-    def _engine_exited(self, pid: int, how: str) -> None:
+    def _engine_exited(self, index: int, pid: int, how: str) -> None:
         with self.lock:
-            self.log("ERROR", f"instance 0 exited: {how}")
-            if self.runner is None or self.runner.pid != pid:
+            self.log("ERROR", f"instance {index} exited: {how}")
+            rank = self.ranks[index]
+            if rank.runner.pid != pid:
                 return  # an engine replaced since
-            if self.ms_ready and self.member_state in ("joined", "ready", "starting"):
-                self._touch("errored", f"DAOS engine 0 exited unexpectedly: {how}")
+            if self.ms_ready and rank.state in ("joined", "ready", "starting"):
+                # as daos_server words it: "<engine binary> exited: signal: killed"
+                binary = shutil.which("daos_engine") or ENGINE_BINARY
+                rank.touch(
+                    "errored", f"DAOS engine {index} exited unexpectedly: {binary} exited: {how}"
+                )
+                self._declare_dead_later(rank)
+
+    def _declare_dead_later(self, rank: Rank) -> None:
+        """SWIM: the other engines declare the rank dead after a while and the system
+        excludes it; each pool whose service keeps its majority excludes it a while later
+        and rebuilds."""
+        incarnation = rank.incarnation
+
+        def dead() -> None:
+            if rank.incarnation != incarnation or rank.state not in ("stopped", "errored"):
+                return  # started again meanwhile
+            if not any(other.state == "joined" for other in self.ranks if other is not rank):
+                return  # SWIM runs among the engines: with none left, none declares it dead
+            rank.touch("excluded", rank.info)
+            self.log("INFO", f"marking rank {rank.index} as Excluded (rank dead event)")
+            self.rebuilds.later(1, exclude_from_pools)
+
+        def exclude_from_pools() -> None:
+            if rank.incarnation != incarnation or self.state is None:
+                return
+            for pool in self.state.pools:
+                if rank.index in pool.ranks and faults.service_survives(pool, self.down()):
+                    self.rebuilds.exclude(pool, rank.index, "death")
+            self._save()
+
+        self.rebuilds.later(1, dead)
 
     # --- dispatch -------------------------------------------------------------------------
 
@@ -195,55 +255,65 @@ class Service:
     def rpc_storage_format(self, params: dict[str, Any]) -> dict[str, Any]:
         if self.engine is None:
             raise SimError("no engines configured: nothing to format")
+        nvme, scm = [], []
         with self.lock:
             if self.state is not None:
                 raise format_running_system(self.rel)
-            scm_info, nvme_info = "CTL_SUCCESS", "CTL_SUCCESS"
-            if os.path.ismount(self.scm_mount):
-                scm_info = "SCM is already formatted"
-                nvme_info = "NVMe format skipped on instance 0, SCM was not formatted"
-            else:
-                self._mount_scm()
-            self._create_bdevs()
+            for rank in self.ranks:
+                engine = self.cfg.engines[rank.index]
+                scm_info, nvme_info = "CTL_SUCCESS", "CTL_SUCCESS"
+                if os.path.ismount(engine.scm.scm_mount):
+                    scm_info = "SCM is already formatted"
+                    nvme_info = (
+                        f"NVMe format skipped on instance {rank.index}, SCM was not formatted"
+                    )
+                else:
+                    self._mount_scm(engine, rank.index)
+                self._create_bdevs(engine)
+                nvme += [
+                    responses.formatted_bdev(
+                        self.rel, nvme_info, path if nvme_info == "CTL_SUCCESS" else "<nil>",
+                        rank.index,
+                    )
+                    for path in engine.bdev_files
+                ]  # fmt: skip
+                scm.append(
+                    responses.formatted_scm(self.rel, scm_info, engine.scm.scm_mount, rank.index)
+                )
+                self.log(
+                    "INFO",
+                    f"instance {rank.index}: storage formatted ({engine.scm.scm_mount}: "
+                    f"{scm_info})",
+                )
             fs.remove_tree(fs.data_root(self.scm_mount))  # a format leaves no old files
-            self.state = state.SystemState.new(self.cfg.name)
+            self.state = state.SystemState.new(self.cfg.name, len(self.ranks))
             self._save()
-            rank = self._rank()
-            self.log("INFO", f"instance 0: storage formatted ({self.scm_mount}: {scm_info})")
-            self._start_engine()
-        nvme = [
-            responses.formatted_bdev(
-                self.rel, nvme_info, path if nvme_info == "CTL_SUCCESS" else "<nil>", rank
-            )
-            for path in self.engine.bdev_files
-        ]
-        scm = [responses.formatted_scm(self.rel, scm_info, self.scm_mount, rank)]
+            for rank in self.ranks:
+                self._start_engine(rank)
         return {
             "storage": responses.host_storage(
                 self.rel, nvme_devices=nvme or None, scm_mount_points=scm
             )
         }
 
-    def _mount_scm(self) -> None:
-        assert self.engine is not None
-        size = self.engine.scm.scm_size
+    def _mount_scm(self, engine: Engine, index: int) -> None:
+        mount, size = engine.scm.scm_mount, engine.scm.scm_size
         try:
-            os.makedirs(self.scm_mount, exist_ok=True)
+            os.makedirs(mount, exist_ok=True)
         except OSError as exc:
-            raise SimError(f"format failed: create {self.scm_mount}: {exc.strerror}") from None
-        command = ["mount", "-t", "tmpfs", "-o", f"size={size}g", "tmpfs", self.scm_mount]
+            raise SimError(f"format failed: create {mount}: {exc.strerror}") from None
+        command = ["mount", "-t", "tmpfs", "-o", f"size={size}g", "tmpfs", mount]
         try:
             result = subprocess.run(command, capture_output=True, text=True, timeout=30)
         except (OSError, subprocess.SubprocessError) as exc:
             raise SimError(f"format failed: {' '.join(command)}: {exc}") from None
         if result.returncode != 0:
             detail = (result.stderr or result.stdout).strip() or f"exit {result.returncode}"
-            self.log("ERROR", f"instance 0: mount of {self.scm_mount} failed: {detail}")
-            raise SimError(f"format failed: mount tmpfs at {self.scm_mount}: {detail}")
+            self.log("ERROR", f"instance {index}: mount of {mount} failed: {detail}")
+            raise SimError(f"format failed: mount tmpfs at {mount}: {detail}")
 
-    def _create_bdevs(self) -> None:
-        assert self.engine is not None
-        for tier in self.engine.bdevs:
+    def _create_bdevs(self, engine: Engine) -> None:
+        for tier in engine.bdevs:
             size = tier.bdev_size * GIB
             for path in tier.bdev_list:
                 try:
@@ -262,98 +332,96 @@ class Service:
 
     # --- system ---------------------------------------------------------------------------
 
-    def _member(self) -> dict[str, Any]:
-        assert self.state is not None and self.engine is not None
-        m = self.state.members[0]
+    def _member(self, rank: Rank) -> dict[str, Any]:
+        assert self.state is not None
+        engine = self.cfg.engines[rank.index]
         return {
             "addr": self.addr,
-            "state": self.member_state,
+            "state": rank.state,
             "fault_domain": self.fault_domain,
-            "rank": m.rank,
-            "incarnation": self.incarnation,
-            "uuid": m.uuid,
-            "fabric_uri": self.fabric_uri,
-            "fabric_contexts": self.engine.targets + self.engine.nr_xs_helpers + 2,
-            "info": self.member_info,
-            "last_update": self.last_update,
+            "rank": rank.index,
+            "incarnation": rank.incarnation,
+            "uuid": self.state.members[rank.index].uuid,
+            "fabric_uri": rank.fabric_uri,
+            "fabric_contexts": engine.targets + engine.nr_xs_helpers + 2,
+            "info": rank.info,
+            "last_update": rank.last_update,
         }
 
-    def _select(self, ranks: list[int] | None) -> tuple[list[dict[str, Any]], list[int]]:
-        members = [self._member()]
-        if ranks is None:
-            return members, []
-        known = {m["rank"] for m in members}
-        return [m for m in members if m["rank"] in ranks], [r for r in ranks if r not in known]
+    def _select(self, wanted: list[int] | None) -> tuple[list[Rank], list[int]]:
+        if wanted is None:
+            return list(self.ranks), []
+        known = {rank.index for rank in self.ranks}
+        chosen = [rank for rank in self.ranks if rank.index in wanted]
+        return chosen, [r for r in wanted if r not in known]
 
     def rpc_system_query(self, params: dict[str, Any]) -> dict[str, Any]:
         with self.lock:
             self._require_ms()
-            members, absent = self._select(params.get("ranks"))
+            chosen, absent = self._select(params.get("ranks"))
+            members = [self._member(rank) for rank in chosen]
             return {"members": members, "providers": [self.cfg.provider], "absent": absent}
 
-    def _action(self, params: dict[str, Any], action: str) -> tuple[dict[str, Any], list[int]]:
-        """The selected rank's result of system stop/start (None if not selected), absent ranks."""
-        self._require_ms()
-        members, absent = self._select(params.get("ranks"))
-        result = {
-            "addr": self.addr,
-            "rank": self._rank(),
-            "action": action,
-            "errored": False,
-            "msg": f"system {action}",
-        }
-        return (result if members else {}), absent
+    def _result(self, rank: Rank, action: str, **changes: Any) -> dict[str, Any]:
+        result = {"addr": self.addr, "rank": rank.index, "action": action, "errored": False,
+                  "msg": f"system {action}", "state": rank.state}  # fmt: skip
+        return {**result, **changes}
 
     def rpc_system_stop(self, params: dict[str, Any]) -> dict[str, Any]:
-        assert self.runner is not None
         with self.lock:
-            result, absent = self._action(params, "stop")
-            if not result:
-                return {"results": [], "absent": absent}
-            self._touch("stopping")
-        self.runner.stop()
+            self._require_ms()
+            chosen, absent = self._select(params.get("ranks"))
+            for rank in chosen:
+                rank.touch("stopping")
+        for rank in chosen:
+            rank.runner.stop()
         with self.lock:
-            self._touch("stopped", "system stop")
-            self.log("INFO", "instance 0 stopped (system stop)")
-        return {"results": [dict(result, state="stopped")], "absent": absent}
+            for rank in chosen:
+                rank.touch("stopped", "system stop")
+                self.log("INFO", f"instance {rank.index} stopped (system stop)")
+                self._declare_dead_later(rank)
+            return {"results": [self._result(rank, "stop") for rank in chosen], "absent": absent}
 
     def rpc_system_start(self, params: dict[str, Any]) -> dict[str, Any]:
-        assert self.runner is not None
         with self.lock:
-            result, absent = self._action(params, "start")
-            if not result:
-                return {"results": [], "absent": absent}
-            if self.runner.running:
-                return {"results": [dict(result, state=self.member_state)], "absent": absent}
-            self._start_engine()
-        proc = self.runner.proc
-        for _ in range(200):  # the engine's start line, or its exit
-            if self.runner.ready.wait(0.05) or (proc is not None and proc.poll() is not None):
-                break
+            self._require_ms()
+            chosen, absent = self._select(params.get("ranks"))
+            starting = [rank for rank in chosen if not rank.runner.running]
+            for rank in starting:
+                self._start_engine(rank)
+        for rank in starting:
+            proc = rank.runner.proc
+            for _ in range(200):  # the engine's start line, or its exit
+                if rank.runner.ready.wait(0.05) or (proc is not None and proc.poll() is not None):
+                    break
         with self.lock:
-            if self.runner.ready.is_set() and self.runner.running:
-                if self.member_state == "starting":
-                    self._touch("ready", "system start")
-                return {"results": [dict(result, state=self.member_state)], "absent": absent}
-            self._touch("errored", "DAOS engine 0 failed to start")
-            return {
-                "results": [
-                    dict(result, state="errored", errored=True, msg="DAOS engine 0 failed to start")
-                ],
-                "absent": absent,
-            }
+            results = []
+            for rank in chosen:
+                if rank not in starting:
+                    results.append(self._result(rank, "start"))
+                elif rank.runner.ready.is_set() and rank.runner.running:
+                    if rank.state == "starting":
+                        rank.touch("ready", "system start")
+                    results.append(self._result(rank, "start"))
+                else:
+                    failed = f"DAOS engine {rank.index} failed to start"
+                    rank.touch("errored", failed)
+                    results.append(self._result(rank, "start", errored=True, msg=failed))
+            return {"results": results, "absent": absent}
 
     def rpc_system_erase(self, params: dict[str, Any]) -> None:
         with self.lock:
             self._require_ms()
-            if self.runner is not None and self.runner.running:
-                raise instances_not_stopped(self.rel, "system erase", self._rank())
+            for rank in self.ranks:
+                if rank.runner.running:
+                    raise instances_not_stopped(self.rel, "system erase", rank.index)
             state.erase(self.scm_mount)
             fs.remove_tree(fs.data_root(self.scm_mount))
             self.handles.clear()
             self.state = None
             self.ms_ready = False
-            self._touch("awaitformat")
+            for rank in self.ranks:
+                rank.touch("awaitformat")
             self.log("INFO", "system erased; SCM format required on instance 0")
 
     # --- pools ----------------------------------------------------------------------------
@@ -361,7 +429,8 @@ class Service:
     def _pool_record(self, pool: state.Pool) -> dict[str, Any]:
         assert self.engine is not None
         scm, nvme = pool.tier_bytes
-        nranks = len(pool.ranks)
+        # the space of the ranks the pool has in: an excluded rank's is not counted
+        nranks = len([rank for rank in pool.ranks if rank not in pool.disabled])
         scm_total, nvme_total = scm * nranks, nvme * nranks
         overhead = (
             nranks * POOL_SCM_OVERHEAD[self.rel.series]
@@ -374,13 +443,20 @@ class Service:
             "label": pool.label,
             "ranks": pool.ranks,
             "svc_reps": pool.svc_reps,
-            "svc_ldr": pool.svc_reps[0],
-            "state": "Ready",
+            "svc_ldr": next((r for r in pool.svc_reps if r not in self.down()), pool.svc_reps[0]),
+            "state": "Degraded" if pool.disabled else "Ready",
             "tier_bytes": pool.tier_bytes,
-            "targets": self.engine.targets * nranks,
+            "targets": self.engine.targets * len(pool.ranks),
+            "disabled_targets": self.engine.targets * len(pool.disabled),
+            "disabled_ranks": sorted(pool.disabled),
+            "active_ranks": nranks,
+            "version": pool.version,
+            "rebuild": pool.rebuild,
+            "rebuild_objects": pool.rebuild_objects,
+            "rebuild_records": pool.rebuild_records,
             "scm_free": max(0, scm_total - overhead),
             "nvme_free": max(0, nvme_total - nranks * POOL_NVME_OVERHEAD - stored),
-            "available": self.member_state == "joined",
+            "available": self.member_state == "joined" and not faults.unanswered(pool, self.down()),
             "containers": len(pool.containers),
         }
 
@@ -426,7 +502,7 @@ class Service:
                 uuid=str(uuidlib.uuid4()),
                 label=label,
                 ranks=selected,
-                svc_reps=selected[: max(1, min(nsvc or 1, len(selected)))],
+                svc_reps=selected[: max(1, min(nsvc or DEFAULT_SVC_REPS, len(selected)))],
                 tier_bytes=[scm, nvme],
                 properties=list(params.get("properties") or []),
                 owner=str(params.get("user") or "root@"),
@@ -497,7 +573,48 @@ class Service:
             pool = self._pool(str(params["pool"]))
             if self.member_state != "joined":
                 raise pool_no_service_ranks(pool.uuid)
+        self._wait_answer(pool)
+        with self.lock:
             return self._pool_record(pool)
+
+    def _wait_answer(self, pool: state.Pool, rank: int | None = None) -> None:
+        """Block (not holding the lock) while the pool service cannot answer, or while
+        `rank` is not joined, as a real dmg call waits; DER_TIMEDOUT after UNANSWERED_WAIT."""
+        deadline = time.monotonic() + UNANSWERED_WAIT
+        while time.monotonic() < deadline:
+            with self.lock:
+                down = self.down()
+                if not faults.unanswered(pool, down) and (rank is None or rank not in down):
+                    return
+            time.sleep(0.05)
+        raise der("DER_TIMEDOUT")
+
+    def _pool_rank(self, params: dict[str, Any]) -> tuple[state.Pool, int]:
+        with self.lock:
+            self._require_ms()
+            pool = self._pool(str(params["pool"]))
+            rank = int(params["rank"])
+            if rank not in pool.ranks:
+                raise pool_invalid_ranks(self.rel, [rank])
+            return pool, rank
+
+    def rpc_pool_exclude(self, params: dict[str, Any]) -> dict[str, Any]:
+        """Exclude the targets of a rank (running or not): the pool degrades at once."""
+        pool, rank = self._pool_rank(params)
+        self._wait_answer(pool)
+        with self.lock:
+            self.rebuilds.exclude(pool, rank, "exclude")
+            self._save()
+            return {"id": params["pool"], "rank": rank}
+
+    def rpc_pool_reintegrate(self, params: dict[str, Any]) -> dict[str, Any]:
+        """Reintegrate a rank's targets: no answer while the rank is down (as real 2.6.5)."""
+        pool, rank = self._pool_rank(params)
+        self._wait_answer(pool, rank)
+        with self.lock:
+            self.rebuilds.reintegrate(pool, rank)
+            self._save()
+            return {"id": params["pool"], "rank": rank}
 
     def rpc_pool_destroy(self, params: dict[str, Any]) -> None:
         with self.lock:
@@ -528,7 +645,7 @@ class Service:
             return {
                 "system": self.state.name,
                 "provider": self.cfg.provider,
-                "uri": self.fabric_uri,
+                "uri": self.ranks[0].fabric_uri,
             }
 
     def _client_pool(self, ident: str) -> state.Pool:
@@ -552,6 +669,9 @@ class Service:
             "open_time": cont.open_time,
             "close_modify_time": cont.close_modify_time,
             "chunk_size": cont.chunk_size,
+            "redundancy_factor": cont.redundancy_factor,
+            "oclass": cont.oclass,
+            "dir_oclass": cont.dir_oclass,
             "handles": sum(1 for h in self.handles.values() if h == (pool.uuid, cont.uuid)),
         }
 
@@ -561,6 +681,13 @@ class Service:
         if cont is None:
             raise der("DER_NONEXIST")
         return pool, cont
+
+    def _reachable(self, pool_ident: str) -> None:
+        """Wait, as a client's I/O does, while a rank of the pool is down and not excluded."""
+        with self.lock:
+            pool = self.state.find_pool(pool_ident) if self.state is not None else None
+        if pool is not None:
+            self._wait_answer(pool)
 
     def rpc_cont_create(self, params: dict[str, Any]) -> dict[str, Any]:
         with self.lock:
@@ -578,6 +705,8 @@ class Service:
                 close_modify_time=now + (1 << 20 if ctype == "POSIX" else 0),
                 properties=str(params.get("properties") or ""),
                 chunk_size=int(params.get("chunk_size") or 0),
+                oclass=str(params.get("oclass") or ""),
+                dir_oclass=str(params.get("dir_oclass") or ""),
             )
             pool.containers.append(cont)
             self._save()
@@ -609,6 +738,7 @@ class Service:
 
     def rpc_cont_open(self, params: dict[str, Any]) -> dict[str, Any]:
         """Open a POSIX container for dfuse: a handle that keeps the pool busy until closed."""
+        self._reachable(str(params["pool"]))
         with self.lock:
             pool = self._client_pool(str(params["pool"]))
             cont = pool.find_container(str(params["cont"]))
@@ -616,6 +746,8 @@ class Service:
                 raise der("DER_NONEXIST")
             if cont.type != "POSIX":
                 raise der("DER_INVAL")
+            if cont.unclean:
+                raise der("DER_RF")
             handle = str(uuidlib.uuid4())
             self.handles[handle] = (pool.uuid, cont.uuid)
             fs.container_dir(self.scm_mount, pool.uuid, cont.uuid).mkdir(
@@ -637,10 +769,16 @@ class Service:
         pool = self.state.find_pool(ids[0])
         if pool is None:
             raise der("DER_NO_HDL")
+        cont = pool.find_container(ids[1])
+        if cont is not None and cont.unclean:
+            raise der("DER_IO")  # data lost beyond its redundancy: every access fails
         return pool, ids[1]
 
     def rpc_fs(self, params: dict[str, Any]) -> dict[str, Any]:
         """One file-system operation of a dfuse mount (see fs.py)."""
+        ids = self.handles.get(str(params.get("handle")))
+        if ids is not None:
+            self._reachable(ids[0])
         with self.lock:
             pool, cont_uuid = self._handle(params)
             record = self._pool_record(pool)

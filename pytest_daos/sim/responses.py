@@ -217,7 +217,7 @@ def _tier_stats(total: int, free: int, media: str) -> dict[str, Any]:
 def _tiers(pool: dict[str, Any]) -> tuple[int, int, int, int]:
     """(SCM total, SCM free, NVMe total, NVMe free) of the whole pool."""
     scm, nvme = pool["tier_bytes"]
-    nranks = len(pool["ranks"])
+    nranks = pool.get("active_ranks", len(pool["ranks"]))
     return scm * nranks, pool["scm_free"], nvme * nranks, pool["nvme_free"]
 
 
@@ -229,17 +229,33 @@ def _usage(pool: dict[str, Any]) -> list[dict[str, Any]]:
     ]
 
 
+def _map(pool: dict[str, Any]) -> tuple[int, int, int, dict[str, Any]]:
+    """(active targets, disabled targets, map version, rebuild status) of a pool record."""
+    disabled = int(pool.get("disabled_targets", 0))
+    rebuild = {
+        "status": 0, "state": pool.get("rebuild", "idle"),
+        "objects": pool.get("rebuild_objects", 0), "records": pool.get("rebuild_records", 0),
+    }  # fmt: skip
+    return pool["targets"] - disabled, disabled, int(pool.get("version", 1)), rebuild
+
+
 def pool_query_resp(
-    rel: Release, pool: dict[str, Any] | None, flavour: str, enabled: bool = False
-) -> dict[str, Any]:
+    rel: Release, pool: dict[str, Any] | None, flavour: str, enabled: bool = False,
+    disabled: bool = False,
+) -> dict[str, Any]:  # fmt: skip
     """PoolQueryResp of 2.0 and 2.4 (dmg and daos pool query alike); `pool` None gives the
     zero-filled object dmg prints with an error. 2.4 renamed total_nodes to total_engines and
     added the rank lists and layout versions (0 through daos, as libdaos reports them). 2.0's
     daos fills tier_stats from libdaos without a media type, so both tiers say "scm"."""
     out: dict[str, Any] = {}
     if rel.series >= (2, 4):
-        ranks = pool["ranks"] if pool and enabled else None
-        out.update(enabled_ranks=ranks, disabled_ranks=None)
+        ranks = (
+            [r for r in pool["ranks"] if r not in pool.get("disabled_ranks", ())]
+            if (pool and enabled)
+            else None
+        )
+        down = list(pool.get("disabled_ranks", ())) if pool and disabled else None
+        out.update(enabled_ranks=ranks, disabled_ranks=down)
     out.update(status=0, uuid=pool["uuid"] if pool else "")
     nodes_key = "total_engines" if rel.series >= (2, 4) else "total_nodes"
     if pool is None:
@@ -250,11 +266,12 @@ def pool_query_resp(
     else:
         scm_total, scm_free, nvme_total, nvme_free = _tiers(pool)
         nvme_media = "scm" if rel.series < (2, 4) and flavour == "daos" else "nvme"
+        active, off, version, rebuild = _map(pool)
         out.update(
-            {"total_targets": pool["targets"], "active_targets": pool["targets"],
-             nodes_key: len(pool["ranks"]), "disabled_targets": 0, "version": 1,
+            {"total_targets": pool["targets"], "active_targets": active,
+             nodes_key: len(pool["ranks"]), "disabled_targets": off, "version": version,
              "leader": pool["svc_ldr"],
-             "rebuild": {"status": 0, "state": "idle", "objects": 0, "records": 0},
+             "rebuild": rebuild,
              "tier_stats": [_tier_stats(scm_total, scm_free, "scm"),
                             _tier_stats(nvme_total, nvme_free, nvme_media)]}
         )  # fmt: skip
@@ -278,7 +295,7 @@ def _pool_list_entry_old(rel: Release, pool: dict[str, Any]) -> dict[str, Any]:
         out["state"] = pool["state"]
     out.update(
         targets_total=pool["targets"] if queried else 0,
-        targets_disabled=0,
+        targets_disabled=int(pool.get("disabled_targets", 0)) if queried else 0,
     )
     if rel.series >= (2, 4):
         layout = 2 if queried else 0
@@ -297,7 +314,9 @@ def _pool_list_entry_old(rel: Release, pool: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def pool_info(rel: Release, pool: dict[str, Any], flavour: str) -> dict[str, Any]:
+def pool_info(
+    rel: Release, pool: dict[str, Any], flavour: str, disabled: bool = False
+) -> dict[str, Any]:
     """PoolInfo (2.6), or before 2.6 PoolQueryResp / a pool list entry. `flavour`: "list"
     (dmg pool list entry), "query" (dmg pool query) or "daos" (daos pool query: 2.6 gives no
     label, no svc_reps, no dead_ranks, layout versions 0)."""
@@ -333,23 +352,26 @@ def pool_info(rel: Release, pool: dict[str, Any], flavour: str) -> dict[str, Any
     }
     if flavour == "list":
         info["label"] = pool["label"]
+    active, off, version, rebuild = _map(pool)
     info.update(
         {
             "total_targets": pool["targets"],
-            "active_targets": pool["targets"],
+            "active_targets": active,
             "total_engines": nranks,
-            "disabled_targets": 0,
-            "version": 1,
+            "disabled_targets": off,
+            "version": version,
             "svc_ldr": pool["svc_ldr"],
         }
     )
     if flavour != "daos":
         info["svc_reps"] = pool["svc_reps"]
-    info["rebuild"] = {"status": 0, "state": "idle", "objects": 0, "records": 0, "total_objects": 0}
+    info["rebuild"] = {**rebuild, "total_objects": 0}
     info["tier_stats"] = [
         _tier_stats(scm_total, scm_free, "scm"),
         _tier_stats(nvme_total, nvme_free, "nvme"),
     ]
+    if disabled:
+        info["disabled_ranks"] = list(pool.get("disabled_ranks", ()))
     if flavour != "daos":
         info["dead_ranks"] = []
     layout = 0 if flavour == "daos" else 3
@@ -375,7 +397,7 @@ def container_info(rel: Release, cont: dict[str, Any]) -> dict[str, Any]:
     }
     if cont["label"]:
         info["container_label"] = cont["label"]
-    info.update(latest_snapshot=0, redundancy_factor=0)
+    info.update(latest_snapshot=0, redundancy_factor=int(cont.get("redundancy_factor") or 0))
     if rel.series >= (2, 4):
         info["num_handles"] = 1 + int(cont.get("handles") or 0)
     info["num_snapshots"] = 0
@@ -383,10 +405,13 @@ def container_info(rel: Release, cont: dict[str, Any]) -> dict[str, Any]:
         info.update(open_time=cont["open_time"], close_modify_time=cont["close_modify_time"])
     info["container_type"] = cont["type"]
     if cont["type"] == "POSIX":  # DFS attributes, only a POSIX container has them
-        info["object_class"] = "UNKNOWN"
+        info["object_class"] = cont.get("oclass") or "UNKNOWN"
         if rel.series >= (2, 4):
             dir_file = "S1" if rel.series >= (2, 6) else "UNKNOWN"
-            info.update(dir_object_class=dir_file, file_object_class=dir_file)
+            info.update(
+                dir_object_class=cont.get("dir_oclass") or dir_file,
+                file_object_class=cont.get("oclass") or dir_file,
+            )
         info["chunk_size"] = cont.get("chunk_size") or 1048576
     return info
 

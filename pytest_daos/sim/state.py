@@ -30,6 +30,18 @@ class Container:
     close_modify_time: int
     properties: str = ""
     chunk_size: int = 0
+    oclass: str = ""
+    dir_oclass: str = ""
+    #: lost data beyond its redundancy factor (a rank excluded): every access fails
+    unclean: bool = False
+
+    @property
+    def redundancy_factor(self) -> int:
+        for item in self.properties.split(","):
+            key, _, value = item.partition(":")
+            if key.strip() == "rd_fac" and value.strip().isdigit():
+                return int(value)
+        return 0
 
 
 @dataclass
@@ -43,6 +55,12 @@ class Pool:
     owner: str = "root@"
     group: str = "root@"
     containers: list[Container] = field(default_factory=list)
+    #: the pool map: its version and the ranks whose targets are out
+    version: int = 1
+    disabled: list[int] = field(default_factory=list)
+    rebuild: str = "idle"  # idle, busy, done
+    rebuild_objects: int = 0
+    rebuild_records: int = 0
 
     def find_container(self, ident: str) -> Container | None:
         for cont in self.containers:
@@ -66,11 +84,11 @@ class SystemState:
     version: int = FORMAT_VERSION
 
     @classmethod
-    def new(cls, name: str) -> SystemState:
+    def new(cls, name: str, ranks: int = 1) -> SystemState:
         return cls(
             name=name,
             uuid=str(uuidlib.uuid4()),
-            members=[Member(rank=0, uuid=str(uuidlib.uuid4()))],
+            members=[Member(rank=rank, uuid=str(uuidlib.uuid4())) for rank in range(ranks)],
         )
 
     def find_pool(self, ident: str) -> Pool | None:

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from .config import Engine, ServerConfig
 from .host import hugepage_size_bytes
+from .releases import release
 
 _STARTED = re.compile(r"DAOS I/O Engine \(v[^)]*\) process \d+ started on rank \d+")
 #: the top-level package (pytest_daos.sim -> pytest_daos, daos_sim -> daos_sim) and its parent
@@ -107,6 +108,9 @@ class EngineRunner:
         for item in self.engine.env_vars:
             key, _, value = item.partition("=")
             env[key] = value
+        # the fabric port: D_PORT from 2.6, OFI_PORT before (engine.Config's cmdEnv)
+        port_name = "D_PORT" if release().series >= (2, 6) else "OFI_PORT"
+        env[port_name] = str(self.engine.fabric_iface_port)
         env["D_LOG_FILE"] = self.engine.log_file
         env["D_LOG_MASK"] = self.engine.log_mask
         env["DAOS_SIM_ENGINE_RANK"] = str(rank)

@@ -11,6 +11,7 @@ kills every process group it started and unmounts the tmpfs, also on failure.
 from __future__ import annotations
 
 import contextlib
+import copy
 import json
 import os
 import re
@@ -156,6 +157,7 @@ class SimSystem:
         server_overrides: dict[str, Any] | None = None,
         version: str = "2.6.5",
         data: Path = DATA,
+        engines: int = 1,
     ) -> None:
         self.tmp = tmp
         self.version = version
@@ -197,6 +199,20 @@ class SimSystem:
         else:  # the flat storage keys of 2.0
             engine.update(scm_mount=str(self.scm), scm_size=scm_size)
             engine.update(bdev_list=[str(self.bdev)], bdev_size=bdev_size)
+        for index in range(1, engines):  # each its own port, log, SCM and bdev file
+            more = copy.deepcopy(engine)
+            more.update(fabric_iface_port=engine["fabric_iface_port"] + 100 * index,
+                        log_file=str(self.logs / f"daos_engine.{index}.log"))  # fmt: skip
+            if "storage" in more:
+                more["storage"][0]["scm_mount"] = f"{self.scm}{index}"
+                more["storage"][1]["bdev_list"] = [f"{self.bdev}{index}"]
+            else:
+                more.update(scm_mount=f"{self.scm}{index}", bdev_list=[f"{self.bdev}{index}"])
+            server["engines"].append(more)
+        self.scm_mounts = [
+            Path(e["storage"][0]["scm_mount"] if "storage" in e else e["scm_mount"])
+            for e in server["engines"]
+        ]
         server.update(server_overrides or {})
         self.server_config = tmp / "daos_server.yml"
         self.server_config.write_text(yaml.safe_dump(server, sort_keys=False))
@@ -292,7 +308,7 @@ class SimSystem:
         def joined() -> dict[str, Any] | None:
             result = self.dmg("-j", "system", "query")
             members = result.json["response"]["members"] if result.returncode == 0 else None
-            if members and members[0]["state"] == "joined":
+            if members and {member["state"] for member in members} == {"joined"}:
                 return dict(result.json)
             return None
 
@@ -343,12 +359,14 @@ class SimSystem:
             with contextlib.suppress(subprocess.TimeoutExpired):
                 proc.wait(10)
         # an engine whose daos_server was SIGKILLed leaves within 0.1 s; wait for it
-        deadline = time.monotonic() + 5
-        while os.path.ismount(self.scm) and time.monotonic() < deadline:
-            if subprocess.run(["umount", str(self.scm)], capture_output=True).returncode == 0:
-                break
-            time.sleep(0.1)
-        if os.path.ismount(self.scm):
-            subprocess.run(["umount", "-l", str(self.scm)], capture_output=True)
-        # the bdev file is a real allocation of bdev_size GiB: give the disk back at once
-        self.bdev.unlink(missing_ok=True)
+        for scm in self.scm_mounts:
+            deadline = time.monotonic() + 5
+            while os.path.ismount(scm) and time.monotonic() < deadline:
+                if subprocess.run(["umount", str(scm)], capture_output=True).returncode == 0:
+                    break
+                time.sleep(0.1)
+            if os.path.ismount(scm):
+                subprocess.run(["umount", "-l", str(scm)], capture_output=True)
+        # the bdev files are real allocations of bdev_size GiB: give the disk back at once
+        for bdev in self.tmp.glob(f"{self.bdev.name}*"):
+            bdev.unlink(missing_ok=True)

@@ -138,3 +138,28 @@ def test_an_unknown_remote_shell_mode(run):
         run("--daos-system=existing", "--daos-remote-shell=maybe"),
         "--daos-remote-shell=maybe: 'maybe' is not one of auto, yes, no",
     )
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("--daos-engines=0",), "--daos-engines=0: '0' is not a whole number of 1 or more"),
+        (("--daos-engines=2", "--daos-hugepages=512"),
+         "--daos-engines=2: 2 engines need 1024 hugepages at least (each takes about 500; with "
+         "fewer the engines die at start), not 512: use --daos-hugepages=1024"),
+        (("--daos-engines=2", "--daos-scm-size=3"),
+         "--daos-engines=2: each engine needs 4 GiB of SCM at least (DAOS 2.6 refuses less "
+         "with fault 730), not 3: use --daos-scm-size=4"),
+    ],
+)  # fmt: skip
+def test_engines_that_cannot_run_are_one_line_each(run, args, message):
+    assert_usage_error(run(*args), message)
+
+
+def test_engines_from_the_ini_file_name_the_key(run, pytester):
+    pytester.makeini("[pytest]\ndaos_engines = 3\n")
+    assert_usage_error(
+        run(),
+        "ini key daos_engines=3: 3 engines need 1536 hugepages at least (each takes about 500; "
+        "with fewer the engines die at start), not 1024: use --daos-hugepages=1536",
+    )

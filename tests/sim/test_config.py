@@ -244,7 +244,7 @@ def test_flag_errors_use_the_go_flags_wording(tmp_path: Path) -> None:
     assert result.returncode == 1
     assert result.json["error"] == (
         "Unknown command `frobnicate'. Please specify one command "
-        "of: create, destroy, list or query"
+        "of: create, destroy, exclude, list, query or reintegrate"
     )
 
     result = run("dmg", "-j", "pool", "lst", env=env)

@@ -59,7 +59,7 @@ def test_hugepage_files_outlive_the_engine(make_system) -> None:
         5,
         "the member to be errored",
     )
-    assert "exited unexpectedly: signal: killed" in query.json["response"]["members"][0]["info"]
+    assert "daos_engine exited: signal: killed" in query.json["response"]["members"][0]["info"]
 
     # a new daos_server removes them (their PID is gone) and its engine takes new pages
     assert system.stop_server() == 0

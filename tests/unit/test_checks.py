@@ -239,3 +239,25 @@ image = "daos-base"
 [nodes.client]
 image = "daos-base"
 """
+
+
+def test_memory_counts_the_scm_and_overhead_of_every_engine():
+    two = checks.check_memory(FACTS, 4, 1024, 12, engines=2)
+    assert two.status == OK
+    assert "2 x 1 GiB engines leaves 8.0 GiB for 8 GiB of SCM" in two.detail
+    three = checks.check_memory(FACTS, 4, 1536, 8, engines=3)
+    assert three.status == FAIL and three.fix.endswith("or --daos-engines")
+
+
+def test_cores_one_for_each_engine():
+    assert checks.check_cores(FACTS, 3, engines=2).status == OK
+    too_many = checks.check_cores(FACTS, 3, engines=3)
+    assert (too_many.status, too_many.fix) == (FAIL, "lower --daos-engines to 2")
+    assert "2 cores for 3 engines" in too_many.detail
+
+
+def test_engines_check_names_the_fix():
+    assert checks.check_engines(2, 1024, 4, "2.6").status == OK
+    short = checks.check_engines(2, 512, 4, "2.6")
+    assert (short.status, short.fix) == (FAIL, "use --daos-hugepages=1024")
+    assert short.detail.startswith("2 engines need 1024 hugepages at least")

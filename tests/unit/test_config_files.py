@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 
 import yaml
@@ -122,3 +123,60 @@ def test_2_0_has_flat_storage_keys_and_no_2_4_keys():
     )  # fmt: skip
     agent = daos_config.agent_config(with_version("2.0.3"))
     assert "fabric_ifaces" not in agent and "control_log_mask" not in agent
+
+
+TWO = daos_config.ClusterConfig(
+    daos_version="2.6.5", provider="ofi+tcp", iface="eth0", scm_size_gib=4, bdev_size_gib=8,
+    hugepages=1024, engines=2,
+)  # fmt: skip
+
+
+def test_two_engines_as_the_config_that_ran_on_real_2_6_5(real_output):
+    real = yaml.safe_load(real_output("2.6", "two_engines_daos_server.yml"))
+    ours = json.loads(daos_config.config_files(TWO, SMALL)["daos_server.yml"])
+    assert ours["nr_hugepages"] == real["nr_hugepages"] == 1024
+    assert len(ours["engines"]) == len(real["engines"]) == 2
+    same = ("targets", "nr_xs_helpers", "first_core", "fabric_iface", "fabric_iface_port",
+            "env_vars", "log_mask")  # fmt: skip
+    for mine, theirs in zip(ours["engines"], real["engines"], strict=True):
+        assert set(mine) == set(theirs)
+        assert {key: mine[key] for key in same} == {key: theirs[key] for key in same}
+        assert [(tier["class"], tier.get("scm_size"), tier.get("bdev_size"))
+                for tier in mine["storage"]] == [
+            (tier["class"], tier.get("scm_size"), tier.get("bdev_size"))
+            for tier in theirs["storage"]
+        ]  # fmt: skip
+
+
+def test_each_engine_has_its_own_files_port_and_core():
+    engines = json.loads(daos_config.config_files(
+        dataclasses.replace(TWO, engines=3), BIG)["daos_server.yml"])["engines"]  # fmt: skip
+    owned = [(e["log_file"], e["storage"][0]["scm_mount"], e["storage"][1]["bdev_list"][0],
+              e["fabric_iface_port"], e["first_core"]) for e in engines]  # fmt: skip
+    assert owned == [
+        ("/tmp/daos_engine_0.log", "/mnt/daos", "/tmp/daos-bdev", 31416, 0),
+        ("/tmp/daos_engine_1.log", "/mnt/daos1", "/tmp/daos-bdev1", 31516, 1),
+        ("/tmp/daos_engine_2.log", "/mnt/daos2", "/tmp/daos-bdev2", 31616, 2),
+    ]
+    # several engines share the cores even on a big host
+    assert all(e["env_vars"] == ["DAOS_TARGET_OVERSUBSCRIBE=1"] for e in engines)
+    assert daos_config.log_files(3)["server"] == (
+        "/tmp/daos_server.log", "/tmp/daos_engine_0.log", "/tmp/daos_engine_1.log",
+        "/tmp/daos_engine_2.log",
+    )  # fmt: skip
+
+
+def test_two_engines_on_2_4_use_the_storage_list_and_first_core():
+    config = dataclasses.replace(TWO, daos_version="2.4.2")
+    engines = json.loads(daos_config.config_files(config, SMALL)["daos_server.yml"])["engines"]
+    assert [e["first_core"] for e in engines] == [0, 1]
+    assert [e["storage"][0]["scm_mount"] for e in engines] == ["/mnt/daos", "/mnt/daos1"]
+
+
+def test_system_ram_reserved_leaves_scm_for_every_engine():
+    one = daos_config.system_ram_reserved(SMALL, CONFIG)
+    two = daos_config.system_ram_reserved(SMALL, TWO)
+    # 24 GiB - 2 GiB hugepages - 1 GiB per engine - 4 GiB SCM per engine
+    assert (one, two) == (16, 12)
+    room = daos_config.scm_room(SMALL, TWO.hugepages, two, engines=2)
+    assert room >= daos_config.scm_needed(4, engines=2)

@@ -233,3 +233,23 @@ def test_git_row_only_where_the_recipe_clones_a_remote_context(tmp_path, not_roo
         assert local[1].detail.startswith(f"{found}: ")
     document = json.loads(doctor.report(local, as_json=True))
     assert [row["name"] for row in document["checks"]][:2] == ["docker", "git"]
+
+
+def test_two_engines_add_their_ports_and_the_engines_row(tmp_path, not_root):
+    fake_host(tmp_path)
+    two = Settings(recipe="sim", iface="lo", bdev_size=1, engines=2)
+    by_name = {check.name: check for check in doctor.run_checks(two, engine(tmp_path), tmp_path)}
+    assert by_name["ports"].detail == "control 10001, fabric 0 31416, fabric 1 31516 free"
+    assert by_name["engines"].status == "ok"
+    assert "2 x 1 GiB engines" in by_name["memory"].detail
+
+
+def test_more_engines_than_cores_fails_with_the_fix(tmp_path, not_root):
+    fake_host(tmp_path, total_pages=8192, free_pages=8192)
+    count = (os.cpu_count() or 1) + 1
+    many = Settings(recipe="sim", iface="lo", bdev_size=1, engines=count, hugepages=512 * count)
+    checks = doctor.run_checks(many, engine(tmp_path), tmp_path)
+    cores = next(check for check in checks if check.name == "cores")
+    assert (cores.status, cores.fix) == ("fail", f"lower --daos-engines to {count - 1}")
+    with pytest.raises(doctor.PrerequisiteError, match="cores: "):
+        doctor.require(checks)

@@ -133,3 +133,37 @@ def test_a_percentage_pool_size_names_where_it_came_from_on_2_0():
 )  # fmt: skip
 def test_numbers_that_are_accepted(name, text, value):
     assert getattr(resolve(getter({name: text}), getter({}), environ={}), name) == value
+
+
+def test_engines_from_each_source():
+    assert resolve(getter({}), getter({}), environ={}).engines == 1
+    assert resolve(getter({"engines": "2"}), getter({}), environ={}).engines == 2
+    assert resolve(getter({}), getter({"engines": "2"}), environ={}).engines == 2
+    env = {"PYTEST_DAOS_ENGINES": "2", "PYTEST_DAOS_HUGEPAGES": "1024"}
+    assert resolve(getter({}), getter({}), environ=env).engines == 2
+
+
+@pytest.mark.parametrize(
+    ("cli", "message"),
+    [
+        ({"engines": "0"}, "--daos-engines=0: '0' is not a whole number of 1 or more"),
+        ({"engines": "2", "hugepages": "512"},
+         "--daos-engines=2: 2 engines need 1024 hugepages at least (each takes about 500; with "
+         "fewer the engines die at start), not 512: use --daos-hugepages=1024"),
+        ({"engines": "3"},
+         "--daos-engines=3: 3 engines need 1536 hugepages at least (each takes about 500; with "
+         "fewer the engines die at start), not 1024: use --daos-hugepages=1536"),
+        ({"engines": "2", "scm_size": "3"},
+         "--daos-engines=2: each engine needs 4 GiB of SCM at least (DAOS 2.6 refuses less with "
+         "fault 730), not 3: use --daos-scm-size=4"),
+    ],
+)  # fmt: skip
+def test_engines_that_cannot_run_say_why_in_one_line(cli, message):
+    with pytest.raises(SettingsError) as caught:
+        resolve(getter(cli), getter({}), environ={})
+    assert str(caught.value) == message
+
+
+def test_one_engine_keeps_its_small_sizes():
+    settings = resolve(getter({"hugepages": "128", "scm_size": "3"}), getter({}), environ={})
+    assert (settings.engines, settings.hugepages, settings.scm_size) == (1, 128, 3)

@@ -67,7 +67,10 @@ def load_recipe(settings: Settings, resolve: Resolver | None = None) -> Recipe:
             )
         return load_recipe_file(path, resolve)
     if settings.recipe == "sim":
-        return sim_recipe(settings.version, settings.sim_base_image, settings.sim_join_delay)
+        return sim_recipe(
+            settings.version, settings.sim_base_image, settings.sim_join_delay,
+            settings.sim_fault_delay,
+        )  # fmt: skip
     if settings.recipe == "local":
         if not settings.prefix:
             raise RecipeError(
@@ -98,7 +101,9 @@ def known_recipes(settings: Settings) -> list[Recipe]:
     (with these settings' base image and build arguments), and the local recipe or the
     recipe file if one is named. `pytest-daos prune` keeps the images of these."""
     recipes = [
-        sim_recipe(version, settings.sim_base_image, settings.sim_join_delay)
+        sim_recipe(
+            version, settings.sim_base_image, settings.sim_join_delay, settings.sim_fault_delay
+        )
         for version in SIM_RELEASES
     ]
     recipes += [upstream_recipe(version, dict(settings.build_args)) for version in RELEASES]

@@ -14,9 +14,12 @@ SIM_RELEASES = {"2.0": "2.0.3", "2.4": "2.4.2", "2.6": "2.6.5"}
 PROVIDERS = {"2.0": "ofi+sockets", "2.4": "ofi+tcp;ofi_rxm", "2.6": "ofi+tcp"}
 
 
-def sim_recipe(version: str, base_image: str, join_delay: float = 1.0) -> Recipe:
+def sim_recipe(
+    version: str, base_image: str, join_delay: float = 1.0, fault_delay: float = 1.0
+) -> Recipe:
     """The sim recipe imitating DAOS `version` ("2.0", "2.4" or "2.6"), built on
-    `base_image`; the rank joins `join_delay` seconds after format."""
+    `base_image`; a rank joins `join_delay` seconds after format, and each wait of a rank
+    fault (SWIM's detection, a rebuild pass) takes `fault_delay` seconds."""
     daos_version = SIM_RELEASES[version]
     images = project_images(
         f"sim-{daos_version}",
@@ -26,7 +29,12 @@ def sim_recipe(version: str, base_image: str, join_delay: float = 1.0) -> Recipe
         node_dockerfile=lambda role: HERE / f"daos-{role}" / "Dockerfile",
     )
     config_dir = "/etc/daos"
-    nodes = daemon_nodes(config_dir, server_environment={"DAOS_SIM_JOIN_DELAY": f"{join_delay:g}"})
+    nodes = daemon_nodes(
+        config_dir,
+        server_environment={
+            "DAOS_SIM_JOIN_DELAY": f"{join_delay:g}", "DAOS_SIM_FAULT_DELAY": f"{fault_delay:g}",
+        },
+    )  # fmt: skip
     return Recipe(
         name="sim",
         daos_version=daos_version,
