@@ -58,6 +58,8 @@ class RunState:
         self.cluster: DaosCluster | None = None
         self.cluster_settings: Settings | None = None
         self.report: StartReport | None = None
+        #: pytest-xdist controller: what each worker's start did (StartReport.to_dict)
+        self.worker_reports: list[dict[str, Any]] = []
         self.errors: dict[Settings, BaseException] = {}
         self.teardown_problems: list[str] = []
         self.previous_sigterm: Any = None
@@ -132,6 +134,8 @@ class RunState:
             recorded = load_record(self.settings.state_dir)
             if recorded is not None and recorded.session == self.owner.session:
                 self.report = StartReport.from_dict(recorded.report)
+            elif self.report is None and self.worker_reports:  # the workers used another's
+                self.report = StartReport.from_dict(self.worker_reports[0])
             self.teardown_problems += finish_recorded(self.settings.state_dir, self.owner.session)
             return
         if self.session is not None:

@@ -73,6 +73,16 @@ def test_keep_then_reuse_then_down(pytester, base_image, leaves_nothing_behind):
                         reused.stdout.str())  # fmt: skip
     assert startup and float(startup.group(1)) < 2.0
 
+    workers = pytester.runpytest_subprocess(*common, "--daos-reuse", "-n", "2", timeout=600)
+    workers.assert_outcomes(passed=1)
+    workers.stdout.fnmatch_lines([
+        "*= pytest-daos =*",
+        "one cluster for all pytest-xdist workers, not this run's to remove",
+        "no start: reused the kept cluster of session *",
+        "cluster start: *s (attach *s)",
+        "*the cluster is kept running*",
+    ])  # fmt: skip
+
     blocked = pytester.runpytest_subprocess(*common, timeout=600)
     blocked.assert_outcomes(errors=1)
     blocked.stdout.fnmatch_lines(["*a kept DAOS cluster*holds this host*pytest-daos down*"])
