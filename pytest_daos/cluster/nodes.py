@@ -178,6 +178,11 @@ class DockerCluster:
         self._format_if_needed(dmg, deadline)
         return self._wait_joined(dmg, deadline)
 
+    def wait_joined(self, deadline: Deadline) -> list[Member]:
+        """Every rank joined, for a cluster known to be formatted (a recorded one that had
+        joined): one `dmg system query` when it still is."""
+        return self._wait_joined(self.dmg(), deadline)
+
     def _wait_control_plane(self, dmg: Dmg, deadline: Deadline) -> None:
         def probe() -> None:
             self._check_running("control plane")

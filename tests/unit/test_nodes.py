@@ -97,3 +97,12 @@ def test_a_missing_dmg_is_permanent():
     with pytest.raises(envelope.ProtocolError) as caught:
         envelope.parse(result)
     assert envelope.permanent(caught.value) == "`dmg` cannot run in the node (exit status 127)"
+
+
+def test_a_recorded_cluster_is_attached_with_one_system_query():
+    """A cluster whose record says it formatted and joined: no storage scan, no format
+    check, one `dmg system query` that finds every rank joined."""
+    node = Node((DATA / "2.6" / "dmg_system_query.json").read_text(), "", exit_code=0)
+    members = cluster(node).wait_joined(Deadline(300))
+    assert [member.state for member in members] == ["joined"]
+    assert [call[call.index("dmg") + 1 :][-2:] for call in node.dmg_calls] == [["system", "query"]]
