@@ -77,11 +77,11 @@ class RunState:
         return self._supplies[key]
 
     def close_supplies(self, pool: DaosPool | None = None) -> list[Exception]:
-        """Close the container supplies of `pool` (of every pool: None) before it goes;
-        returns the failures met."""
+        """Close the container supplies of `pool` (of every pool: None) before it goes
+        (the containers it has not destroyed yet go with it); returns the failures met."""
         failures: list[Exception] = []
         for key in [key for key in self._supplies if pool is None or key[0] == pool.uuid]:
-            failures += self._supplies.pop(key).close()
+            failures += self._supplies.pop(key).close(pool_goes=pool is not None)
         return failures
 
     def interface(self, settings: Settings) -> Interface | InterfaceError:
