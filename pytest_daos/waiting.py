@@ -54,13 +54,15 @@ class WaitTimeout(Exception):
         super().__init__(f"{what} did not happen within {seconds:.0f}s; last seen: {last}")
 
 
-def poll(probe: Callable[[], T], deadline: Deadline, what: str) -> T:
+def poll(
+    probe: Callable[[], T], deadline: Deadline, what: str, max_interval: float = MAX_INTERVAL
+) -> T:
     """Call `probe` until it returns, and return its value.
 
     The probe raises NotYet (with what it saw) while the state is not reached; any other
     exception ends the wait at once. When the deadline passes first, WaitTimeout names
     `what` was awaited and the last thing seen. Pauses grow from FIRST_INTERVAL to
-    MAX_INTERVAL, never past the deadline.
+    `max_interval`, never past the deadline.
     """
     interval = FIRST_INTERVAL
     while True:
@@ -71,7 +73,7 @@ def poll(probe: Callable[[], T], deadline: Deadline, what: str) -> T:
         if deadline.expired():
             raise WaitTimeout(what, deadline.seconds, last)
         time.sleep(min(interval, deadline.remaining()))
-        interval = min(interval * 2, MAX_INTERVAL)
+        interval = min(interval * 2, max_interval)
 
 
 class LockTimeout(PytestDaosError, TimeoutError):
