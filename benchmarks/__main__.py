@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
+import os
 import shlex
 import sys
 import tempfile
@@ -134,6 +135,9 @@ class RecipeRun:
         self.spec = work / "nodes"
         self.data: dict[str, Any] = {"xdist": []}
         self.elapsed: dict[str, float] = {}
+        #: the host's load (1, 5, 15 minutes) as the recipe's measurements begin and end:
+        #: other work on the host shares its cores
+        self.loadavg: dict[str, tuple[float, ...]] = {"start": os.getloadavg()}
 
     def step(self, name: str, action: Callable[[], T]) -> T:
         """One measurement, timed, then checked to have left nothing behind; after a
@@ -195,6 +199,7 @@ class RecipeRun:
 
     def results(self, host: dict[str, Any]) -> dict[str, Any]:
         self.elapsed["total"] = sum(self.elapsed.values())
+        self.loadavg["end"] = os.getloadavg()
         return {
             "recipe": self.recipe.name,
             "title": self.recipe.title,
@@ -205,6 +210,7 @@ class RecipeRun:
             "plugin": self.state,
             "machine": host,
             "elapsed_s": self.elapsed,
+            "loadavg": self.loadavg,
             **self.data,
         }
 

@@ -122,6 +122,7 @@ def per_test(run: PytestRun) -> dict[str, Any]:
         s for t in run.named("test_exec") for s in t.properties["exec_s"]
     ]
     kinds["mount"]["mount_s"] = [t.properties["mount_s"] for t in run.named("test_mount")]
+    kinds["container_work"] = _kind(run.named("test_container_work"))
     fresh = run.named("test_container_fresh")
     if fresh:
         kinds["container_fresh"] = _kind(fresh)
@@ -148,7 +149,7 @@ def warm(bench: Bench, earlier: list[dict[str, Any]]) -> dict[str, Any]:
         _said(bench, f"warm start {len(sessions)}/{total}", run, sessions[-1])
     per_kind = bench.plan.per_kind
     tests = suites.kinds(per_kind, bench.recipe.pool_per_test, bench.fresh_marker)
-    run = bench.pytest("kinds", tests, [], 1 + per_kind * (5 if bench.fresh_marker else 4))
+    run = bench.pytest("kinds", tests, [], 1 + per_kind * (6 if bench.fresh_marker else 5))
     sessions.append(_session(run))
     _said(bench, f"warm start {len(sessions)}/{total} (per-test kinds)", run,
           sessions[-1])  # fmt: skip
