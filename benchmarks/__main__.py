@@ -33,7 +33,7 @@ T = TypeVar("T")
 #: The full run's time limit (seconds): the large suite is cut to what fits in it.
 FULL_BUDGET = 570.0
 #: Seconds kept for writing the results and the report.
-REPORT_SECONDS = 10.0
+REPORT_SECONDS = 15.0
 #: A large suite of fewer tests is not run.
 MIN_LARGE = 10
 
@@ -56,7 +56,7 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
         "--repeat",
         type=int,
         default=None,
-        help="samples of each start, reference and attach (default 3; quick 1)",
+        help="samples of each start, reference and attach (default 2; quick 1)",
     )
     parser.add_argument(
         "--budget",

@@ -250,6 +250,12 @@ def _xdist(results: dict[str, Any]) -> list[Target]:
                 + f"a test takes {per_four:.2f} s against {per_one:.2f} s: the workers, the "
                 f"Docker engine and DAOS share {results['machine']['cores']} cores"
             )
+            idle = results.get("keep_reuse", {}).get("idle_cores", {})
+            if idle.get("server"):
+                why += (
+                    f", of which the server node takes {idle['server']:.2f} while no test "
+                    "runs (its engine polls)"
+                )
         rows.append(
             Target(
                 f"{tests} tests, -n 4 against -n 1 (wall)",
