@@ -51,9 +51,10 @@ measured is the repository's HEAD, copied out before the run.
   setup), on the kept cluster; then `pytest-daos down`.
 - **pytest-xdist**: suites of `daos_container` tests under `-n N`; the wall time of the
   pytest process and the number of `cluster start:` lines (one: the start is paid once).
-  Each worker makes its own session pool: real DAOS 2.6.5 with the default sizes holds
-  three of 2G (the tests of a fourth worker fail with a message that names the sizes to
-  change), so the suites run with room for four pools. The large suite runs last, cut to
+  Each worker makes its own session pool: real DAOS 2.6.5 with the default sizes held
+  three or four of 2G, varying between runs (the tests of a worker whose pool does not fit
+  fail with a message that names the sizes to change), so the suites run with room for
+  four pools. The large suite runs last, cut to
   what fits in the full run's time limit (`--budget`).
 - **Load**: the host's load average at the start and the end of each recipe's
   measurements, in its header: other work on the host shares its cores, and the figures

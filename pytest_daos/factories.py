@@ -22,6 +22,7 @@ from typing import Any, Literal, TypeVar
 
 import pytest
 
+from .client.envelope import DaosError
 from .client.handles import DaosCluster, DaosContainer, DaosNode, DaosPool
 from .cluster.doctor import PrerequisiteError
 from .errors import PytestDaosError
@@ -108,9 +109,10 @@ def daos_pool_factory(cluster: str = "daos_cluster", scope: Scope = "session") -
         def create(
             size: str | None = None, label: str | None = None, properties: str | None = None
         ) -> DaosPool:
-            pool = handle.create_pool(
-                label or unique_label("pool", request), size or default_size, properties=properties
-            )
+            pool = _create_pool(
+                request, handle, label or unique_label("pool", request), size or default_size,
+                properties,
+            )  # fmt: skip
             run_state(request.config).pool_scopes[pool.uuid] = scope
             made.append(pool)
             return pool
@@ -135,10 +137,10 @@ def daos_pool(
     @_needs_daos
     def pool_fixture(request: pytest.FixtureRequest) -> Iterator[DaosPool]:
         handle: DaosCluster = request.getfixturevalue(cluster)
-        pool = handle.create_pool(
-            label or unique_label("pool", request),
+        pool = _create_pool(
+            request, handle, label or unique_label("pool", request),
             size or run_state(request.config).settings.pool_size,
-        )
+        )  # fmt: skip
         run_state(request.config).pool_scopes[pool.uuid] = scope
         yield pool
         failures = run_state(request.config).close_supplies(pool)
@@ -147,6 +149,40 @@ def daos_pool(
             raise failures[0]
 
     return pool_fixture
+
+
+class PoolSpaceError(PytestDaosError, RuntimeError):
+    """A pool does not fit in the cluster's storage; the message says what to change."""
+
+
+def _create_pool(
+    request: pytest.FixtureRequest, cluster: DaosCluster, label: str, size: str,
+    properties: Any = None,
+) -> DaosPool:  # fmt: skip
+    """`cluster.create_pool`; DAOS's DER_NOSPACE becomes a PoolSpaceError naming the sizes
+    and, under pytest-xdist, that every worker makes its own session pool."""
+    try:
+        return cluster.create_pool(label, size, properties=properties)
+    except DaosError as exc:
+        if exc.name != "DER_NOSPACE":
+            raise
+        state = run_state(request.config)
+        settings = state.cluster_settings or state.settings
+        workers = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1"))
+        who = (
+            f"{workers} pytest-xdist workers each make their own session pool (and the pools "
+            "their tests make), and the cluster holds fewer"
+            if workers > 1
+            else "the pools made before it take the rest"
+        )
+        raise PoolSpaceError(
+            f"the pool {label} of {size} does not fit in the cluster's storage "
+            f"(--daos-scm-size={settings.scm_size} GiB, --daos-bdev-size={settings.bdev_size} "
+            f"GiB; DAOS answered {exc.message}): {who} (real DAOS 2.6.5 with the default sizes "
+            "held three or four pools of 2G). Give a smaller --daos-pool-size (1.2G is the least "
+            "with one target), a larger --daos-scm-size and --daos-bdev-size"
+            + (", or fewer workers (-n)" if workers > 1 else "")
+        ) from None
 
 
 def daos_container_factory(pool: str = "daos_pool", scope: Scope = "function") -> Any:
