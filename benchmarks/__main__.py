@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
+import os
 import shlex
 import sys
 import tempfile
@@ -32,7 +33,7 @@ T = TypeVar("T")
 #: The full run's time limit (seconds): the large suite is cut to what fits in it.
 FULL_BUDGET = 570.0
 #: Seconds kept for writing the results and the report.
-REPORT_SECONDS = 10.0
+REPORT_SECONDS = 15.0
 #: A large suite of fewer tests is not run.
 MIN_LARGE = 10
 
@@ -55,7 +56,7 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
         "--repeat",
         type=int,
         default=None,
-        help="samples of each start, reference and attach (default 3; quick 1)",
+        help="samples of each start, reference and attach (default 2; quick 1)",
     )
     parser.add_argument(
         "--budget",
@@ -134,6 +135,9 @@ class RecipeRun:
         self.spec = work / "nodes"
         self.data: dict[str, Any] = {"xdist": []}
         self.elapsed: dict[str, float] = {}
+        #: the host's load (1, 5, 15 minutes) as the recipe's measurements begin and end:
+        #: other work on the host shares its cores
+        self.loadavg: dict[str, tuple[float, ...]] = {"start": os.getloadavg()}
 
     def step(self, name: str, action: Callable[[], T]) -> T:
         """One measurement, timed, then checked to have left nothing behind; after a
@@ -195,6 +199,7 @@ class RecipeRun:
 
     def results(self, host: dict[str, Any]) -> dict[str, Any]:
         self.elapsed["total"] = sum(self.elapsed.values())
+        self.loadavg["end"] = os.getloadavg()
         return {
             "recipe": self.recipe.name,
             "title": self.recipe.title,
@@ -205,6 +210,7 @@ class RecipeRun:
             "plugin": self.state,
             "machine": host,
             "elapsed_s": self.elapsed,
+            "loadavg": self.loadavg,
             **self.data,
         }
 

@@ -38,10 +38,12 @@ measured is the repository's HEAD, copied out before the run.
   `daos container create` + `destroy`, the per-test floor. Both references reserve
   hugepages as the plugin does and remove everything after.
 - **Per test**: one session with a first test, then tests of each kind: a `daos_container`
-  test; one with the plugin's fresh-container marker when the plugin has one; a pool of its
-  own per test (`daos_pool_factory(scope="function")`); ten
-  `daos_cluster.client.exec(["true"])`; a `daos_container.mount()`. A test's cost is its
-  setup + call + teardown.
+  test that does nothing else (the tests come back to back); one with the plugin's
+  fresh-container marker when the plugin has one; a pool of its own per test
+  (`daos_pool_factory(scope="function")`); ten `daos_cluster.client.exec(["true"])`; a
+  `daos_container.mount()`; a `daos_container` test that works for 0.5 s (a sleep: the
+  time a test of its own gives the background threads). A test's cost is its setup + call
+  + teardown; a container's share of it, its setup + teardown.
 - **Teardown**: from the start of `pytest_sessionfinish` (every test and fixture done) to
   the exit of the pytest process.
 - **Reuse**: `--daos-reuse` runs of a test that uses only `daos_cluster` (attach) and of one
@@ -49,9 +51,14 @@ measured is the repository's HEAD, copied out before the run.
   setup), on the kept cluster; then `pytest-daos down`.
 - **pytest-xdist**: suites of `daos_container` tests under `-n N`; the wall time of the
   pytest process and the number of `cluster start:` lines (one: the start is paid once).
-  Each worker makes its own session pool: with the default sizes real DAOS 2.6.5 refuses
-  the third or fourth (DER_NOSPACE), so the suites run with room for four pools. The large
-  suite runs last, cut to what fits in the full run's time limit (`--budget`).
+  Each worker makes its own session pool: real DAOS 2.6.5 with the default sizes held
+  three or four of 2G, varying between runs (the tests of a worker whose pool does not fit
+  fail with a message that names the sizes to change), so the suites run with room for
+  four pools. The large suite runs last, cut to
+  what fits in the full run's time limit (`--budget`).
+- **Load**: the host's load average at the start and the end of each recipe's
+  measurements, in its header: other work on the host shares its cores, and the figures
+  move with it.
 """
 
 
@@ -78,6 +85,22 @@ def _target_rows(rows: list[Target]) -> list[list[str]]:
     return out
 
 
+def _load(results: dict[str, Any]) -> str:
+    """The host's load average as the recipe's measurements began and ended."""
+    load = results.get("loadavg")
+    if not load or "end" not in load:
+        return ""
+
+    def said(values: list[float]) -> str:
+        return " / ".join(f"{value:.2f}" for value in values)
+
+    return (
+        f" Load average of the host (1 / 5 / 15 minutes; {results['machine']['cores']} cores) "
+        f"at the start {said(load['start'])}, at the end {said(load['end'])}: other work on "
+        "the host shares the cores."
+    )
+
+
 def _recipe_section(results: dict[str, Any], images: dict[str, str]) -> list[str]:
     plan = results["plan"]
     plugin = results["plugin"]
@@ -90,7 +113,7 @@ def _recipe_section(results: dict[str, Any], images: dict[str, str]) -> list[str
         f"pytest-xdist suite, run with `{' '.join(SUITE_ARGS)}`); plugin "
         f"code {plugin['git']}; containers made ahead of need: "
         f"{'yes (`--daos-prefetch`)' if plugin['prefetch'] else 'no'}; fresh-container "
-        f"marker: {plugin['fresh_marker'] or 'none'}.",
+        f"marker: {plugin['fresh_marker'] or 'none'}.{_load(results)}",
         "",
         "### Targets",
         "",

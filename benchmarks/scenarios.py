@@ -14,8 +14,8 @@ from pathlib import Path
 from typing import Any
 
 from . import references, suites
-from .capture import ClusterSpec, capture
-from .host import docker_client
+from .capture import ROLE_LABEL, ClusterSpec, capture
+from .host import SESSION_LABEL, docker_client
 from .plan import DEFAULT_HUGEPAGES, DEFAULT_SCM, SUITE_ARGS, Plan, Recipe
 from .runner import BenchError, PytestRun, cli, run_command, run_pytest
 from .stats import suite_cost
@@ -122,6 +122,7 @@ def per_test(run: PytestRun) -> dict[str, Any]:
         s for t in run.named("test_exec") for s in t.properties["exec_s"]
     ]
     kinds["mount"]["mount_s"] = [t.properties["mount_s"] for t in run.named("test_mount")]
+    kinds["container_work"] = _kind(run.named("test_container_work"))
     fresh = run.named("test_container_fresh")
     if fresh:
         kinds["container_fresh"] = _kind(fresh)
@@ -148,7 +149,7 @@ def warm(bench: Bench, earlier: list[dict[str, Any]]) -> dict[str, Any]:
         _said(bench, f"warm start {len(sessions)}/{total}", run, sessions[-1])
     per_kind = bench.plan.per_kind
     tests = suites.kinds(per_kind, bench.recipe.pool_per_test, bench.fresh_marker)
-    run = bench.pytest("kinds", tests, [], 1 + per_kind * (5 if bench.fresh_marker else 4))
+    run = bench.pytest("kinds", tests, [], 1 + per_kind * (6 if bench.fresh_marker else 5))
     sessions.append(_session(run))
     _said(bench, f"warm start {len(sessions)}/{total} (per-test kinds)", run,
           sessions[-1])  # fmt: skip
@@ -169,6 +170,7 @@ def keep_reuse(bench: Bench, spec_folder: Path) -> dict[str, Any]:
     try:
         spec = capture(docker_client(), spec_folder, DEFAULT_HUGEPAGES, DEFAULT_POOL)
         spec.save(spec_folder / "spec.json")
+        result["idle_cores"] = idle_cores(docker_client())
         for _ in range(bench.plan.repeat):
             run = bench.pytest("reuse", suites.ATTACH, ["--daos-reuse"], 1)
             if run.summary.attached is None:
@@ -197,6 +199,22 @@ def keep_reuse(bench: Bench, spec_folder: Path) -> dict[str, Any]:
         + f"; down {result['down_s']:.1f}s"
     )
     return result
+
+
+def idle_cores(client: Any) -> dict[str, float]:
+    """The cores each node of the running cluster uses while no test runs (Docker's CPU
+    counters over about a second): the share of the host left to pytest and its workers."""
+    used = {}
+    for container in client.containers.list(filters={"label": SESSION_LABEL}):
+        stats = container.stats(stream=False)
+        now, before = stats["cpu_stats"], stats["precpu_stats"]
+        busy = now["cpu_usage"]["total_usage"] - before["cpu_usage"]["total_usage"]
+        elapsed = now.get("system_cpu_usage", 0) - before.get("system_cpu_usage", 0)
+        cores = now.get("online_cpus") or os.cpu_count() or 1
+        used[container.labels.get(ROLE_LABEL, container.name)] = (
+            busy / elapsed * cores if elapsed > 0 else 0.0
+        )
+    return used
 
 
 def reference_runs(bench: Bench, spec_folder: Path) -> dict[str, Any]:

@@ -80,11 +80,16 @@ def test_container(daos_container, n):
 """
 
 
+#: Seconds of a test's own work (a sleep) in the `container_work` kind: the time the
+#: plugin's background threads get to make the next test's container.
+WORK_S = 0.5
+
+
 def kinds(per_kind: int, pool_size: str, fresh_marker: str | None) -> str:
     """One session of per-test costs: a first test (the session pool), then `per_kind`
     tests of each kind: a container, one with a synchronous container (when the plugin
-    has a marker for it), a pool of `pool_size` per test, ten `exec(["true"])` and a
-    dfuse mount."""
+    has a marker for it), a pool of `pool_size` per test, ten `exec(["true"])`, a dfuse
+    mount, and a container whose test works for WORK_S seconds."""
     fresh = ""
     if fresh_marker:
         fresh = f"""
@@ -125,6 +130,12 @@ def test_exec(daos_cluster, record_property, n):
 @pytest.mark.parametrize("n", range(N))
 def test_container(daos_container, n):
     assert daos_container.uuid
+
+
+@pytest.mark.parametrize("n", range(N))
+def test_container_work(daos_container, n):
+    assert daos_container.uuid
+    time.sleep({WORK_S})
 
 
 @pytest.mark.parametrize("n", range(N))

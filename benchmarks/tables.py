@@ -160,6 +160,12 @@ def sharing(results: dict[str, Any]) -> list[str]:
         ["`--daos-reuse`: whole run", text([a["wall_s"] for a in attach])],
         ["`pytest-daos down`", text([shared["down_s"]])],
     ]
+    idle = shared.get("idle_cores")
+    if idle:
+        rows.append([
+            "cores the nodes use while no test runs (" + ", ".join(idle) + ")",
+            ", ".join(f"{cores:.2f}" for cores in idle.values()),
+        ])  # fmt: skip
     rows += [
         [f"session pool of `--daos-pool-size={size}`: creation (first test's setup)", text(samples)]
         for size, samples in shared["pool_create_s"].items()

@@ -22,6 +22,7 @@ from typing import Any, Literal, TypeVar
 
 import pytest
 
+from .client.envelope import DaosError
 from .client.handles import DaosCluster, DaosContainer, DaosNode, DaosPool
 from .cluster.doctor import PrerequisiteError
 from .errors import PytestDaosError
@@ -113,9 +114,10 @@ def daos_pool_factory(cluster: str = "daos_cluster", scope: Scope = "session") -
         def create(
             size: str | None = None, label: str | None = None, properties: str | None = None
         ) -> DaosPool:
-            pool = handle.create_pool(
-                label or unique_label("pool", request), size or default_size, properties=properties
-            )
+            pool = _create_pool(
+                request, handle, label or unique_label("pool", request), size or default_size,
+                properties,
+            )  # fmt: skip
             run_state(request.config).pool_scopes[pool.uuid] = scope
             made.append(pool)
             return pool
@@ -174,8 +176,8 @@ def _pool_fixture(
         if service_ranks is not None:
             ranks = _drill_ranks(handle)
             default_size = f"{DRILL_POOL_GB_PER_RANK * ranks}G"
-        pool = handle.create_pool(
-            label or unique_label("pool", request), size or default_size,
+        pool = _create_pool(
+            request, handle, label or unique_label("pool", request), size or default_size,
             service_ranks=service_ranks,
         )  # fmt: skip
         run_state(request.config).pool_scopes[pool.uuid] = scope
@@ -232,6 +234,40 @@ def heal_left_degraded(config: pytest.Config) -> None:
     else:
         return
     pytest.fail(message, pytrace=False)
+
+
+class PoolSpaceError(PytestDaosError, RuntimeError):
+    """A pool does not fit in the cluster's storage; the message says what to change."""
+
+
+def _create_pool(
+    request: pytest.FixtureRequest, cluster: DaosCluster, label: str, size: str,
+    properties: Any = None, service_ranks: int | None = None,
+) -> DaosPool:  # fmt: skip
+    """`cluster.create_pool`; DAOS's DER_NOSPACE becomes a PoolSpaceError naming the sizes
+    and, under pytest-xdist, that every worker makes its own session pool."""
+    try:
+        return cluster.create_pool(label, size, properties=properties, service_ranks=service_ranks)
+    except DaosError as exc:
+        if exc.name != "DER_NOSPACE":
+            raise
+        state = run_state(request.config)
+        settings = state.cluster_settings or state.settings
+        workers = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1"))
+        who = (
+            f"{workers} pytest-xdist workers each make their own session pool (and the pools "
+            "their tests make), and the cluster holds fewer"
+            if workers > 1
+            else "the pools made before it take the rest"
+        )
+        raise PoolSpaceError(
+            f"the pool {label} of {size} does not fit in the cluster's storage "
+            f"(--daos-scm-size={settings.scm_size} GiB, --daos-bdev-size={settings.bdev_size} "
+            f"GiB; DAOS answered {exc.message}): {who} (real DAOS 2.6.5 with the default sizes "
+            "held three or four pools of 2G). Give a smaller --daos-pool-size (1.2G is the least "
+            "with one target), a larger --daos-scm-size and --daos-bdev-size"
+            + (", or fewer workers (-n)" if workers > 1 else "")
+        ) from None
 
 
 def daos_container_factory(pool: str = "daos_pool", scope: Scope = "function") -> Any:

@@ -29,6 +29,8 @@ from .settings import OPTIONS, Option, register_options, resolve
 
 #: Where the pytest-xdist controller hands its identity (the cluster's owner) to workers.
 OWNER_KEY = "pytest_daos_owner"
+#: Where a pytest-xdist worker hands what its start did back to the controller.
+REPORT_KEY = "pytest_daos_report"
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -195,6 +197,15 @@ def pytest_runtest_call(item: pytest.Item) -> None:
         state.first_test_at = time.monotonic()
 
 
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node: Any, error: object) -> None:
+    """pytest-xdist controller: keep what a worker's start did (its summary shows a cluster
+    the workers attached to, such as a kept one under --daos-reuse)."""
+    report = getattr(node, "workeroutput", {}).get(REPORT_KEY)
+    if report is not None:
+        run_state(node.config).worker_reports.append(report)
+
+
 def _install_sigterm(config: pytest.Config) -> None:
     """Turn SIGTERM into the orderly teardown of Ctrl-C while a cluster may be up."""
 
@@ -225,6 +236,9 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
         state.finish()
     if interrupted:
         session.exitstatus = pytest.ExitCode.INTERRUPTED
+    workeroutput = getattr(session.config, "workeroutput", None)
+    if workeroutput is not None and state.report is not None:
+        workeroutput[REPORT_KEY] = state.report.to_dict()
     if state.previous_sigterm is not None:
         signal.signal(signal.SIGTERM, state.previous_sigterm)
         state.previous_sigterm = None

@@ -70,8 +70,8 @@ def summary_lines(
             False,
         ))  # fmt: skip
     if controller:
-        lines.append(("one cluster for all pytest-xdist workers, torn down after the last one",
-                      False))  # fmt: skip
+        end = "not this run's to remove" if report.attached else "torn down after the last one"
+        lines.append((f"one cluster for all pytest-xdist workers, {end}", False))
     if report.attached:
         lines.append((f"no start: {report.attached}", False))
     if report.images:

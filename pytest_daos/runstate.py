@@ -60,6 +60,8 @@ class RunState:
         self.cluster: DaosCluster | None = None
         self.cluster_settings: Settings | None = None
         self.report: StartReport | None = None
+        #: pytest-xdist controller: what each worker's start did (StartReport.to_dict)
+        self.worker_reports: list[dict[str, Any]] = []
         self.errors: dict[Settings, BaseException] = {}
         self.teardown_problems: list[str] = []
         self.previous_sigterm: Any = None
@@ -77,11 +79,11 @@ class RunState:
         return self._supplies[key]
 
     def close_supplies(self, pool: DaosPool | None = None) -> list[Exception]:
-        """Close the container supplies of `pool` (of every pool: None) before it goes;
-        returns the failures met."""
+        """Close the container supplies of `pool` (of every pool: None) before it goes
+        (the containers it has not destroyed yet go with it); returns the failures met."""
         failures: list[Exception] = []
         for key in [key for key in self._supplies if pool is None or key[0] == pool.uuid]:
-            failures += self._supplies.pop(key).close()
+            failures += self._supplies.pop(key).close(pool_goes=pool is not None)
         return failures
 
     def interface(self, settings: Settings) -> Interface | InterfaceError:
@@ -139,6 +141,8 @@ class RunState:
             recorded = load_record(self.settings.state_dir)
             if recorded is not None and recorded.session == self.owner.session:
                 self.report = StartReport.from_dict(recorded.report)
+            elif self.report is None and self.worker_reports:  # the workers used another's
+                self.report = StartReport.from_dict(self.worker_reports[0])
             self.teardown_problems += finish_recorded(
                 self.settings.state_dir, self.owner.session, said=self.progress
             )

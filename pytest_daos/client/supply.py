@@ -6,6 +6,12 @@ by background threads while earlier tests run, and destroys the containers tests
 with in the background too; every container is still used by exactly one test, and
 `close` leaves none behind. The idea is pytest-postgresql's template databases: pay for
 isolation outside the test.
+
+The threads make containers before they destroy any: a test may be waiting for the next
+one, while a destruction waits for nobody. Those left when tests come faster than DAOS
+makes containers are done while later tests run, or at `close`; when the pool itself goes
+right after (`close(pool_goes=True)`), its recursive destroy removes them in one DAOS call
+and only their dfuse mounts are undone one by one.
 """
 
 from __future__ import annotations
@@ -13,7 +19,7 @@ from __future__ import annotations
 import threading
 from collections import deque
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future
 
 from .handles import DaosContainer, DaosPool
 
@@ -31,11 +37,15 @@ class ContainerSupply:
         self.label = label
         self.type = type
         self.ahead = ahead
-        self._executor = ThreadPoolExecutor(WORKERS, thread_name_prefix="pytest-daos-supply")
-        self._ready: deque[Future[DaosContainer]] = deque()
+        self._ready: deque[Future[DaosContainer]] = deque()  # promised to the next tests
+        self._to_make: deque[Future[DaosContainer]] = deque()  # of those, not begun
+        self._to_destroy: deque[tuple[DaosContainer, Future[None]]] = deque()
         self._destroying: list[Future[None]] = []
-        self._lock = threading.Lock()
+        self._lock = threading.Condition()
         self._closed = False
+        self._draining = False  # closed and every destruction queued: threads may end
+        self._pool_goes = False  # closed, and the pool's recursive destroy comes next
+        self._threads: list[threading.Thread] = []
 
     def take(self) -> DaosContainer:
         """A fresh container for one test (made now if none is ready yet); a failure to make
@@ -43,39 +53,100 @@ class ContainerSupply:
         with self._lock:
             if self._closed:
                 raise RuntimeError(f"the container supply of pool {self.pool.label} is closed")
-            self._fill(self.ahead + 1)
-            next_one = self._ready.popleft()
+            while len(self._ready) < self.ahead + 1:
+                future: Future[DaosContainer] = Future()
+                self._ready.append(future)
+                self._to_make.append(future)
+            # the first one made, not necessarily the first one asked for
+            next_one = next((f for f in self._ready if f.done()), self._ready[0])
+            self._ready.remove(next_one)
+            self._start_threads()
+            self._lock.notify_all()
         return next_one.result()
 
     def give_back(self, container: DaosContainer) -> None:
         """The test is done with `container`: unmount and destroy it in the background."""
         with self._lock:
-            self._destroying.append(self._executor.submit(container.destroy))
+            self._queue_destroy(container)
 
-    def close(self) -> list[Exception]:
+    def close(self, pool_goes: bool = False) -> list[Exception]:
         """Stop making containers, destroy the ready ones, wait for every destruction;
-        returns the failures met (each step runs regardless)."""
+        returns the failures met (each step runs regardless). `pool_goes`: the pool is
+        destroyed (recursively) next, which destroys the containers not yet destroyed:
+        only their mounts are undone."""
         with self._lock:
             self._closed = True
+            self._pool_goes = pool_goes
+            for future in self._to_make:  # not begun: never made
+                future.cancel()
+            self._to_make.clear()
             ready, self._ready = list(self._ready), deque()
         failures: list[Exception] = []
         for future in ready:
-            if future.cancel():
+            if future.cancelled():
                 continue
-            try:
-                future.result().destroy()
-            except Exception as exc:
-                failures.append(exc)
-        self._executor.shutdown(wait=True)
-        for done in self._destroying:
-            error = done.exception()
+            error = future.exception()  # waits for a make under way
             if isinstance(error, Exception):
                 failures.append(error)
+            elif error is None:
+                with self._lock:
+                    self._queue_destroy(future.result())
+        with self._lock:
+            self._draining = True
+            self._start_threads()
+            self._lock.notify_all()
+        for thread in self._threads:
+            thread.join()
+        for done in self._destroying:
+            failure = done.exception()
+            if isinstance(failure, Exception):
+                failures.append(failure)
         return failures
 
-    def _fill(self, count: int) -> None:
-        while len(self._ready) < count:
-            self._ready.append(self._executor.submit(self._make))
+    # -- the threads (every method below runs with the lock held, but `_run`) ---------------
 
-    def _make(self) -> DaosContainer:
-        return self.pool.create_container(self.label(), self.type)
+    def _queue_destroy(self, container: DaosContainer) -> None:
+        future: Future[None] = Future()
+        self._to_destroy.append((container, future))
+        self._destroying.append(future)
+        self._start_threads()
+        self._lock.notify_all()
+
+    def _start_threads(self) -> None:
+        while len(self._threads) < WORKERS:
+            thread = threading.Thread(
+                target=self._run, name=f"pytest-daos-supply-{len(self._threads)}", daemon=True
+            )
+            self._threads.append(thread)
+            thread.start()
+
+    def _run(self) -> None:
+        """Make the next container asked for; else destroy the next one given back; end once
+        the supply is closed and nothing is left to do."""
+        while True:
+            with self._lock:
+                while not (self._to_make or self._to_destroy or self._draining):
+                    self._lock.wait()
+                if self._to_make:
+                    make: Future[DaosContainer] | None = self._to_make.popleft()
+                    destroy = None
+                elif self._to_destroy:
+                    make, destroy = None, self._to_destroy.popleft()
+                else:
+                    return
+                pool_goes = self._pool_goes
+            if make is not None:
+                if make.set_running_or_notify_cancel():
+                    _settle(make, lambda: self.pool.create_container(self.label(), self.type))
+            elif destroy is not None:
+                container, done = destroy
+                if done.set_running_or_notify_cancel():
+                    _settle(done, container.unmount_all if pool_goes else container.destroy)
+
+
+def _settle(future: Future[object] | Future[DaosContainer] | Future[None],
+            action: Callable[[], object]) -> None:  # fmt: skip
+    try:
+        future.set_result(action())  # type: ignore[arg-type]
+    except BaseException as exc:
+        future.set_exception(exc)

@@ -308,7 +308,7 @@ class ClusterLifecycle:
         if decision is Decision.REUSE:
             why = f"reused the kept cluster of session {record.session}"
         docker, cluster = attach_record(self.client, record)
-        docker.wait_ready(Deadline(self.settings.start_timeout))
+        docker.wait_joined(Deadline(self.settings.start_timeout))  # the record is ready
         if decision is Decision.SHARE:
             why = f"shared the running cluster of session {record.session} (same settings)"
             record.sharers.append(asdict(self.owner))

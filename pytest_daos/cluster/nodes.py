@@ -23,6 +23,8 @@ from .recipes import HOSTNAMES, NodeSpec
 from .record import ClusterRecord
 
 LOG_TAIL = 40
+#: The longest pause between two `dmg` polls of a start (each poll takes 0.1 to 0.3 s).
+POLL_INTERVAL = 0.2
 
 Progress = Callable[[str], None]
 
@@ -109,10 +111,16 @@ class DockerCluster:
     # -- start ---------------------------------------------------------------------------
 
     def start_nodes(self) -> None:
-        """Create and start every node: the first alone, falling back from --privileged
-        where Docker refuses it, then the others at once in the mode that worked."""
-        first, *others = self.plan.recipe.nodes
-        privileged = self._start_first(first)
+        """Create and start every node at once when the mode is known beforehand (--privileged
+        asked for or refused by the settings, or a runtime that lacks capabilities it would
+        grant); else the first alone, falling back from --privileged where Docker refuses
+        it, then the others at once in the mode that worked."""
+        nodes = self.plan.recipe.nodes
+        if self.plan.privileged == "auto" and not self.plan.missing_caps:
+            first, *others = nodes
+            privileged = self._start_first(first)
+        else:
+            others, privileged = list(nodes), self.plan.privileged == "yes"
         with ThreadPoolExecutor(max(1, len(others))) as pool:
             started = {node.role: pool.submit(self._start_or_explain, node, privileged)
                        for node in others}  # fmt: skip
@@ -179,6 +187,11 @@ class DockerCluster:
         self._format_if_needed(dmg, deadline)
         return self._wait_joined(dmg, deadline)
 
+    def wait_joined(self, deadline: Deadline) -> list[Member]:
+        """Every rank joined, for a cluster known to be formatted (a recorded one that had
+        joined): one `dmg system query` when it still is."""
+        return self._wait_joined(self.dmg(), deadline)
+
     def _wait_control_plane(self, dmg: Dmg, deadline: Deadline) -> None:
         def probe() -> None:
             self._check_running("control plane")
@@ -189,7 +202,7 @@ class DockerCluster:
                 raise NotYet(exc) from None
 
         try:
-            poll(probe, deadline, "`dmg storage scan` succeeding")
+            poll(probe, deadline, "`dmg storage scan` succeeding", POLL_INTERVAL)
         except WaitTimeout as exc:
             raise StartError(
                 "control plane",
@@ -232,7 +245,7 @@ class DockerCluster:
             return members
 
         try:
-            return poll(probe, deadline, "every rank joined")
+            return poll(probe, deadline, "every rank joined", POLL_INTERVAL)
         except WaitTimeout as exc:
             raise StartError(
                 "join",

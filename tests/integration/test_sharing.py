@@ -6,6 +6,8 @@ from __future__ import annotations
 import re
 import sys
 
+from pool_space import SESSION_POOLS, assert_clear_pool_space_error
+
 SUITE_40 = """
 import pathlib
 import pytest
@@ -32,6 +34,18 @@ def test_xdist_workers_share_one_cluster(pytester, base_image, leaves_nothing_be
     text = result.stdout.str()
     assert "one cluster for all pytest-xdist workers, torn down after the last one" in text
     assert len(re.findall(r"cluster start: ", text)) == 1
+
+
+def test_workers_whose_session_pools_do_not_fit_get_a_clear_error(
+    pytester, base_image, leaves_nothing_behind
+):
+    """Four workers, each with a session pool of 2G, on 4 GiB of NVMe (two fit)."""
+    pytester.makepyfile(test_pools=SESSION_POOLS)
+    result = pytester.runpytest_subprocess(
+        "-p", "no:cacheprovider", "-n", "4", "--daos-recipe=sim", "--daos-bdev-size=4",
+        f"--daos-sim-base-image={base_image}", timeout=600,
+    )  # fmt: skip
+    assert_clear_pool_space_error(result, workers=4, bdev_gib=4)
 
 
 FAST = """
@@ -72,6 +86,16 @@ def test_keep_then_reuse_then_down(pytester, base_image, leaves_nothing_behind):
     startup = re.search(r"plugin start-up \(pytest start to first test\): (\d+\.\d)s",
                         reused.stdout.str())  # fmt: skip
     assert startup and float(startup.group(1)) < 2.0
+
+    workers = pytester.runpytest_subprocess(*common, "--daos-reuse", "-n", "2", timeout=600)
+    workers.assert_outcomes(passed=1)
+    workers.stdout.fnmatch_lines([
+        "*= pytest-daos =*",
+        "one cluster for all pytest-xdist workers, not this run's to remove",
+        "no start: reused the kept cluster of session *",
+        "cluster start: *s (attach *s)",
+        "*the cluster is kept running*",
+    ])  # fmt: skip
 
     blocked = pytester.runpytest_subprocess(*common, timeout=600)
     blocked.assert_outcomes(errors=1)

@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from pool_space import SESSION_POOLS, assert_clear_pool_space_error
 from real_trees import newest, releases
 
 EXAMPLE = Path(__file__).parents[2] / "examples" / "test_example_downstream.py"
@@ -77,6 +78,19 @@ def test_xdist_workers_share_one_real_cluster(pytester, real_args, leaves_nothin
     assert len({workers for workers, _ in seen}) > 1
     assert len({nodes for _, nodes in seen}) == 1
     assert len(re.findall(r"cluster start: ", result.stdout.str())) == 1
+
+
+@pytest.mark.parametrize("release", newest())
+def test_more_workers_than_session_pools_fit_get_a_clear_error(
+    pytester, real_args, leaves_nothing_behind, release
+):
+    """Each of four workers makes a session pool of the default 2G on 4 GiB of NVMe (real
+    DAOS holds one): the tests of the others name the cause and the fix."""
+    pytester.makepyfile(test_pools=SESSION_POOLS)
+    result = pytester.runpytest_subprocess(
+        *real_args(release), "-n", "4", "--daos-bdev-size=4", timeout=900
+    )
+    assert_clear_pool_space_error(result, workers=4, bdev_gib=4)
 
 
 REUSE = """

@@ -320,7 +320,7 @@ def test_a_failed_start_fails_the_other_workers_of_the_run_at_once(world, monkey
 class Attached:
     """Handles on a recorded cluster, whose nodes answer at once."""
 
-    def wait_ready(self, deadline: Any) -> list[Any]:
+    def wait_joined(self, deadline: Any) -> list[Any]:
         return []
 
 

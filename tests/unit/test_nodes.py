@@ -97,3 +97,59 @@ def test_a_missing_dmg_is_permanent():
     with pytest.raises(envelope.ProtocolError) as caught:
         envelope.parse(result)
     assert envelope.permanent(caught.value) == "`dmg` cannot run in the node (exit status 127)"
+
+
+def test_a_recorded_cluster_is_attached_with_one_system_query():
+    """A cluster whose record says it formatted and joined: no storage scan, no format
+    check, one `dmg system query` that finds every rank joined."""
+    node = Node((DATA / "2.6" / "dmg_system_query.json").read_text(), "", exit_code=0)
+    members = cluster(node).wait_joined(Deadline(300))
+    assert [member.state for member in members] == ["joined"]
+    assert [call[call.index("dmg") + 1 :][-2:] for call in node.dmg_calls] == [["system", "query"]]
+
+
+def _planned(missing_caps: tuple[str, ...], privileged: str) -> DockerCluster:
+    from pytest_daos.cluster.host import Interface
+    from pytest_daos.cluster.labels import Owner
+    from pytest_daos.cluster.node_options import ClusterPlan
+    from pytest_daos.cluster.recipes.sim import sim_recipe
+
+    recipe = sim_recipe("2.6", "base:1")
+    plan = ClusterPlan(
+        recipe=recipe, image_tags={image.name: image.tag for image in recipe.images},
+        iface=Interface("eth0", "192.0.2.2"), config_files={},
+        owner=Owner(session="abc123", pid=42, boot="boot", started=1.0),
+        privileged=privileged, missing_caps=missing_caps,
+    )  # fmt: skip
+    return DockerCluster.planned(None, plan)
+
+
+@pytest.mark.parametrize(
+    ("missing", "mode", "tried"),
+    [
+        (("SYS_RESOURCE",), "auto", [("server", False), ("admin", False), ("client", False)]),
+        ((), "no", [("server", False), ("admin", False), ("client", False)]),
+        ((), "yes", [("server", True), ("admin", True), ("client", True)]),
+        ((), "auto", [("server", True), ("server", False), ("admin", False), ("client", False)]),
+    ],
+    ids=["runtime lacks caps", "never privileged", "always privileged", "privileged refused"],
+)
+def test_nodes_start_at_once_unless_privileged_must_be_tried_first(monkeypatch, missing, mode,
+                                                                   tried):  # fmt: skip
+    import docker.errors
+
+    docker_cluster = _planned(missing, mode)
+    seen: list[tuple[str, bool]] = []
+
+    def start_node(node, privileged):
+        seen.append((node.role, privileged))
+        if privileged and mode == "auto":
+            raise docker.errors.APIError("OCI runtime: unable to apply caps: not permitted")
+        return f"container of {node.role}"
+
+    monkeypatch.setattr(docker_cluster, "_start_node", start_node)
+    docker_cluster.start_nodes()
+    alone = 2 if tried[0] == ("server", True) and mode == "auto" else 0  # tried, refused
+    assert seen[:alone] == tried[:alone]  # the first node alone, before the others
+    assert sorted(seen) == sorted(tried)  # the others at once, in any order
+    assert set(docker_cluster.containers) == {"server", "admin", "client"}

@@ -7,6 +7,7 @@ import threading
 
 import pytest
 
+from pytest_daos.client import supply as supply_module
 from pytest_daos.client.supply import ContainerSupply
 
 
@@ -14,11 +15,15 @@ class Container:
     def __init__(self, pool: Pool, label: str) -> None:
         self.pool, self.label = pool, label
 
+    def unmount_all(self) -> None:
+        self.pool.events.append(f"unmount {self.label}")
+
     def destroy(self) -> None:
         if self.label in self.pool.refuse_destroy:
             raise RuntimeError(f"cannot destroy {self.label}")
         with self.pool.lock:
             self.pool.live.remove(self.label)
+            self.pool.events.append(f"destroy {self.label}")
 
 
 class Pool:
@@ -32,6 +37,7 @@ class Pool:
         self.made: list[tuple[str, str]] = []
         self.fail_create = fail_create
         self.refuse_destroy: set[str] = set()
+        self.events: list[str] = []
 
     def create_container(self, label: str, type: str) -> Container:
         if self.fail_create:
@@ -39,6 +45,7 @@ class Pool:
         with self.lock:
             self.live.add(label)
             self.made.append((label, type))
+            self.events.append(f"make {label}")
         return Container(self, label)
 
 
@@ -86,3 +93,35 @@ def test_failed_destructions_are_reported_when_closing():
     assert [str(error) for error in failures] == [f"cannot destroy {container.label}"]
     with pytest.raises(RuntimeError, match="is closed"):
         supply.take()
+
+
+def test_a_test_waiting_for_a_container_comes_before_destructions(monkeypatch):
+    pool = Pool()
+    given_back = [pool.create_container(f"old_{n}", "POSIX") for n in range(2)]
+    monkeypatch.setattr(supply_module, "WORKERS", 0)  # queued, no thread yet
+    supply = ContainerSupply(pool, labels(), ahead=0)  # type: ignore[arg-type]
+    for container in given_back:
+        supply.give_back(container)  # type: ignore[arg-type]
+    monkeypatch.setattr(supply_module, "WORKERS", 1)
+    taken = supply.take()  # starts the one thread: it makes this first
+    assert supply.close() == []
+    assert pool.events == [
+        "make old_0",
+        "make old_1",
+        f"make {taken.label}",
+        "destroy old_0",
+        "destroy old_1",
+    ]
+
+
+def test_what_is_left_when_the_pool_goes_is_only_unmounted(monkeypatch):
+    """Destructions still queued go with the pool's own recursive destroy that follows:
+    only their dfuse mounts are undone."""
+    pool = Pool()
+    given_back = pool.create_container("old", "POSIX")
+    monkeypatch.setattr(supply_module, "WORKERS", 0)  # queued, no thread yet
+    supply = ContainerSupply(pool, labels(), ahead=1)  # type: ignore[arg-type]
+    supply.give_back(given_back)  # type: ignore[arg-type]
+    monkeypatch.setattr(supply_module, "WORKERS", 1)
+    assert supply.close(pool_goes=True) == []
+    assert pool.events == ["make old", "unmount old"]
