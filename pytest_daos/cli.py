@@ -12,6 +12,7 @@ import sys
 from collections.abc import Sequence
 
 from . import __version__
+from .cluster import sim_base
 from .cluster.checks import FAIL, check_docker
 from .cluster.containers import reap_kept
 from .cluster.doctor import report, run_checks
@@ -168,6 +169,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
         settings = resolve(cli=lambda option: getattr(args, option.name, None), ini=lambda _: None)
+        if settings.recipe == "sim" or args.command == "prune":
+            settings, _ = sim_base.settle(settings)
         if args.command == "doctor":
             return _doctor(settings, args.json)
         if args.command == "prune":

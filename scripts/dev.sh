@@ -56,8 +56,6 @@ bash scripts/host-setup.sh
 
 install_into .venv "${PYTHON:-python3}"
 
-export PYTEST_DAOS_SIM_BASE_IMAGE="${PYTEST_DAOS_SIM_BASE_IMAGE:-pytest-daos/sim-base:bookworm}"
-
 if [ "$command" = test ]; then
     .venv/bin/ruff check .
     .venv/bin/ruff format --check .
