@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The project's two commands, from a fresh clone on a fresh host:
 #   bash scripts/dev.sh test [pytest args]     lint, type-check and run the project's tests
-#   bash scripts/dev.sh example [pytest args]  run the example downstream suite (examples/)
+#   bash scripts/dev.sh example [pytest args]  run the example downstream project's tests (examples/)
 #   bash scripts/dev.sh pythons [pytest args]  the plugin's unit and pytester tests on every
 #                                              other Python from 3.10 to 3.13 under pyenv
 #                                              (the sim runs inside the images, on theirs)

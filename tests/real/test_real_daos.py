@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from real_trees import newest, releases
 
-EXAMPLE = Path(__file__).parents[2] / "examples" / "test_example_downstream.py"
+EXAMPLE = Path(__file__).parents[2] / "examples" / "tests" / "test_system.py"
 
 PER_TEST = """
 import pytest
