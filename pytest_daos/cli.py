@@ -23,6 +23,7 @@ from .cluster.nodes import attach_record
 from .cluster.recipes import known_recipes, load_recipe
 from .cluster.record import ClusterRecord, host_lock, load_record, remove_recorded
 from .errors import PytestDaosError
+from .pictures import NodeView, RankView, draw_nodes
 from .settings import Settings, register_options, resolve
 
 
@@ -138,19 +139,20 @@ def _status(settings: Settings) -> int:
     print(f"session {record.session}: {record.recipe} recipe, DAOS {record.daos_version}, "
           f"{record.iface} ({record.ip}), {owner}{alive}")  # fmt: skip
     client = docker_client()
+    nodes = []
     for role, name in record.containers.items():
         try:
-            status = client.containers.get(name).status
+            state = str(client.containers.get(name).status)
         except Exception:
-            status = "gone"
-        print(f"  {role:6} {name}: {status}")
+            state = "gone"
+        nodes.append(NodeView(role, name, state))
     try:
         _, cluster = attach_record(client, record)
-        for member in cluster.members():
-            print(f"  rank {member.rank}: {member.state} ({member.addr})")
+        members = cluster.members()
     except Exception as exc:
-        print(f"  dmg system query: {exc}")
+        print(draw_nodes(nodes, None, str(exc)))
         return 1
+    print(draw_nodes(nodes, [RankView(m.rank, m.state, m.addr) for m in members]))
     return 0
 
 
