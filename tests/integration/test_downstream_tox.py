@@ -51,8 +51,12 @@ def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def tox_env() -> dict[str, str]:
     """The environment of a user's shell: the plugin's settings only in PYTEST_DAOS_*
     variables (here none but what the caller has), the plugin installed from this tree."""
-    env = {**os.environ, "PATH": with_pythons(os.environ.get("PATH", "")),
-           "DAOS_PLUGIN_SOURCE": str(REPO)}  # fmt: skip
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith("TOX_") and key != "VIRTUAL_ENV"
+    }  # not those of an outer tox
+    env.update(PATH=with_pythons(env.get("PATH", "")), DAOS_PLUGIN_SOURCE=str(REPO))
     for python in ("python3.11", "python3.13"):
         if shutil.which(python, path=env["PATH"]) is None:
             pytest.skip(f"the example's tox matrix needs {python} on PATH or under pyenv")
