@@ -12,6 +12,7 @@ import sys
 from collections.abc import Sequence
 
 from . import __version__
+from .cluster import sim_base
 from .cluster.checks import FAIL, check_docker
 from .cluster.containers import reap_unrecorded
 from .cluster.doctor import report, run_checks
@@ -23,6 +24,7 @@ from .cluster.nodes import attach_record
 from .cluster.recipes import known_recipes, load_recipe
 from .cluster.record import ClusterRecord, host_lock, load_record, remove_recorded
 from .errors import PytestDaosError
+from .pictures import NodeView, RankView, draw_nodes
 from .settings import Settings, register_options, resolve
 
 
@@ -141,19 +143,20 @@ def _status(settings: Settings) -> int:
     print(f"session {record.session}: {record.recipe} recipe, DAOS {record.daos_version}, "
           f"{record.iface} ({record.ip}), {owner}{alive}")  # fmt: skip
     client = docker_client()
+    nodes = []
     for role, name in record.containers.items():
         try:
-            status = client.containers.get(name).status
+            state = str(client.containers.get(name).status)
         except Exception:
-            status = "gone"
-        print(f"  {role:6} {name}: {status}")
+            state = "gone"
+        nodes.append(NodeView(role, name, state))
     try:
         _, cluster = attach_record(client, record)
-        for member in cluster.members():
-            print(f"  rank {member.rank}: {member.state} ({member.addr})")
+        members = cluster.members()
     except Exception as exc:
-        print(f"  dmg system query: {exc}")
+        print(draw_nodes(nodes, None, str(exc)))
         return 1
+    print(draw_nodes(nodes, [RankView(m.rank, m.state, m.addr) for m in members]))
     return 0
 
 
@@ -172,6 +175,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
         settings = resolve(cli=lambda option: getattr(args, option.name, None), ini=lambda _: None)
+        if settings.recipe == "sim" or args.command == "prune":
+            settings, _ = sim_base.settle(settings)
         if args.command == "doctor":
             return _doctor(settings, args.json)
         if args.command == "prune":

@@ -76,7 +76,9 @@ def daos_cluster(scope: Scope = "session", **settings: Any) -> Any:
 
     @_needs_daos
     def cluster_fixture(request: pytest.FixtureRequest) -> DaosCluster:
-        """The running DAOS cluster: nodes server, admin, client; dmg() and daos()."""
+        """`DaosCluster`: `.server`, `.admin`, `.client` (`DaosNode`), `.dmg(*args)`,
+        `.daos(*args)` (the parsed `-j` response), `.members()`, `.create_pool(label, size)`,
+        `.version`, `.iface`, `.ip`."""
         return _cluster(request, settings)
 
     setattr(cluster_fixture, SETTINGS, settings)  # on the function pytest keeps
@@ -89,6 +91,7 @@ def daos_client(cluster: str = "daos_cluster") -> Any:
     @pytest.fixture(scope="session")
     @_needs_daos
     def client_fixture(request: pytest.FixtureRequest) -> DaosNode:
+        """The client `DaosNode` (daos-client): `.exec(argv)`, `.put`, `.get`, `.logs()`."""
         handle: DaosCluster = request.getfixturevalue(cluster)
         return handle.client
 
@@ -107,6 +110,8 @@ def daos_pool_factory(cluster: str = "daos_cluster", scope: Scope = "session") -
     def pool_factory_fixture(
         request: pytest.FixtureRequest,
     ) -> Iterator[Callable[..., DaosPool]]:
+        """`create(size=None, label=None, properties=None) -> DaosPool` (size default:
+        `--daos-pool-size`); every pool made is destroyed at the end of the scope."""
         handle: DaosCluster = request.getfixturevalue(cluster)
         default_size = run_state(request.config).settings.pool_size
         made: list[DaosPool] = []
@@ -171,6 +176,9 @@ def _pool_fixture(
     @pytest.fixture(scope=scope)
     @_needs_daos
     def pool_fixture(request: pytest.FixtureRequest) -> Iterator[DaosPool]:
+        """`DaosPool` of `--daos-pool-size`: `.label`, `.uuid`, `.total_bytes`,
+        `.tier_bytes`, `.svc_reps`, `.query()`, `.create_container(label=None,
+        type="POSIX")`; destroyed at the end."""
         handle: DaosCluster = request.getfixturevalue(cluster)
         default_size = run_state(request.config).settings.pool_size
         if service_ranks is not None:
@@ -279,6 +287,8 @@ def daos_container_factory(pool: str = "daos_pool", scope: Scope = "function") -
     def container_factory_fixture(
         request: pytest.FixtureRequest,
     ) -> Iterator[Callable[..., DaosContainer]]:
+        """`create(label=None, type="POSIX", properties=None) -> DaosContainer`; all
+        destroyed after the test."""
         handle: DaosPool = request.getfixturevalue(pool)
         made: list[DaosContainer] = []
 
@@ -310,6 +320,12 @@ def daos_container(pool: str = "daos_pool", type: str = "POSIX", scope: Scope = 
     @pytest.fixture(scope=scope)
     @_needs_daos
     def container_fixture(request: pytest.FixtureRequest) -> Iterator[DaosContainer]:
+        """A fresh POSIX `DaosContainer` in `daos_pool`: `.label`, `.uuid`, `.pool`,
+        `.type`, `.query()`, `.exec(argv)` on the client with `DAOS_POOL`/`DAOS_CONT` set,
+        `.mount()` (dfuse on the client; returns the mount point); used by this test alone,
+        made ahead of need while earlier tests run and unmounted and destroyed after it in
+        the background (`--daos-prefetch`; the marker `daos_fresh_container` makes it in the
+        test's setup and destroys it in its teardown)."""
         handle: DaosPool = request.getfixturevalue(pool)
         state = run_state(request.config)
         if not _made_ahead(request, handle, scope):

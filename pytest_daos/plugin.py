@@ -19,6 +19,7 @@ import pytest
 
 from . import factories, signals
 from .client import existing
+from .cluster import sim_base
 from .cluster.doctor import PrerequisiteError
 from .cluster.host import missing_capabilities
 from .cluster.labels import Owner
@@ -27,6 +28,8 @@ from .errors import PytestDaosError
 from .runstate import STASH, RunState, run_state
 from .settings import OPTIONS, Option, register_options, resolve
 
+#: The sim recipe's base image and why it was chosen, for the header.
+SIM_BASE = pytest.StashKey[sim_base.SimBase]()
 #: Where the pytest-xdist controller hands its identity (the cluster's owner) to workers.
 OWNER_KEY = "pytest_daos_owner"
 #: Where a pytest-xdist worker hands what its start did back to the controller.
@@ -65,6 +68,8 @@ def pytest_configure(config: pytest.Config) -> None:
         )
         # a recipe that cannot be made is a usage error, found now (and without a network)
         load_recipe(settings, resolve=no_commits)
+        if settings.recipe == "sim":
+            settings, config.stash[SIM_BASE] = sim_base.settle(settings)
     except PytestDaosError as exc:
         raise pytest.UsageError(f"pytest-daos: {exc}") from None
     workerinput = getattr(config, "workerinput", None)
@@ -103,8 +108,10 @@ def pytest_report_header(config: pytest.Config) -> str:
             if missing
             else ""
         )
+    base = config.stash.get(SIM_BASE, None)
+    recipe = settings.recipe + (f" on {base.describe()}" if base is not None else "")
     return (
-        f"daos: DAOS {describe_release(settings)}, recipe {settings.recipe}, interface {where}, "
+        f"daos: DAOS {describe_release(settings)}, recipe {recipe}, interface {where}, "
         f"nodes run with {mode}"
     )
 

@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from .pictures import phase_bar
+
 
 @dataclass
 class StartReport:
@@ -84,6 +86,7 @@ def summary_lines(
     if report.phases:
         phases = ", ".join(f"{name} {seconds:.1f}s" for name, seconds in report.phases.items())
         lines.append((f"cluster start: {report.seconds:.1f}s ({phases})", False))
+        lines.append((phase_bar(report.phases), False))
     if startup is not None:
         lines.append((f"plugin start-up (pytest start to first test): {startup:.1f}s", False))
     lines += [(f"the cluster did not start: {failure}", True) for failure in failures]

@@ -162,8 +162,11 @@ OPTIONS: tuple[Option, ...] = (
            "KEY=VALUE build argument for the recipe's images, overriding the recipe's own "
            "(repeatable; in the ini file one per line, in the environment separated by spaces)",
            multiple=True),
-    Option("sim_base_image", _text, "python:3.11-slim-bookworm",
-           "base image of the sim recipe's images (needs python3 and PyYAML, or pip access)"),
+    Option("sim_base_image", _text, None,
+           "base image of the sim recipe's images (needs python3 and PyYAML, or pip access; "
+           "default: python:3.11-slim-bookworm, or where that one is not on this host and "
+           "cannot be pulled, pytest-daos/sim-base:bookworm if present, which "
+           "scripts/host-setup.sh makes offline)"),
     Option("sim_join_delay", _parse_positive_float, "1",
            "sim recipe: seconds from format to the rank joining (real DAOS 2.6.5: 3 to 10)"),
     Option("sim_fault_delay", _parse_positive_float, "0.2",
@@ -237,7 +240,7 @@ class Settings:
     build_args: tuple[tuple[str, str], ...] = ()
     prefix: str = ""
     local_base_image: str = _default("local_base_image")
-    sim_base_image: str = _default("sim_base_image")
+    sim_base_image: str = ""  # none named: chosen by cluster/sim_base.py
     sim_join_delay: float = _default("sim_join_delay")
     sim_fault_delay: float = _default("sim_fault_delay")
     engines: int = _default("engines")

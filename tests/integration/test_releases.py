@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-EXAMPLE = Path(__file__).parents[2] / "examples" / "test_example_downstream.py"
+EXAMPLE = Path(__file__).parents[2] / "examples" / "tests" / "test_system.py"
 
 DFUSE = """
 def test_two_mounts_see_each_other(daos_cluster, daos_container):

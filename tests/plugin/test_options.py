@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import pytest
+from fake_images import FakeClient, FakeImages
+
+from pytest_daos.cluster.sim_base import OFFLINE, USUAL
 
 DAOS_TEST = """
 def test_needs_daos(daos_pool):
@@ -76,10 +79,11 @@ def test_daos_marker_is_added_to_tests_that_use_daos_fixtures(pytester, nowhere)
 
 def test_header_names_version_recipe_and_interface(pytester):
     pytester.makepyfile(PLAIN_TEST)
-    result = pytester.runpytest("--daos-iface=lo", "--daos-recipe=sim")
+    result = pytester.runpytest("--daos-iface=lo", "--daos-recipe=sim", "--daos-sim-base-image=b:1")
     result.stdout.fnmatch_lines(
-        ["daos: DAOS 2.6, recipe sim, interface lo (127.0.0.1), nodes run with *"]
-    )
+        ["daos: DAOS 2.6, recipe sim on base image b:1 (given), interface lo (127.0.0.1), "
+         "nodes run with *"]
+    )  # fmt: skip
     result = pytester.runpytest("--daos-iface=lo", "--daos-privileged=yes")
     result.stdout.fnmatch_lines(["daos: *, nodes run with --privileged"])
 
@@ -144,3 +148,27 @@ def test_the_interface_is_resolved_once_per_run(pytester, nowhere, monkeypatch):
     result.assert_outcomes(skipped=2)
     result.stdout.fnmatch_lines(["daos: *interface unusable: *nope0*"])
     assert asked == ["nope0"]
+
+
+@pytest.mark.parametrize(
+    ("present", "online", "header"),
+    [
+        ({OFFLINE}, False,
+         f"recipe sim on base image {OFFLINE} (the default {USUAL} is not on this host and "
+         "cannot be pulled)"),
+        ({OFFLINE, USUAL}, False, f"recipe sim on base image {USUAL} (the default, on this host)"),
+        ({OFFLINE}, True, f"recipe sim on base image {USUAL} (the default, pulled by the first*"),
+    ],
+)  # fmt: skip
+def test_the_sim_base_image_offline_is_the_setup_scripts_and_the_header_says_so(
+    pytester, monkeypatch, present, online, header
+):
+    """The Docker SDK answers from a pretend host: its images, its registry reached or not."""
+    import docker
+
+    monkeypatch.delenv("PYTEST_DAOS_SIM_BASE_IMAGE", raising=False)
+    monkeypatch.setattr(docker, "from_env", lambda: FakeClient(FakeImages(present, online)))
+    pytester.makepyfile(PLAIN_TEST)
+    result = pytester.runpytest("--daos-iface=lo", "--daos-recipe=sim")
+    result.assert_outcomes(passed=1)
+    result.stdout.fnmatch_lines([f"daos: DAOS 2.6, {header}, interface lo*"])

@@ -12,7 +12,7 @@ import pytest
 from pool_space import SESSION_POOLS, assert_clear_pool_space_error
 from real_trees import newest, releases
 
-EXAMPLE = Path(__file__).parents[2] / "examples" / "test_example_downstream.py"
+EXAMPLE = Path(__file__).parents[2] / "examples" / "tests" / "test_system.py"
 
 PER_TEST = """
 import pytest

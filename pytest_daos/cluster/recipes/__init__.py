@@ -19,7 +19,7 @@ from .base import (
 )
 from .file import load_recipe_file
 from .local import TreeError, local_recipe, tree_version
-from .sim import SIM_RELEASES, sim_recipe
+from .sim import DEFAULT_SIM_BASE, SIM_RELEASES, sim_recipe
 from .upstream import RELEASES, Resolver, upstream_recipe
 
 __all__ = [
@@ -68,7 +68,7 @@ def load_recipe(settings: Settings, resolve: Resolver | None = None) -> Recipe:
         return load_recipe_file(path, resolve)
     if settings.recipe == "sim":
         return sim_recipe(
-            settings.version, settings.sim_base_image, settings.sim_join_delay,
+            settings.version, sim_base(settings), settings.sim_join_delay,
             settings.sim_fault_delay,
         )  # fmt: skip
     if settings.recipe == "local":
@@ -79,6 +79,12 @@ def load_recipe(settings: Settings, resolve: Resolver | None = None) -> Recipe:
             )
         return local_recipe(settings.prefix, settings.local_base_image)
     return upstream_recipe(settings.version, dict(settings.build_args), resolve=resolve)
+
+
+def sim_base(settings: Settings) -> str:
+    """The sim recipe's base image: the one named (or chosen by `cluster/sim_base.py`),
+    else the usual default."""
+    return settings.sim_base_image or DEFAULT_SIM_BASE
 
 
 def no_commits(url: str) -> None:
@@ -101,9 +107,7 @@ def known_recipes(settings: Settings) -> list[Recipe]:
     (with these settings' base image and build arguments), and the local recipe or the
     recipe file if one is named. `pytest-daos prune` keeps the images of these."""
     recipes = [
-        sim_recipe(
-            version, settings.sim_base_image, settings.sim_join_delay, settings.sim_fault_delay
-        )
+        sim_recipe(version, sim_base(settings), settings.sim_join_delay, settings.sim_fault_delay)
         for version in SIM_RELEASES
     ]
     recipes += [upstream_recipe(version, dict(settings.build_args)) for version in RELEASES]

@@ -1,6 +1,8 @@
 """An example downstream suite: what a project built on DAOS writes to test against it.
 
-Run it with `pytest examples/` (add --daos-iface=NAME to choose the network interface).
+The cluster as a whole: ranks, the session pool and its space, containers, and the errors
+DAOS answers with. Run it with `pytest examples/` (add --daos-iface=NAME to choose the
+network interface).
 """
 
 from __future__ import annotations
