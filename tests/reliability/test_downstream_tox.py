@@ -86,6 +86,11 @@ def tox(project: Path, env: dict[str, str], *args: str) -> tuple[int, str, list[
     return run.returncode, run.stdout + run.stderr, created
 
 
+def clusters(created: list[dict[str, Any]]) -> int:
+    """How many sessions' nodes were created."""
+    return len({event["Actor"]["Attributes"][SESSION_LABEL] for event in created})
+
+
 def assert_one_cluster(created: list[dict[str, Any]], output: str) -> None:
     """One session's three nodes (the server may be created twice: once more without
     --privileged where the runtime refuses it)."""
@@ -99,10 +104,12 @@ def assert_nothing_recorded() -> None:
     assert load_record(state) is None
 
 
-def test_tox_p_runs_every_env_on_one_cluster_and_leaves_nothing(
-    project, tox_env, leaves_nothing_behind
-):
+def test_tox_p_runs_every_env_on_one_cluster_and_leaves_nothing(project, tox_env, scenario):
     code, output, created = tox(project, tox_env, "-p")
+    scenario.outcome(
+        "`tox -p` over the example project's matrix (py311-pytest8, py313-pytest9, daos-down)",
+        f"exit {code}; {clusters(created)} cluster(s) served every env; the record cleared",
+    )
     assert code == 0, output
     for env in (*ENVS, "daos-down"):
         assert f"{env}: OK" in output, output
@@ -111,7 +118,7 @@ def test_tox_p_runs_every_env_on_one_cluster_and_leaves_nothing(
 
 
 def test_tox_one_env_after_another_with_one_failing_uses_one_cluster_and_leaves_nothing(
-    project, tox_env, leaves_nothing_behind
+    project, tox_env, scenario
 ):
     failing = project / "tests" / "test_fails_on_313.py"
     failing.write_text(FAILS_ON_313)
@@ -119,6 +126,13 @@ def test_tox_one_env_after_another_with_one_failing_uses_one_cluster_and_leaves_
         code, output, created = tox(project, tox_env)
     finally:
         failing.unlink()
+    scenario.outcome(
+        "`tox` (one env after another) over the example's matrix, the py313 env failing",
+        f"exit {code}; "
+        + ", ".join(f"{env}: {'OK' if f'{env}: OK' in output else 'FAIL'}"
+                    for env in (*ENVS, "daos-down"))
+        + f"; {clusters(created)} cluster(s)",
+    )  # fmt: skip
     assert code != 0, output
     assert "py311-pytest8: OK" in output, output
     assert "py313-pytest9: FAIL" in output, output
