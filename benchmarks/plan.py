@@ -106,6 +106,7 @@ def plan(mode: str, repeat: int | None, budget: float | None) -> Plan:
             pool_sizes=("1.2G", "2G"),
             round_trips=3,
             budget=budget,
+            drill_join_delays=(DRILL_JOIN_DELAY,),  # one run: about 20 s
         )
     return Plan(
         mode="full",

@@ -58,10 +58,11 @@ measured is the repository's HEAD, copied out before the run.
   what fits in the full run's time limit (`--budget`).
 - **Fault drill** (the sim recipe only: on real DAOS it takes minutes, and tests/real runs
   it): the example `examples/tests/test_drill.py` (a rank taken down and brought back)
-  with `--daos-engines=2`, once with `--daos-sim-join-delay=0.2` as tests/integration runs
-  it and once with the default delays. *The drill test* is its call phase: the cluster's
-  start and the drill pool's creation (its setup) are apart; *whole run*, the pytest
-  process. `python -m benchmarks --only drill` measures it alone into the earlier results.
+  with `--daos-engines=2`, with `--daos-sim-join-delay=0.2` as tests/integration runs it
+  and, in full mode, with the default delays. *The drill test* is its call phase: the
+  cluster's start and the drill pool's creation (its setup) are apart; *whole run*, the
+  pytest process. `python -m benchmarks --only drill` measures it alone into the earlier
+  results.
 - **Load**: the host's load average at the start and the end of each recipe's
   measurements, in its header: other work on the host shares its cores, and the figures
   move with it.

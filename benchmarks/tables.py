@@ -252,7 +252,7 @@ def drill(results: dict[str, Any]) -> list[str]:
         "### Fault drill",
         "",
         f"Measured {measured['date']} by `{measured['command']}`, plugin code "
-        f"{measured['plugin']}.",
+        f"{measured['plugin']}.{_drill_load(results)}",
         "",
         *table(header, rows),
         _drill_note(calls),
@@ -260,15 +260,25 @@ def drill(results: dict[str, Any]) -> list[str]:
     ]
 
 
+def _drill_load(results: dict[str, Any]) -> str:
+    """The host's load average as the drill's runs began and ended."""
+    load = results["drill"].get("loadavg")
+    if not load:
+        return ""
+    start, end = (" / ".join(f"{v:.2f}" for v in load[when]) for when in ("start", "end"))
+    return f" Load average of the host (1 / 5 / 15 minutes) at the start {start}, at the end {end}."
+
+
 def _drill_note(calls: dict[float | None, float | None]) -> str:
     """Which setting holds the drill's target and why the default delays do not."""
     note = (
-        f"The target (the drill test under {DRILL_S:g} s) is held with "
-        f"{drill_setting(DRILL_JOIN_DELAY)}, the setting tests/integration runs the drill with. "
-        "The default join delay (`--daos-sim-join-delay`) imitates the time a rank of "
-        "real DAOS takes to join (2.6.5: 3 to 10 s after format, 6 to 12 s when a stopped rank "
-        "starts again), which the drill pays when its rank comes back and the session when the "
-        "cluster starts: that setting imitates, it is not asked to be fast."
+        f"The target (the drill test under {DRILL_S:g} s) is set for "
+        f"{drill_setting(DRILL_JOIN_DELAY)}, the setting tests/integration runs the drill "
+        "with; the default delays have none. The default join delay "
+        "(`--daos-sim-join-delay`) imitates the time a rank of real DAOS takes to join "
+        "(2.6.5: 3 to 10 s after format, 6 to 12 s when a stopped rank starts again), which "
+        "the drill pays when its rank comes back and the session when the cluster starts: "
+        "that setting imitates, it is not asked to be fast."
     )
     held, default = calls.get(DRILL_JOIN_DELAY), calls.get(None)
     if held is not None and default is not None:

@@ -64,5 +64,6 @@ def test_the_section_says_which_setting_holds_the_target_and_the_default_cost() 
     assert "| `--daos-sim-join-delay=0.2` | 1 | 4.00 s | 0.50 s | 6.00 s | 13.00 s |" in lines
     assert "| default delays | 1 | 7.50 s | 0.50 s | 6.00 s | 16.50 s |" in lines
     note = lines[-2]
-    assert "is held with `--daos-sim-join-delay=0.2`" in note
+    assert "is set for `--daos-sim-join-delay=0.2`" in note
+    assert "the default delays have none" in note
     assert "the default delays made the drill test +3.5 s longer (7.5 s)" in note
