@@ -1,4 +1,4 @@
-"""`python -m benchmarks [--quick] [--recipes sim,local] [--repeat N] [--out DIR]`
+"""`python -m benchmarks [--quick] [--recipes sim,local] [--repeat N] [--out DIR] [--only drill]`
 
 Runs the measurements of each recipe (sim; local where /opt/daos exists), writes
 `<recipe>.json`, then the report and its plots. Run it from the repository root with the
@@ -76,6 +76,13 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
         "--report-only",
         action="store_true",
         help="measure nothing: write the report and plots again from the JSON results",
+    )
+    parser.add_argument(
+        "--only",
+        choices=("drill",),
+        default=None,
+        help="measure only this (drill: the example fault drill, on the recipes that measure "
+        "it) and write it into each recipe's existing JSON results, then the report",
     )
     parser.add_argument(
         "--out",
@@ -170,12 +177,31 @@ class RecipeRun:
         data["sizes"] = self.step(
             "starts against the settings", lambda: scenarios.sizes(bench, sessions)
         )
+        self.drill()
         if self.plan.suite is not None:
             tests, workers = self.plan.suite
             runs = self.step(
                 f"{tests}-test pytest-xdist suite", lambda: scenarios.xdist(bench, tests, workers)
             )
             data["xdist"].append({"tests": tests, "workers": runs})
+
+    def drill(self) -> None:
+        """The example fault drill, where the recipe measures it, with when and how it ran
+        (`--only drill` adds it to results measured earlier)."""
+        if not self.recipe.drill:
+            return
+        load = os.getloadavg()
+        settings = self.step(
+            "the example fault drill",
+            lambda: scenarios.drill(self.bench, self.plan.drill_join_delays),
+        )
+        self.data["drill"] = {
+            "date": _now(),
+            "command": _command(),
+            "plugin": self.state["git"],
+            "loadavg": {"start": load, "end": os.getloadavg()},
+            "settings": settings,
+        }
 
     def large_suite(self, seconds: float | None) -> None:
         """The large suite, cut to what fits in `seconds` (None: as planned)."""
@@ -204,8 +230,8 @@ class RecipeRun:
             "recipe": self.recipe.name,
             "title": self.recipe.title,
             "args": list(self.recipe.args),
-            "date": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
-            "command": shlex.join(["python", "-m", "benchmarks", *sys.argv[1:]]),
+            "date": _now(),
+            "command": _command(),
             "plan": asdict(self.plan),
             "plugin": self.state,
             "machine": host,
@@ -213,6 +239,30 @@ class RecipeRun:
             "loadavg": self.loadavg,
             **self.data,
         }
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+
+
+def _command() -> str:
+    return shlex.join(["python", "-m", "benchmarks", *sys.argv[1:]])
+
+
+def _add_drill(run: RecipeRun, results_dir: Path) -> None:
+    """`--only drill`: the drill measured and written into the recipe's earlier results."""
+    if not run.recipe.drill:
+        return
+    path = results_dir / f"{run.recipe.name}.json"
+    if not path.exists():
+        raise BenchError(
+            f"--only adds to the results of an earlier run and {path} does not exist: run "
+            "`python -m benchmarks` (or --quick) for this recipe first"
+        )
+    earlier = json.loads(path.read_text())
+    run.drill()
+    path.write_text(json.dumps({**earlier, "drill": run.data["drill"]}, indent=1) + "\n")
+    run.clock.say(f"{run.recipe.name}: the drill added to {path}")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -255,6 +305,9 @@ def main(argv: list[str] | None = None) -> int:
                     tempfile.TemporaryDirectory(prefix=f"pytest-daos-bench-{name}-")
                 )
                 run = RecipeRun(recipe, the_plan, Path(work), clock, state, nr)
+                if args.only == "drill":
+                    _add_drill(run, results_dir)
+                    continue
                 run.measure()
                 runs.append(run)
             for index, run in enumerate(runs):  # what is left of the budget, shared

@@ -56,6 +56,13 @@ measured is the repository's HEAD, copied out before the run.
   fail with a message that names the sizes to change), so the suites run with room for
   four pools. The large suite runs last, cut to
   what fits in the full run's time limit (`--budget`).
+- **Fault drill** (the sim recipe only: on real DAOS it takes minutes, and tests/real runs
+  it): the example `examples/tests/test_drill.py` (a rank taken down and brought back)
+  with `--daos-engines=2`, with `--daos-sim-join-delay=0.2` as tests/integration runs it
+  and, in full mode, with the default delays. *The drill test* is its call phase: the
+  cluster's start and the drill pool's creation (its setup) are apart; *whole run*, the
+  pytest process. `python -m benchmarks --only drill` measures it alone into the earlier
+  results.
 - **Load**: the host's load average at the start and the end of each recipe's
   measurements, in its header: other work on the host shares its cores, and the figures
   move with it.
@@ -129,6 +136,7 @@ def _recipe_section(results: dict[str, Any], images: dict[str, str]) -> list[str
         (tables.sharing, None),
         (tables.xdist, "xdist"),
         (tables.settings, "settings"),
+        (tables.drill, None),
     )
     for section, plot in sections:
         lines += section(results)

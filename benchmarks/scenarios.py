@@ -23,6 +23,9 @@ from .stats import suite_cost
 Progress = Callable[[str], None]
 DEFAULT_POOL = "2G"
 KEY_LABEL = "org.pytest-daos.key"
+#: The example fault drill and its test (a rank taken down and brought back).
+EXAMPLE_DRILL = Path(__file__).resolve().parent.parent / "examples" / "tests" / "test_drill.py"
+DRILL_TEST = "test_data_survives_a_rank_that_fails_and_comes_back"
 _BUILT = re.compile(r"^(\S+) (built|cached) \w+ \(([\d.]+)s\)$", re.MULTILINE)
 
 
@@ -297,3 +300,36 @@ def fitting_tests(
         outside, each = suite_cost(runs[0], tests)
         fixed, per_test = fixed + outside, per_test + each
     return max(0, min(most, int((seconds - fixed) / per_test)))
+
+
+# -- 10. the example fault drill ------------------------------------------------------------
+
+
+def drill_args(join_delay: float | None) -> list[str]:
+    """The drill's options: two engines, and the sim's join delay (None: its default)."""
+    delay = [] if join_delay is None else [f"--daos-sim-join-delay={join_delay:g}"]
+    return ["--daos-engines=2", *delay]
+
+
+def drill(bench: Bench, join_delays: tuple[float | None, ...]) -> list[dict[str, Any]]:
+    """The example fault drill (examples/tests/test_drill.py) on two engines, `repeat` runs
+    for each of `join_delays`: the drill test's call phase (the cluster's start and the
+    drill pool's creation are not in it), the cluster's start and the whole run."""
+    settings = []
+    for delay in join_delays:
+        args, samples = drill_args(delay), []
+        for _ in range(bench.plan.repeat):
+            run = bench.pytest("drill", EXAMPLE_DRILL.read_text(), args, 1)
+            test = run.named(DRILL_TEST)[0]
+            samples.append({
+                "call_s": test.call,
+                "setup_s": test.setup,
+                "cluster_start_s": sum(run.cluster_start.values()),
+                "wall_s": run.wall,
+            })  # fmt: skip
+            bench.progress(
+                f"drill {' '.join(args)}: the test's call {test.call:.1f}s, cluster start "
+                f"{samples[-1]['cluster_start_s']:.1f}s, wall {run.wall:.1f}s"
+            )
+        settings.append({"join_delay": delay, "args": args, "samples": samples})
+    return settings

@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from .stats import suite_cost, text
-from .targets import start_parts
+from .plan import DRILL_JOIN_DELAY
+from .stats import median, suite_cost, text
+from .targets import DRILL_S, drill_setting, start_parts
 
 
 def _line(cells: Sequence[str]) -> str:
@@ -226,3 +227,63 @@ def settings(results: dict[str, Any]) -> list[str]:
             )
     header = ["setting", "cluster start", "nodes", "format and join", "samples"]
     return ["### Start against the settings", "", *table(header, rows)]
+
+
+def drill(results: dict[str, Any]) -> list[str]:
+    """The example fault drill on two engines, each setting's runs, and which setting
+    holds its target."""
+    measured = results.get("drill")
+    if not measured:
+        return []
+    rows, calls = [], {}
+    for setting in measured["settings"]:
+        samples = setting["samples"]
+        calls[setting["join_delay"]] = median([sample["call_s"] for sample in samples])
+        rows.append([
+            drill_setting(setting["join_delay"]),
+            str(len(samples)),
+            text([sample["call_s"] for sample in samples]),
+            text([sample["setup_s"] for sample in samples]),
+            text([sample["cluster_start_s"] for sample in samples]),
+            text([sample["wall_s"] for sample in samples]),
+        ])  # fmt: skip
+    header = ["setting", "runs", "the drill test", "its setup", "cluster start", "whole run"]
+    return [
+        "### Fault drill",
+        "",
+        f"Measured {measured['date']} by `{measured['command']}`, plugin code "
+        f"{measured['plugin']}.{_drill_load(results)}",
+        "",
+        *table(header, rows),
+        _drill_note(calls),
+        "",
+    ]
+
+
+def _drill_load(results: dict[str, Any]) -> str:
+    """The host's load average as the drill's runs began and ended."""
+    load = results["drill"].get("loadavg")
+    if not load:
+        return ""
+    start, end = (" / ".join(f"{v:.2f}" for v in load[when]) for when in ("start", "end"))
+    return f" Load average of the host (1 / 5 / 15 minutes) at the start {start}, at the end {end}."
+
+
+def _drill_note(calls: dict[float | None, float | None]) -> str:
+    """Which setting holds the drill's target and why the default delays do not."""
+    note = (
+        f"The target (the drill test under {DRILL_S:g} s) is set for "
+        f"{drill_setting(DRILL_JOIN_DELAY)}, the setting tests/integration runs the drill "
+        "with; the default delays have none. The default join delay "
+        "(`--daos-sim-join-delay`) imitates the time a rank of real DAOS takes to join "
+        "(2.6.5: 3 to 10 s after format, 6 to 12 s when a stopped rank starts again), which "
+        "the drill pays when its rank comes back and the session when the cluster starts: "
+        "that setting imitates, it is not asked to be fast."
+    )
+    held, default = calls.get(DRILL_JOIN_DELAY), calls.get(None)
+    if held is not None and default is not None:
+        note += (
+            f" Here the default delays made the drill test {default - held:+.1f} s longer "
+            f"({default:.1f} s)."
+        )
+    return note

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from .plan import DRILL_JOIN_DELAY
 from .stats import Stat, median
 from .suites import WORK_S
 
@@ -15,6 +16,8 @@ BARE_NODES = ("hugepages", "run server", "run admin", "run client")
 JOIN_STEPS = ("storage scan", "storage format", "wait joined")
 #: What the plugin does beyond the floor when it starts a node (pytest_daos/cluster/nodes.py),
 #: said where its nodes phase takes longer.
+#: The example fault drill's target on the sim: its test's call phase.
+DRILL_S = 10.0
 NODES_HOW = (
     "each node is created, looked up, given its configuration files by a tar copy and "
     "then started: four Docker calls where the floor makes two"
@@ -338,6 +341,42 @@ def _attach(results: dict[str, Any]) -> list[Target]:
     return [Target("reuse attach (plugin start-up)", startup, "-", None, "≤ 1 s", holds, why)]
 
 
+def drill_setting(join_delay: float | None) -> str:
+    """How a drill setting reads: its join delay, or the default."""
+    return "default delays" if join_delay is None else f"`--daos-sim-join-delay={join_delay:g}`"
+
+
+def drill_targets(results: dict[str, Any]) -> list[Target]:
+    """The example fault drill's test (its call phase) on two sim engines, against
+    DRILL_S with the join delay tests/integration runs it with; the other settings shown
+    beside it."""
+    rows = []
+    for setting in results.get("drill", {}).get("settings", []):
+        samples = setting["samples"]
+        call = _m([sample["call_s"] for sample in samples])
+        held = setting["join_delay"] == DRILL_JOIN_DELAY
+        holds = None if call is None or not held else call < DRILL_S
+        why = ""
+        if holds is False:
+            why = (
+                f"the test took {call:.1f} s (the whole run "
+                f"{_m([sample['wall_s'] for sample in samples]) or 0:.1f} s, the cluster's "
+                f"start {_m([sample['cluster_start_s'] for sample in samples]) or 0:.1f} s)"
+            )
+        rows.append(
+            Target(
+                f"sim drill, two engines, {drill_setting(setting['join_delay'])} (the test)",
+                call,
+                "-",
+                None,
+                f"< {DRILL_S:g} s" if held else "-",
+                holds,
+                why,
+            )
+        )
+    return rows
+
+
 def targets(results: dict[str, Any]) -> list[Target]:
     """Every target of a recipe's results."""
     real = results["recipe"] == "local"
@@ -347,4 +386,5 @@ def targets(results: dict[str, Any]) -> list[Target]:
         *_xdist(results),
         *_teardown(results, real),
         *_attach(results),
+        *drill_targets(results),
     ]
