@@ -26,10 +26,10 @@ def test_holds_a_pool(daos_pool):
 
 #: The phases of a run and the line that shows each has begun.
 PHASE_CUES = {
-    "build": "building image 1/",
-    "node start": "starting the nodes",
-    "format": "formatting storage",
-    "teardown": "teardown: the DAOS cluster",
+    "build": "pytest-daos: building image 1/",
+    "node start": "pytest-daos: starting the nodes",
+    "format": "pytest-daos: formatting storage",
+    "teardown": "pytest-daos: teardown: the DAOS cluster",
 }
 
 
@@ -91,18 +91,30 @@ class DownstreamRun:
         with self._new_line:
             self._new_line.notify_all()
 
-    def wait_for(self, cue: str, seconds: float = 300) -> None:
-        """Until a line contains `cue`, or the file `cue` exists in the folder (a cue of
-        the suite); fails with the output so far when the run ends or time runs out."""
+    def wait_for(self, line: str = "", file: str = "", seconds: float = 300) -> None:
+        """Until a printed line contains `line`, or the suite has written `file` in its
+        folder; fails with the output so far when the run ends or time runs out."""
+        assert bool(line) != bool(file), "wait for a line or for a file"
+        cue = line or file
         deadline = time.monotonic() + seconds
         with self._new_line:
-            while not (any(cue in line for line in self.lines) or (self.folder / cue).exists()):
+            while not (
+                (line and any(line in printed for printed in self.lines))
+                or (file and (self.folder / file).exists())
+            ):
                 assert self.process.poll() is None or self._reader.is_alive(), (
                     f"the run ended before {cue!r}:\n" + "\n".join(self.lines)
                 )
                 left = deadline - time.monotonic()
                 assert left > 0, f"no {cue!r} within {seconds:g}s:\n" + "\n".join(self.lines)
                 self._new_line.wait(min(left, 0.1))
+
+    def wait_for_phase(self, phase: str) -> None:
+        """Until `phase` (a key of PHASE_CUES, or "test": the suite wrote `in-test`) began."""
+        if phase == "test":
+            self.wait_for(file="in-test")
+        else:
+            self.wait_for(line=PHASE_CUES[phase])
 
     def send(self, signum: int) -> None:
         self.acted = time.monotonic()

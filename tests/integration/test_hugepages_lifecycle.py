@@ -25,9 +25,11 @@ def test_pages_are_raised_and_taken(daos_cluster):
 
 def test_sigkill_of_the_server_main_process(daos_cluster):
     server = docker.from_env().containers.get(daos_cluster.server.transport.name)
-    titles = server.top()["Titles"]
-    pid, ppid, cmd = titles.index("PID"), titles.index("PPID"), titles.index("CMD")
-    rows = [row for row in server.top()["Processes"] if "daos_server start" in row[cmd]]
+    # the whole command lines (ps cuts them to its width otherwise), Docker's init aside
+    top = server.top(ps_args="-ww -eo pid,ppid,args")
+    pid, ppid, cmd = (top["Titles"].index(title) for title in ("PID", "PPID", "COMMAND"))
+    rows = [row for row in top["Processes"]
+            if "daos_server start" in row[cmd] and "docker-init" not in row[cmd]]
     main = [row for row in rows if row[ppid] not in {other[pid] for other in rows}]
     assert len(main) == 1, rows
     os.kill(int(main[0][pid]), signal.SIGKILL)

@@ -79,7 +79,7 @@ def test_two_sessions_with_the_same_settings_at_once(scenario):
 
 def test_two_sessions_with_other_settings_at_once(scenario):
     first = DownstreamRun(scenario.folder / "a", scenario.args(), env={"HOLD": "8"})
-    first.wait_for("in-test")
+    first.wait_for(file="in-test")
     second = DownstreamRun(
         scenario.folder / "b", scenario.args("--daos-scm-size=5"), env={"HOLD": "0"}
     )
@@ -101,7 +101,7 @@ def test_a_session_in_another_pid_namespace(scenario, docker):
     """A CI job in a container that shares the Docker socket sees the cluster of a job it
     cannot see: it must not take that owner for gone."""
     owner = DownstreamRun(scenario.folder / "host", scenario.args(), env={"HOLD": "20"})
-    owner.wait_for("in-test")
+    owner.wait_for(file="in-test")
     names = sorted(c.name for c in docker.containers.list(filters={"label": SESSION_LABEL}))
     other = DownstreamRun(
         scenario.folder / "namespaced",

@@ -6,7 +6,7 @@ from __future__ import annotations
 import signal
 
 import pytest
-from downstream_run import PHASE_CUES, DownstreamRun, Ended
+from downstream_run import DownstreamRun, Ended
 
 PHASES = ["build", "node start", "format", "test", "teardown"]
 
@@ -33,7 +33,7 @@ def test_interrupt(scenario, phase, signum):
     args = scenario.args("--daos-rebuild") if phase == "build" else scenario.args()
     hold = "60" if phase == "test" else "0"
     run = DownstreamRun(scenario.folder / "run", args, env={"HOLD": hold})
-    run.wait_for(PHASE_CUES.get(phase, "in-test"))
+    run.wait_for_phase(phase)
     run.send(signum)
     ended = run.end()
     name = signal.Signals(signum).name

@@ -7,7 +7,7 @@ import signal
 import time
 
 import pytest
-from downstream_run import PHASE_CUES, DownstreamRun, Ended
+from downstream_run import DownstreamRun, Ended
 
 from pytest_daos.cluster.labels import ROLE_LABEL, SESSION_LABEL
 
@@ -44,7 +44,7 @@ def cleaned_up(ended: Ended) -> str:
 @pytest.mark.parametrize("phase", ["format", "test"])
 def test_sigkill_then_a_new_run(scenario, docker, phase):
     run = DownstreamRun(scenario.folder / "run", scenario.args(), env={"HOLD": "60"})
-    run.wait_for(PHASE_CUES.get(phase, "in-test"))
+    run.wait_for_phase(phase)
     run.kill()
     assert run.end().code == -signal.SIGKILL
     seconds = guardian_removes(docker)
@@ -114,7 +114,7 @@ def test_an_xdist_worker_killed(scenario):
 
 def test_the_xdist_controller_sent_sigterm(scenario):
     run = DownstreamRun(scenario.folder / "run", scenario.args("-n", "2"), env={"HOLD": "60"})
-    run.wait_for("in-test")
+    run.wait_for(file="in-test")
     run.send(signal.SIGTERM)
     ended = run.end()
     scenario.outcome(
@@ -153,7 +153,7 @@ def failure(ended: Ended) -> str:
 
 def test_the_server_container_killed_during_a_test(scenario, docker):
     run = DownstreamRun(scenario.folder / "run", scenario.args(), suite=SERVER_DIES)
-    run.wait_for("in-test")
+    run.wait_for(file="in-test")
     (server,) = docker.containers.list(filters={"label": [SESSION_LABEL, f"{ROLE_LABEL}=server"]})
     server.kill()
     (scenario.folder / "run" / "server-killed").write_text("yes")
