@@ -48,6 +48,11 @@ class Ended:
         return lines[starts[0] + 1 :] if starts else []
 
     @property
+    def tally(self) -> str:
+        """pytest's last line without its time: "1 failed, 2 passed"."""
+        return self.output.splitlines()[-1].strip("= ").rsplit(" in ", 1)[0]
+
+    @property
     def tracebacks(self) -> int:
         return sum(self.output.count(word) for word in ("Traceback (most recent", "ExceptionGroup"))
 

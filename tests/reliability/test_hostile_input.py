@@ -59,7 +59,7 @@ def error_line(ended: Ended, folder: Path) -> str:
 
 
 def outcome(ended: Ended, folder: Path) -> str:
-    skipped = " (its test skipped)" if "1 skipped" in ended.output.splitlines()[-1] else ""
+    skipped = " (its test skipped)" if "1 skipped" in ended.tally else ""
     return f"exit {ended.code}{skipped}; {error_line(ended, folder)}"
 
 

@@ -22,7 +22,7 @@ def said(ended: Ended) -> str:
         parts.append("no traceback")
     else:
         parts.append(f"{ended.tracebacks} traceback(s)")
-    if "passed" in ended.output.splitlines()[-1]:
+    if "passed" in ended.tally:
         parts.append("the test passed")
     return "; ".join(parts)
 

@@ -12,12 +12,6 @@ from downstream_run import DownstreamRun, Ended
 from pytest_daos.cluster.labels import ROLE_LABEL, SESSION_LABEL
 
 
-def tally(ended: Ended) -> str:
-    """pytest's last line without its time: "1 failed, 2 passed"."""
-    last = ended.output.splitlines()[-1].strip("= ")
-    return last.rsplit(" in ", 1)[0]
-
-
 def next_run(scenario) -> Ended:
     """A new run with the same state folder, after the one that died."""
     ended = DownstreamRun(scenario.folder / "next", scenario.args()).end()
@@ -64,7 +58,7 @@ def test_pytest_timeout_signal_method(scenario):
     timed_out = "Failed: Timeout" in ended.output or "Timeout (>5.0s" in ended.output
     scenario.outcome(
         "pytest-timeout (signal method, 5 s) expires inside a DAOS test",
-        f"exit {ended.code}; {tally(ended)}; "
+        f"exit {ended.code}; {ended.tally}; "
         + ("the test fails with pytest-timeout's Timeout" if timed_out else "no Timeout"),
     )
     assert ended.code == pytest.ExitCode.TESTS_FAILED and timed_out, ended.output
@@ -106,7 +100,7 @@ def test_an_xdist_worker_killed(scenario):
     crashed = "crashed while running" in ended.output
     scenario.outcome(
         "a pytest-xdist worker (-n 2) is SIGKILLed inside a test",
-        f"exit {ended.code}; {tally(ended)}"
+        f"exit {ended.code}; {ended.tally}"
         + ("; xdist reports the crashed worker and replaces it" if crashed else ""),
     )
     assert ended.code == pytest.ExitCode.TESTS_FAILED and crashed, ended.output
@@ -162,7 +156,7 @@ def test_the_server_container_killed_during_a_test(scenario, docker):
     query = float((scenario.folder / "run" / "query-seconds").read_text())
     scenario.outcome(
         "the server container is killed (docker kill) while a test holds a pool",
-        f"exit {ended.code}; {tally(ended)} (the pool fixture's destroy fails too); the "
+        f"exit {ended.code}; {ended.tally} (the pool fixture's destroy fails too); the "
         f"test's pool query fails with: {error}",
         query,
     )
