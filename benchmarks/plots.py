@@ -36,17 +36,25 @@ def _save(figure: Any, path: Path, bottom: float = 0.0) -> Path:
     return path
 
 
+def _stacked(axes: Any, labels: list[str], series: list[tuple[str, list[float], str]]) -> None:
+    """Horizontal bars of `labels`, each `series` (its label, widths, colour) stacked on
+    the ones before it."""
+    left = [0.0] * len(labels)
+    for label, widths, color in series:
+        axes.barh(labels, widths, left=left, color=color, label=label)
+        left = [a + b for a, b in zip(left, widths, strict=True)]
+
+
 def start(results: dict[str, Any], path: Path) -> Path:
     """Stacked bars: the start of plugin, bare.sh and floor, part by part."""
     plt = _pyplot()
     parts = start_parts(results)
     names = [name for name in ("plugin", "bare", "floor") if parts[name]["nodes"] is not None]
     figure, axes = plt.subplots(figsize=(8, 3.6))
-    left = [0.0] * len(names)
-    for part, color in zip(PARTS, COLORS, strict=True):
-        widths = [parts[name][part] or 0.0 for name in names]
-        axes.barh(names, widths, left=left, color=color, label=part)
-        left = [a + b for a, b in zip(left, widths, strict=True)]
+    _stacked(axes, names, [
+        (part, [parts[name][part] or 0.0 for name in names], color)
+        for part, color in zip(PARTS, COLORS, strict=True)
+    ])  # fmt: skip
     axes.invert_yaxis()
     axes.set_xlabel("seconds (median), to a pool and a container")
     axes.set_title(f"Start: plugin, bare procedure, floor ({results['recipe']})")
@@ -71,15 +79,11 @@ def per_test(results: dict[str, Any], path: Path) -> Path:
         calls.append(0.0)
         teardowns.append(median([s for run in floor for s in run["container_destroy_s"]]) or 0.0)
     figure, axes = plt.subplots(figsize=(8, 3.6))
-    axes.barh(labels, setups, color=COLORS[1], label="setup (floor: create)")
-    axes.barh(labels, calls, left=setups, color=COLORS[2], label="call")
-    axes.barh(
-        labels,
-        teardowns,
-        left=[a + b for a, b in zip(setups, calls, strict=True)],
-        color=COLORS[3],
-        label="teardown (floor: destroy)",
-    )
+    _stacked(axes, labels, [
+        ("setup (floor: create)", setups, COLORS[1]),
+        ("call", calls, COLORS[2]),
+        ("teardown (floor: destroy)", teardowns, COLORS[3]),
+    ])  # fmt: skip
     axes.invert_yaxis()
     axes.set_xlabel("seconds per test (median)")
     axes.set_title(f"Per-test costs ({results['recipe']})")
