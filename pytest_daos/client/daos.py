@@ -6,7 +6,8 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from .dmg import DaosArgumentError, Properties, check_label, format_properties, series
+from ..releases import series
+from .dmg import DaosArgumentError, Properties, check_label, format_properties
 from .envelope import JsonTool
 
 #: Container types `daos container create --type` knows (case-insensitive), all releases.

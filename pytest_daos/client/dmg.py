@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..errors import PytestDaosError
+from ..releases import percentage_pool_sizes, series
 from .envelope import DEFAULT_CALL_TIMEOUT, JsonTool
 from .transport import Transport
 
@@ -89,12 +90,6 @@ def format_properties(properties: Properties | None) -> str | None:
     return ",".join(items) or None
 
 
-def series(version: str) -> tuple[int, int]:
-    """Turn a DAOS version such as "2.6" or "2.6.5" into (2, 6)."""
-    major, minor = version.split(".")[:2]
-    return int(major), int(minor)
-
-
 @dataclass(frozen=True)
 class Member:
     """One engine rank as `dmg system query` reports it."""
@@ -148,7 +143,7 @@ def pool_create_argv(
     The label is checked against DAOS's rule first and follows `--`, so that it is never
     read as an option."""
     check_label(label)
-    if size.strip().endswith("%") and series(version) < (2, 4):
+    if size.strip().endswith("%") and not percentage_pool_sizes(version):
         raise DaosArgumentError(f"DAOS {version} has no percentage pool sizes (--size={size})")
     argv = ["pool", "create", f"--size={size}"]
     if tier_ratio is not None:

@@ -16,8 +16,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from ..client.dmg import series
-from ..settings import SCM_MINIMUM_GIB
+from ..releases import SCM_MINIMUM_GIB, series
 from .host import HostFacts
 from .recipes import HOSTNAMES
 

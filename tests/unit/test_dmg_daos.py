@@ -6,13 +6,8 @@ import pytest
 from daos_replay import Replay
 
 from pytest_daos.client.daos import Daos, container_create_argv, container_ids, dfuse_argv
-from pytest_daos.client.dmg import Dmg, pool_create_argv, pool_destroy_argv, series
+from pytest_daos.client.dmg import Dmg, pool_create_argv, pool_destroy_argv
 from pytest_daos.client.envelope import DaosError
-
-
-def test_release():
-    assert series("2.6.5") == (2, 6)
-    assert series("2.0") == (2, 0)
 
 
 def test_pool_create_argv_puts_the_label_last_after_double_dash():
