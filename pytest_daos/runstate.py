@@ -9,7 +9,6 @@ the one cluster of the run's settings, so there such a fixture fails with OtherS
 
 from __future__ import annotations
 
-import dataclasses
 import time
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -25,24 +24,9 @@ from .cluster.labels import Owner
 from .cluster.lifecycle import ClusterLifecycle
 from .cluster.record import finish_recorded, load_record
 from .report import Kept, StartReport, summary_lines
-from .settings import OPTIONS, Settings, SettingsError
+from .settings import Settings, apply_overrides
 
 Progress = Callable[[str], None]
-
-
-def apply_overrides(settings: Settings, overrides: Mapping[str, Any]) -> Settings:
-    """Settings with factory arguments applied, parsed like the options ("8G", "2.4", ...)."""
-    options = {option.name: option for option in OPTIONS}
-    values: dict[str, Any] = {}
-    for name, value in overrides.items():
-        if name not in options or name in ("state_dir", "build_arg"):
-            known = ", ".join(sorted(set(options) - {"state_dir", "build_arg"}))
-            raise SettingsError(f"unknown cluster setting {name!r} (settings: {known})")
-        try:
-            values[name] = options[name].parse(str(value))
-        except ValueError as exc:
-            raise SettingsError(f"{name}={value!r}: {exc}") from None
-    return dataclasses.replace(settings, **values)
 
 
 class RunState:

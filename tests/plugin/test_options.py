@@ -172,3 +172,18 @@ def test_the_sim_base_image_offline_is_the_setup_scripts_and_the_header_says_so(
     result = pytester.runpytest("--daos-iface=lo", "--daos-recipe=sim")
     result.assert_outcomes(passed=1)
     result.stdout.fnmatch_lines([f"daos: DAOS 2.6, {header}, interface lo*"])
+
+
+def test_a_cluster_fixture_whose_settings_cannot_run_errors_in_one_line(pytester, nowhere):
+    pytester.makeconftest(
+        "from pytest_daos import factories\n\ndaos_three = factories.daos_cluster(engines=3)\n"
+    )
+    pytester.makepyfile("def test_three(daos_three):\n    pass\n")
+    result = pytester.runpytest(f"--daos-state-dir={pytester.path / 'state'}")
+    result.assert_outcomes(errors=1)
+    result.stdout.fnmatch_lines(
+        ["*pytest-daos could not start DAOS: engines=3: 3 engines need 1536 hugepages at least "
+         "(each takes about 500; with fewer the engines die at start), not 1024: use "
+         "hugepages=1536"]
+    )  # fmt: skip
+    assert "Traceback" not in result.stdout.str()

@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from pytest_daos.settings import OPTIONS, SettingsError, parse_bytes, parse_gib, resolve
+from pytest_daos.settings import OPTIONS, Settings, SettingsError, apply_overrides, resolve
+from pytest_daos.sizes import parse_bytes, parse_gib
 
 
 def getter(values):
@@ -167,3 +168,52 @@ def test_engines_that_cannot_run_say_why_in_one_line(cli, message):
 def test_one_engine_keeps_its_small_sizes():
     settings = resolve(getter({"hugepages": "128", "scm_size": "3"}), getter({}), environ={})
     assert (settings.engines, settings.hugepages, settings.scm_size) == (1, 128, 3)
+
+
+def test_overrides_are_parsed_like_the_options():
+    settings = apply_overrides(Settings(), {"scm_size": "8G", "engines": 2, "version": "2.4"})
+    assert (settings.scm_size, settings.engines, settings.version) == (8, 2, "2.4")
+    assert apply_overrides(settings, {}) == settings
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        ({"colour": "red"}, "unknown cluster setting 'colour' (settings: bdev_size, cmd, "),
+        ({"state_dir": "/x"}, "unknown cluster setting 'state_dir' (settings: "),
+        ({"engines": "none"}, "engines='none': 'none' is not a whole number (0 or more)"),
+        ({"version": 2.2}, "version=2.2: '2.2' is not one of 2.0, 2.4, 2.6"),
+    ],
+)
+def test_overrides_that_are_bad_alone_name_the_argument(overrides, message):
+    with pytest.raises(SettingsError) as caught:
+        apply_overrides(Settings(), overrides)
+    assert str(caught.value).startswith(message)
+
+
+@pytest.mark.parametrize(
+    ("settings", "overrides", "message"),
+    [
+        (Settings(), {"engines": 3},
+         "engines=3: 3 engines need 1536 hugepages at least (each takes about 500; with fewer "
+         "the engines die at start), not 1024: use hugepages=1536"),
+        (Settings(engines=2), {"hugepages": 512},
+         "hugepages=512: 2 engines need 1024 hugepages at least (each takes about 500; with "
+         "fewer the engines die at start), not 512: use hugepages=1024"),
+        (Settings(), {"engines": 2, "scm_size": "3G"},
+         "engines=2: each engine needs 4 GiB of SCM at least (DAOS 2.6 refuses less with fault "
+         "730), not 3: use scm_size=4"),
+        (Settings(), {"pool_size": "50%", "version": "2.0"},
+         "pool_size='50%': DAOS 2.0 has no percentage pool sizes (2.4 and later have): use a "
+         "size such as 2G"),
+        (Settings(pool_size="50%"), {"version": "2.0"},
+         "version='2.0': DAOS 2.0 has no percentage pool sizes (2.4 and later have): use a size "
+         "such as 2G"),
+        (Settings(), {"dmg": "ssh admin01"},
+         "--daos-dmg and --daos-cmd reach an existing DAOS system: add --daos-system=existing"),
+    ],
+)  # fmt: skip
+def test_overrides_are_checked_together_with_the_settings(settings, overrides, message):
+    with pytest.raises(SettingsError) as caught:
+        apply_overrides(settings, overrides)
+    assert str(caught.value) == message
