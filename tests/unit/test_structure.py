@@ -1,7 +1,8 @@
 """The package's shape, kept: no module outside `sim/` over MODULE_LINES lines, no function
 over FUNCTION_LINES, and an import graph without a cycle and without an import upward
-between the layers (the pytest face, `cluster/`, `client/`, the leaves), the sim apart.
-A new feature that would pass a limit splits a module instead of growing it.
+between the layers (the pytest face, `cluster/`, `client/`, the leaves), the sim apart;
+`client/` never imports the Docker SDK. A new feature that would pass a limit splits a
+module instead of growing it.
 
 The code is read with `ast`, never imported: an import inside a function or under
 `if TYPE_CHECKING:` counts as much as one at the top."""
@@ -108,6 +109,17 @@ def imports(package: Path, module: str, tree: ast.Module) -> Iterator[tuple[str,
                     yield target, node.lineno
 
 
+def outside_imports(tree: ast.Module) -> Iterator[tuple[str, int]]:
+    """The top-level names of the absolute imports in `tree` (`docker` for `import
+    docker.errors`), each with the line of its import."""
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                yield alias.name.split(".")[0], node.lineno
+        elif isinstance(node, ast.ImportFrom) and not node.level and node.module:
+            yield node.module.split(".")[0], node.lineno
+
+
 def graph(package: Path) -> dict[str, dict[str, int]]:
     """Each module's imports of the package's modules (the line of the first)."""
     edges: dict[str, dict[str, int]] = {}
@@ -188,6 +200,19 @@ def test_no_module_imports_a_layer_above_its_own_and_the_sim_stands_apart():
     assert offenders == [], "\n".join(offenders)
 
 
+def test_the_client_layer_never_imports_the_docker_sdk():
+    """`client/` drives the container objects `cluster/` hands it (`DockerExec`); making,
+    finding and removing containers is the cluster layer's."""
+    found = [
+        f"{module}:{line}"
+        for module, tree in sources(PACKAGE).items()
+        if module.startswith("client/")
+        for name, line in outside_imports(tree)
+        if name == "docker"
+    ]
+    assert found == [], f"imports of the Docker SDK in client/: {found}"
+
+
 def test_the_modules_import_each_other_without_a_cycle():
     found = cycles(PACKAGE)
     assert found == [], "import cycles:\n" + "\n".join(found)
@@ -248,6 +273,12 @@ def test_the_sim_neither_imports_nor_is_imported(package):
         "cli.py:1 imports sim/dmg.py: the sim stands apart",
         "sim/dmg.py:1 imports errors.py: the sim stands apart",
     ]
+
+
+def test_outside_imports_are_named_by_their_top_package():
+    tree = ast.parse("import docker.errors\nfrom docker import types\nfrom . import docker\n"
+                     "def f():\n    import json, os.path\n")  # fmt: skip
+    assert sorted(outside_imports(tree)) == [("docker", 1), ("docker", 2), ("json", 5), ("os", 5)]
 
 
 def test_a_cycle_is_named_once_with_its_modules(package):
