@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from fake_images import FakeClient, FakeImages
+from fake_docker import FakeClient, FakeImages
 
 from pytest_daos.cluster.sim_base import OFFLINE, USUAL
 

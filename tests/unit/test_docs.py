@@ -1,4 +1,4 @@
-"""The generated documentation (`docs.py`): README.md's options table and fixture reference,
+"""The generated documentation (`docs/`): README.md's options table and fixture reference,
 docs/troubleshooting.md from the error sites; each fails here when it drifts from the code."""
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ def test_the_generated_docs_are_what_the_code_says():
 
 def test_an_option_whose_help_changed_makes_readme_stale(monkeypatch):
     changed = dataclasses.replace(OPTIONS[0], help="a help text nobody wrote into README")
-    monkeypatch.setattr(docs, "OPTIONS", (changed, *OPTIONS[1:]))
+    monkeypatch.setattr(docs.readme, "OPTIONS", (changed, *OPTIONS[1:]))
     readme = (ROOT / docs.README).read_text()
     assert docs.render_readme(readme) != readme
     assert "a help text nobody wrote into README" in docs.render_readme(readme)

@@ -10,6 +10,7 @@ import os
 import shutil
 
 import pytest
+from fake_docker import FakeClient
 
 from pytest_daos.cluster import doctor
 from pytest_daos.cluster.checks import ENGINE_PATH, check_docker
@@ -53,21 +54,8 @@ def fake_host(root, *, hugetlbfs=True, total_pages=2048, free_pages=2048):
     write(root, "sys/class/net/lo/operstate", "unknown\n")
 
 
-class DockerClient:
-    """What a Docker SDK client of a running engine answers."""
-
-    def __init__(self, root_dir):
-        self.root_dir = str(root_dir)
-
-    def version(self):
-        return {"Version": "27.5.1", "ApiVersion": "1.47"}
-
-    def info(self):
-        return {"DockerRootDir": self.root_dir}
-
-
 def engine(root_dir):
-    return check_docker(lambda: DockerClient(root_dir))
+    return check_docker(lambda: FakeClient(root_dir=root_dir))
 
 
 def no_engine():

@@ -11,8 +11,8 @@ import time
 from pathlib import Path
 from typing import Any
 
-import docker.errors
 import pytest
+from fake_docker import FakeClient, FakeContainer
 from test_hugepages import FakeKernel, SyncingHugepages, nr
 
 from pytest_daos.cluster import config_files as config_files_module
@@ -29,38 +29,6 @@ from pytest_daos.settings import Settings
 
 PAGES = 16
 DEAD_PID = 2**22 + 12345  # above any pid_max: no such process
-
-
-class FakeContainer:
-    def __init__(self, name: str, labels: dict[str, str]) -> None:
-        self.name, self.labels, self.status = name, labels, "running"
-        self.calls: list[str] = []
-
-    def stop(self, timeout: int) -> None:
-        self.calls.append("stop")
-
-    def remove(self, force: bool, v: bool) -> None:
-        self.calls.append("remove")
-
-
-class FakeContainers:
-    def __init__(self) -> None:
-        self.by_name: dict[str, FakeContainer] = {}
-
-    def get(self, name: str) -> FakeContainer:
-        container = self.by_name.get(name)
-        if container is None or "remove" in container.calls:
-            raise docker.errors.NotFound(name)
-        return container
-
-    def list(self, **_: Any) -> list[FakeContainer]:
-        """Every container is labelled (reap_orphans asks for the labelled ones)."""
-        return [c for c in self.by_name.values() if "remove" not in c.calls]
-
-
-class FakeClient:
-    def __init__(self) -> None:
-        self.containers = FakeContainers()
 
 
 class Seen:

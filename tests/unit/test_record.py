@@ -4,7 +4,7 @@ are touched, and a reservation from another boot of the host is not applied."""
 
 from __future__ import annotations
 
-import docker.errors
+from fake_docker import FakeClient, FakeContainer
 from test_hugepages import FakeKernel, SyncingHugepages, nr
 
 from pytest_daos.cluster.hugepages import Reservation
@@ -12,33 +12,6 @@ from pytest_daos.cluster.labels import SESSION_LABEL
 from pytest_daos.cluster.record import ClusterRecord, load_record, remove_recorded, save_record
 
 SESSION = "aaaaaaaaaaaa"
-
-
-class FakeContainer:
-    def __init__(self, name: str, labels: dict[str, str]) -> None:
-        self.name, self.labels = name, labels
-        self.calls: list[str] = []
-
-    def stop(self, timeout: int) -> None:
-        self.calls.append("stop")
-
-    def remove(self, force: bool, v: bool) -> None:
-        self.calls.append("remove")
-
-
-class FakeContainers:
-    def __init__(self, *containers: FakeContainer) -> None:
-        self.by_name = {container.name: container for container in containers}
-
-    def get(self, name: str) -> FakeContainer:
-        if name not in self.by_name:
-            raise docker.errors.NotFound(name)
-        return self.by_name[name]
-
-
-class FakeClient:
-    def __init__(self, *containers: FakeContainer) -> None:
-        self.containers = FakeContainers(*containers)
 
 
 def a_record(containers: dict[str, str], hugepages: dict[str, object] | None = None):
@@ -63,7 +36,9 @@ def test_only_containers_of_the_recorded_session_are_removed(tmp_path):
     folder = tmp_path / "state"
     record = a_record({"server": ours.name, "admin": other_session.name, "client": foreign.name})
     save_record(folder, record)
-    problems = remove_recorded(FakeClient(ours, foreign, other_session), folder, record)
+    problems = remove_recorded(
+        FakeClient(containers=[ours, foreign, other_session]), folder, record
+    )
     assert ours.calls == ["stop", "remove"]
     assert foreign.calls == [] and other_session.calls == []
     assert any("production-db" in problem and SESSION in problem for problem in problems)

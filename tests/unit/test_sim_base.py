@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from fake_images import FakeClient, FakeImages
+from fake_docker import FakeClient, FakeImages
 
 from pytest_daos.cluster.host import DockerUnavailable
 from pytest_daos.cluster.recipes import load_recipe

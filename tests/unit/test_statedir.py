@@ -10,6 +10,7 @@ import stat
 from pathlib import Path
 
 import pytest
+from fake_docker import FakeClient
 
 from pytest_daos.cluster import record as record_module
 from pytest_daos.cluster.images import ImageBuilder
@@ -32,38 +33,6 @@ def a_record() -> ClusterRecord:
         ip="127.0.0.1",
         log_files={},
     )
-
-
-class FakeImages:
-    def __init__(self) -> None:
-        self.built: dict[str, object] = {}
-
-    def get(self, tag: str) -> object:
-        import docker.errors
-
-        if tag not in self.built:
-            raise docker.errors.ImageNotFound(tag)
-        return self.built[tag]
-
-
-class FakeImage:
-    id = "sha256:0123456789abcdef"
-    attrs: dict[str, object] = {"Config": {"Labels": {}}}  # noqa: RUF012
-
-
-class FakeApi:
-    def __init__(self, images: FakeImages) -> None:
-        self.images = images
-
-    def build(self, tag: str, **_: object) -> list[dict[str, str]]:
-        self.images.built[tag] = FakeImage()
-        return [{"stream": "Step 1/1 : FROM scratch\n"}, {"stream": "done\n"}]
-
-
-class FakeClient:
-    def __init__(self) -> None:
-        self.images = FakeImages()
-        self.api = FakeApi(self.images)
 
 
 def one_image_recipe(tmp_path: Path) -> Recipe:

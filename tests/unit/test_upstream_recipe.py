@@ -6,6 +6,7 @@ import shutil
 import subprocess
 
 import pytest
+from fake_docker import FakeClient
 
 from pytest_daos.cluster import git_refs, images
 from pytest_daos.cluster.contexts import UnreachableContext, check_reachable
@@ -108,9 +109,9 @@ def test_2_6_passes_every_mandatory_argument_and_pins_2_6_5():
 @pytest.mark.parametrize("version", ["2.4", "2.6"])
 def test_both_gpg_keys_reach_the_base_build(version, tmp_path, monkeypatch):
     monkeypatch.setattr(images, "check_reachable", lambda spec: None)
-    client = RecordingClient()
+    client = FakeClient()
     ImageBuilder(client, tmp_path).ensure(upstream_recipe(version, resolve=known_commit))
-    keys = client.builds[0]["buildargs"]["DAOS_GPG_KEYS"].split()
+    keys = client.api.builds[0]["buildargs"]["DAOS_GPG_KEYS"].split()
     assert keys == [
         "https://packages.daos.io/RPM-GPG-KEY",
         "https://packages.daos.io/v2.4.1/RPM-GPG-KEY-2023",
@@ -205,32 +206,12 @@ def test_unreachable_context_fails_fast_naming_the_url():
     assert "--daos-recipe=sim" in text
 
 
-class RecordingClient:
-    """The Docker SDK's build API, recorded: the narrowest seam for the exact build calls."""
-
-    def __init__(self):
-        self.builds = []
-        self.api = self
-        self.images = self
-
-    def build(self, **kwargs):
-        self.builds.append(kwargs)
-        return iter([{"stream": "Step 1/1 : FROM x"}, {"stream": "Successfully built 0"}])
-
-    def get(self, tag):
-        if not any(build["tag"] == tag for build in self.builds):
-            import docker.errors
-
-            raise docker.errors.ImageNotFound(tag)
-        return type("Image", (), {"id": f"sha256:{tag}", "attrs": {"Config": {"Labels": {}}}})
-
-
 def test_builder_sends_the_remote_context_to_docker(tmp_path, monkeypatch):
     monkeypatch.setattr(images, "check_reachable", lambda spec: None)
-    client = RecordingClient()
+    client = FakeClient()
     results = ImageBuilder(client, tmp_path).ensure(upstream_recipe("2.6", resolve=known_commit))
     assert [result.built for result in results] == [True] * 4
-    first = client.builds[0]
+    first = client.api.builds[0]
     assert first["path"] == f"{REPO}#release/2.6:utils/docker/vcluster/daos-base/el8"
     assert first["tag"] == "daos/daos-base-el8:v2.6.5"
     assert first["buildargs"]["DAOS_VERSION"] == "2.6.5"
@@ -344,27 +325,27 @@ def test_a_remote_build_without_git_stops_before_docker(tmp_path, monkeypatch):
     monkeypatch.setattr(
         images, "require_git", lambda: require_git({}, which=lambda name, path=None: None)
     )
-    client = RecordingClient()
+    client = FakeClient()
     with pytest.raises(GitMissing, match="git"):
         ImageBuilder(client, tmp_path).ensure(upstream_recipe("2.6", resolve=known_commit))
-    assert client.builds == []
+    assert client.api.builds == []
 
 
 def test_an_unknown_commit_uses_the_cached_image_with_a_warning(tmp_path, monkeypatch):
     monkeypatch.setattr(images, "check_reachable", lambda spec: None)
-    client = RecordingClient()
+    client = FakeClient()
     ImageBuilder(client, tmp_path).ensure(upstream_recipe("2.6", resolve=known_commit))
     said: list[str] = []
     again = ImageBuilder(client, tmp_path, said.append).ensure(
         upstream_recipe("2.6", resolve=unknown_commit)
     )
     assert [result.built for result in again] == [False] * 4
-    assert len(client.builds) == 4  # only the first ensure built
+    assert len(client.api.builds) == 4  # only the first ensure built
     assert any("cannot learn the commit of" in line and "cached image" in line for line in said)
 
 
 def test_the_commit_is_part_of_the_key(tmp_path):
-    client = RecordingClient()
+    client = FakeClient()
     keys = {
         commit: [key for _, key, _ in ImageBuilder(client, tmp_path).current(
             upstream_recipe("2.6", resolve=lambda url, c=commit: c))]
