@@ -12,7 +12,6 @@ import sys
 from collections.abc import Sequence
 
 from . import __version__
-from .cluster import sim_base
 from .cluster.checks import FAIL, check_docker
 from .cluster.containers import reap_unrecorded
 from .cluster.doctor import report, run_checks
@@ -21,7 +20,7 @@ from .cluster.images import ImageBuilder
 from .cluster.labels import Owner
 from .cluster.lifecycle import ClusterLifecycle
 from .cluster.nodes import attach_record
-from .cluster.recipes import known_recipes, load_recipe
+from .cluster.recipes import known_recipes, load_recipe, sim_base
 from .cluster.record import ClusterRecord, host_lock, load_record, remove_recorded
 from .errors import PytestDaosError
 from .pictures import NodeView, RankView, draw_nodes

@@ -19,11 +19,10 @@ import pytest
 
 from . import factories, signals
 from .client import existing
-from .cluster import sim_base
 from .cluster.doctor import PrerequisiteError
 from .cluster.host import missing_capabilities
 from .cluster.labels import Owner
-from .cluster.recipes import describe_release, load_recipe, no_commits
+from .cluster.recipes import describe_release, load_recipe, no_commits, sim_base
 from .errors import PytestDaosError
 from .runstate import STASH, RunState, run_state
 from .settings import OPTIONS, Option, register_options, resolve

@@ -67,10 +67,7 @@ def load_recipe(settings: Settings, resolve: Resolver | None = None) -> Recipe:
             )
         return load_recipe_file(path, resolve)
     if settings.recipe == "sim":
-        return sim_recipe(
-            settings.version, sim_base(settings), settings.sim_join_delay,
-            settings.sim_fault_delay,
-        )  # fmt: skip
+        return _sim(settings, settings.version)
     if settings.recipe == "local":
         if not settings.prefix:
             raise RecipeError(
@@ -81,10 +78,11 @@ def load_recipe(settings: Settings, resolve: Resolver | None = None) -> Recipe:
     return upstream_recipe(settings.version, dict(settings.build_args), resolve=resolve)
 
 
-def sim_base(settings: Settings) -> str:
-    """The sim recipe's base image: the one named (or chosen by `cluster/sim_base.py`),
-    else the usual default."""
-    return settings.sim_base_image or DEFAULT_SIM_BASE
+def _sim(settings: Settings, version: str) -> Recipe:
+    """The sim recipe of `version` with these settings' delays, on their base image (the
+    one named or chosen by `sim_base.settle`), else on the usual default."""
+    base = settings.sim_base_image or DEFAULT_SIM_BASE
+    return sim_recipe(version, base, settings.sim_join_delay, settings.sim_fault_delay)
 
 
 def no_commits(url: str) -> None:
@@ -106,10 +104,7 @@ def known_recipes(settings: Settings) -> list[Recipe]:
     """Every recipe these settings can name: the sim and upstream recipes of every release
     (with these settings' base image and build arguments), and the local recipe or the
     recipe file if one is named. `pytest-daos prune` keeps the images of these."""
-    recipes = [
-        sim_recipe(version, sim_base(settings), settings.sim_join_delay, settings.sim_fault_delay)
-        for version in SIM_RELEASES
-    ]
+    recipes = [_sim(settings, version) for version in SIM_RELEASES]
     recipes += [upstream_recipe(version, dict(settings.build_args)) for version in RELEASES]
     if settings.recipe not in RECIPES or settings.recipe == "local":
         recipes.append(load_recipe(settings))

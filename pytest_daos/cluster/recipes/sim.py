@@ -11,7 +11,7 @@ SIM_PACKAGE = Path(__file__).parents[2] / "sim"
 
 #: The DAOS release each version imitates, and its vcluster fabric provider.
 SIM_RELEASES = {"2.0": "2.0.3", "2.4": "2.4.2", "2.6": "2.6.5"}
-#: The base image when none is named or chosen (see cluster/sim_base.py).
+#: The base image when none is named or chosen (see sim_base.py).
 DEFAULT_SIM_BASE = "python:3.11-slim-bookworm"
 PROVIDERS = {"2.0": "ofi+sockets", "2.4": "ofi+tcp;ofi_rxm", "2.6": "ofi+tcp"}
 
