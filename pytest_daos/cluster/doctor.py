@@ -8,7 +8,7 @@ from typing import Any
 
 from ..settings import Settings
 from . import checks as host_checks
-from . import config_files, host
+from . import config_files, engine_git, host
 from .checks import Check
 from .host import Interface, InterfaceError
 from .recipes import RecipeError, load_recipe, no_commits
@@ -86,7 +86,7 @@ def run_checks(
             )
         )
     if uses_remote_contexts(settings):
-        checks.insert(1, host_checks.check_git(True, host.local_engine()))
+        checks.insert(1, engine_git.check_git(True, host.local_engine()))
     if client is not None:
         checks.append(
             host_checks.check_disk(client.info().get("DockerRootDir", "/"), settings.bdev_size)

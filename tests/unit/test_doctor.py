@@ -12,7 +12,8 @@ import shutil
 import pytest
 
 from pytest_daos.cluster import doctor
-from pytest_daos.cluster.checks import ENGINE_PATH, check_docker
+from pytest_daos.cluster.checks import check_docker
+from pytest_daos.cluster.engine_git import ENGINE_PATH
 from pytest_daos.cluster.host import DockerUnavailable
 from pytest_daos.settings import Settings
 

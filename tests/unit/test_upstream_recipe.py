@@ -339,7 +339,7 @@ def test_real_git_on_a_local_repository(tmp_path, monkeypatch):
 
 
 def test_a_remote_build_without_git_stops_before_docker(tmp_path, monkeypatch):
-    from pytest_daos.cluster.checks import GitMissing, require_git
+    from pytest_daos.cluster.engine_git import GitMissing, require_git
 
     monkeypatch.setattr(
         images, "require_git", lambda: require_git({}, which=lambda name, path=None: None)
