@@ -11,6 +11,7 @@ import pytest
 from pytest_daos.cluster import checks, doctor, engine_git, host
 from pytest_daos.cluster.checks import FAIL, OK, WARN, Check
 from pytest_daos.cluster.host import HostFacts
+from pytest_daos.cluster.recipes import load_recipe
 from pytest_daos.settings import Settings
 
 GIB = 1024**3
@@ -218,13 +219,15 @@ def test_doctor_checks_git_where_a_remote_context_is_used(tmp_path, monkeypatch)
     write(tmp_path, "proc/meminfo", meminfo(0, 0))
     monkeypatch.setattr(engine_git, "check_git", lambda needed, local: Check("git", OK, "seen"))
     docker = (Check("docker", OK, "answers"), None)
-    upstream = doctor.run_checks(Settings(recipe="upstream"), docker, tmp_path)
-    assert [check.name for check in upstream][:2] == ["docker", "git"]
-    sim = doctor.run_checks(Settings(recipe="sim"), docker, tmp_path)
-    assert "git" not in [check.name for check in sim]
+
+    def names(settings):
+        return [check.name for check in doctor.run_checks(
+            settings, load_recipe(settings), docker, tmp_path)]  # fmt: skip
+
+    assert names(Settings(recipe="upstream"))[:2] == ["docker", "git"]
+    assert "git" not in names(Settings(recipe="sim"))
     (tmp_path / "remote.toml").write_text(REMOTE_RECIPE)
-    remote = doctor.run_checks(Settings(recipe=str(tmp_path / "remote.toml")), docker, tmp_path)
-    assert [check.name for check in remote][:2] == ["docker", "git"]
+    assert names(Settings(recipe=str(tmp_path / "remote.toml")))[:2] == ["docker", "git"]
 
 
 REMOTE_RECIPE = """
