@@ -181,7 +181,9 @@ class ClusterLifecycle:
 
         save_record(self.folder, self._record(images, self.iface, ready=True))
         roles = {node.role: node.hostname for node in self.recipe.nodes}
-        self.cluster = cluster_handle(self._docker, roles, self.iface.name, self.iface.ip)
+        self.cluster = cluster_handle(
+            self._docker, roles, self.iface.name, self.iface.ip, self.recipe.rebuild_settle
+        )
         self._recorded = False  # started: the record is the finish's business now
         return self.cluster
 
@@ -264,6 +266,7 @@ class ClusterLifecycle:
             report=self.report.to_dict(),
             ready=ready,
             settings_key=self.settings_key,
+            rebuild_settle=self.recipe.rebuild_settle,
         )
 
     # -- a recorded cluster -----------------------------------------------------------------

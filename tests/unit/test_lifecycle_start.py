@@ -10,6 +10,7 @@ test_hugepages."""
 from __future__ import annotations
 
 import dataclasses
+import json
 import time
 from pathlib import Path
 from typing import Any
@@ -20,6 +21,7 @@ from test_hugepages import FakeKernel, SyncingHugepages, nr
 from test_prepare import COMMIT, base_image, offline_host
 
 from pytest_daos import runstate
+from pytest_daos.client import drills
 from pytest_daos.cluster import config_files as config_files_module
 from pytest_daos.cluster import git_refs, lifecycle, recipes
 from pytest_daos.cluster.containers import ClusterConflict
@@ -28,10 +30,11 @@ from pytest_daos.cluster.host import Interface
 from pytest_daos.cluster.images import ImageResult
 from pytest_daos.cluster.labels import SESSION_LABEL, Owner, boot_id
 from pytest_daos.cluster.node_options import container_name
-from pytest_daos.cluster.nodes import StartError
+from pytest_daos.cluster.nodes import StartError, attach_record
 from pytest_daos.cluster.recipes import load_recipe, prepare
 from pytest_daos.cluster.recipes.sim_base import OFFLINE
-from pytest_daos.cluster.record import ClusterRecord, load_record
+from pytest_daos.cluster.recipes.upstream import upstream_recipe
+from pytest_daos.cluster.record import RECORD_FILE, ClusterRecord, load_record
 from pytest_daos.settings import Settings
 
 PAGES = 16
@@ -434,3 +437,44 @@ def with_a_remote_base(recipe: recipes.Recipe) -> recipes.Recipe:
     url = "https://example.org/daos.git#release/2.6:folder"
     base = dataclasses.replace(recipe.image("daos-base"), context=url, dockerfile=None)
     return dataclasses.replace(recipe, images=(base, *recipe.images[1:]))
+
+
+# -- the recipe's rebuild timing on the handle ------------------------------------------
+
+
+def test_the_rebuild_timing_reaches_the_handle_and_the_record(world):
+    _, folder, _ = world
+    run = a_lifecycle(world)
+    assert run.recipe.rebuild_settle == pytest.approx(0.4)  # two fault delays of 0.2 s
+    cluster = run.start()
+    assert cluster.rebuild_settle == pytest.approx(0.4)
+    record = load_record(folder)
+    assert record is not None and record.rebuild_settle == pytest.approx(0.4)
+    run.finish()
+
+
+def test_a_handle_attached_by_record_gets_the_recorded_timing(world, tmp_path):
+    client, folder, _ = world
+    run = a_lifecycle(world)
+    run.start()
+    record = load_record(folder)
+    assert record is not None
+    _, cluster = attach_record(client, record)
+    assert cluster.rebuild_settle == pytest.approx(0.4)
+    # a record written before the record carried it: the handle's default
+    data = json.loads((folder / RECORD_FILE).read_text())
+    del data["rebuild_settle"]
+    old = tmp_path / "old"
+    old.mkdir(mode=0o700)
+    (old / RECORD_FILE).write_text(json.dumps(data))
+    older = load_record(old)
+    assert older is not None and older.rebuild_settle is None
+    assert attach_record(client, older)[1].rebuild_settle == drills.REBUILD_SETTLE
+    run.finish()
+
+
+def test_a_real_recipe_keeps_the_handles_default(world):
+    run = a_lifecycle(world)
+    run.recipe = upstream_recipe("2.6").with_commits(lambda url: COMMIT)
+    assert run.start().rebuild_settle == drills.REBUILD_SETTLE
+    run.finish()

@@ -11,9 +11,10 @@ from test_checks import REMOTE_RECIPE
 
 from pytest_daos.cluster import git_refs, recipes
 from pytest_daos.cluster.host import DockerUnavailable
-from pytest_daos.cluster.recipes import RecipeError, known_recipes, prepare
-from pytest_daos.cluster.recipes.sim import SIM_RELEASES
+from pytest_daos.cluster.recipes import RecipeError, known_recipes, load_recipe, prepare
+from pytest_daos.cluster.recipes.sim import SIM_RELEASES, sim_recipe
 from pytest_daos.cluster.recipes.sim_base import OFFLINE, USUAL
+from pytest_daos.cluster.recipes.upstream import upstream_recipe
 from pytest_daos.settings import Settings
 
 COMMIT = "c" * 40
@@ -94,6 +95,17 @@ def test_a_recipe_that_cannot_be_made_is_a_recipe_error(tmp_path, every_release)
 def test_the_plugin_checks_the_recipe_before_it_asks_docker(tmp_path):
     with pytest.raises(RecipeError):
         prepare(Settings(recipe=str(tmp_path / "absent.toml")), no_docker)
+
+
+# -- the sim's rebuild timing ----------------------------------------------------------------
+
+
+def test_the_sim_recipe_carries_its_rebuild_timing_and_others_none(tmp_path):
+    assert sim_recipe("2.6", "base:1", fault_delay=0.3).rebuild_settle == pytest.approx(0.6)
+    assert upstream_recipe("2.6").rebuild_settle is None
+    path = tmp_path / "mine.toml"
+    path.write_text(REMOTE_RECIPE)
+    assert load_recipe(Settings(recipe=str(path))).rebuild_settle is None
 
 
 def test_the_usual_base_image_is_named_where_no_docker_engine_answers():

@@ -182,6 +182,10 @@ class Recipe:
     installed with `scons install PREFIX=<prefix>`): the plugin writes its files there
     and also passes them with `-o`, so a person's own `dmg ...` in a node reads them too.
 
+    `rebuild_settle` is how many seconds a `done` rebuild must stay the same before a
+    drill's wait counts it over, where the recipe's DAOS settles faster than a real one
+    (the sim); None keeps the handle's default, which real DAOS needs.
+
     Making a recipe reaches no network: the commits of its remote contexts are learnt by
     `with_commits`, before its images are built or their keys compared.
     """
@@ -192,6 +196,7 @@ class Recipe:
     images: tuple[ImageSpec, ...]
     nodes: tuple[NodeSpec, ...]
     config_dir: str = "/etc/daos"
+    rebuild_settle: float | None = None
 
     def with_commits(self, resolve: Resolver | None = None) -> Recipe:
         """This recipe with the `source_id` of each image built from a remote git context
