@@ -12,7 +12,6 @@ import sys
 from collections.abc import Sequence
 
 from . import __version__
-from .cluster import sim_base
 from .cluster.checks import FAIL, check_docker
 from .cluster.containers import reap_unrecorded
 from .cluster.doctor import report, run_checks
@@ -21,7 +20,7 @@ from .cluster.images import ImageBuilder
 from .cluster.labels import Owner
 from .cluster.lifecycle import ClusterLifecycle
 from .cluster.nodes import attach_record
-from .cluster.recipes import known_recipes, load_recipe
+from .cluster.recipes import Recipe, known_recipes, prepare
 from .cluster.record import ClusterRecord, host_lock, load_record, remove_recorded
 from .errors import PytestDaosError
 from .pictures import NodeView, RankView, draw_nodes
@@ -75,31 +74,30 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _doctor(settings: Settings, as_json: bool) -> int:
-    checks = run_checks(settings, check_docker())
+def _doctor(settings: Settings, recipe: Recipe, as_json: bool) -> int:
+    checks = run_checks(settings, recipe, check_docker())
     print(report(checks, as_json))
     return 1 if any(check.status == FAIL for check in checks) else 0
 
 
-def _build(settings: Settings) -> int:
-    recipe = load_recipe(settings)  # a recipe that cannot be made is said before Docker is
+def _build(settings: Settings, recipe: Recipe) -> int:
     builder = ImageBuilder(docker_client(), settings.state_dir, progress=print)
-    for image in builder.ensure(recipe, rebuild=settings.rebuild):
+    for image in builder.ensure(recipe.with_commits(), rebuild=settings.rebuild):
         done = "built" if image.built else "cached"
         print(f"{image.tag} {done} {image.image_id[7:19]} ({image.seconds:.1f}s)")
     return 0
 
 
-def _prune(settings: Settings, dry_run: bool) -> int:
-    recipes = known_recipes(settings)
+def _prune(settings: Settings, recipe: Recipe, dry_run: bool) -> int:
+    recipes = known_recipes(settings, recipe)
     builder = ImageBuilder(docker_client(), settings.state_dir)
     lines = builder.prune(recipes, dry_run=dry_run)
     print("\n".join(lines) if lines else "nothing to prune")
     return 0
 
 
-def _up(settings: Settings) -> int:
-    session = ClusterLifecycle(dataclasses.replace(settings, keep=True), progress=print)
+def _up(settings: Settings, recipe: Recipe) -> int:
+    session = ClusterLifecycle(dataclasses.replace(settings, keep=True), recipe, progress=print)
     cluster = session.start()
     print(f"DAOS {cluster.version} is up on {cluster.iface} ({cluster.ip}), kept running:")
     return _status(settings)
@@ -175,21 +173,22 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
         settings = resolve(cli=lambda option: getattr(args, option.name, None), ini=lambda _: None)
-        if settings.recipe == "sim" or args.command == "prune":
-            settings, _ = sim_base.settle(settings)
+        if args.command in ("doctor", "build", "prune", "up"):  # the commands of a recipe
+            prepared = prepare(settings, every_release=args.command == "prune")
+            settings, recipe = prepared.settings, prepared.recipe
         if args.command == "doctor":
-            return _doctor(settings, args.json)
+            return _doctor(settings, recipe, args.json)
         if args.command == "prune":
-            return _prune(settings, args.dry_run)
+            return _prune(settings, recipe, args.dry_run)
         if args.command == "up":
-            return _up(settings)
+            return _up(settings, recipe)
         if args.command == "down":
             return _down(settings, args.force)
         if args.command == "status":
             return _status(settings)
         if args.command == "logs":
             return _logs(settings, args.roles, args.lines)
-        return _build(settings)
+        return _build(settings, recipe)
     except PytestDaosError as exc:
         print(f"pytest-daos: {exc}", file=sys.stderr)
         return 1

@@ -56,12 +56,7 @@ def unique_label(prefix: str, request: pytest.FixtureRequest) -> str:
 def _cluster(request: pytest.FixtureRequest, overrides: dict[str, Any]) -> DaosCluster:
     """The cluster; a host that cannot run DAOS skips the test, another failure fails it."""
     try:
-        cluster = run_state(request.config).cluster_for(overrides)
-        settings = run_state(request.config).cluster_settings
-        if settings is not None and settings.recipe == "sim":
-            # the sim's pause between two rebuild passes is one fault delay
-            cluster.rebuild_settle = SIM_SETTLE_DELAYS * settings.sim_fault_delay
-        return cluster
+        return run_state(request.config).cluster_for(overrides)
     except PrerequisiteError as exc:
         message, skip = f"pytest-daos: {exc}", True
     except (PytestDaosError, RuntimeError) as exc:
@@ -152,8 +147,6 @@ DRILL_SERVICE_RANKS = 1
 #: different ranks, so that its data survives the loss of one (real-2.6/two-engines.md).
 DRILL_PROPERTIES = "rd_fac:1,rd_lvl:1"
 DRILL_OCLASS = "RP_2G1"
-#: A sim rebuild is settled after this many of its fault delays without change.
-SIM_SETTLE_DELAYS = 2
 #: Ranks a drill needs: one to lose, one to keep the data.
 DRILL_RANKS = 2
 #: The size of a drill pool per rank it spans, unless given: DAOS wants 1 GiB of NVMe per

@@ -19,17 +19,16 @@ import pytest
 
 from . import factories, signals
 from .client import existing
-from .cluster import sim_base
 from .cluster.doctor import PrerequisiteError
 from .cluster.host import missing_capabilities
 from .cluster.labels import Owner
-from .cluster.recipes import describe_release, load_recipe, no_commits
+from .cluster.recipes import SimBase, describe_release, prepare
 from .errors import PytestDaosError
 from .runstate import STASH, RunState, run_state
 from .settings import OPTIONS, Option, register_options, resolve
 
 #: The sim recipe's base image and why it was chosen, for the header.
-SIM_BASE = pytest.StashKey[sim_base.SimBase]()
+SIM_BASE = pytest.StashKey[SimBase]()
 #: Where the pytest-xdist controller hands its identity (the cluster's owner) to workers.
 OWNER_KEY = "pytest_daos_owner"
 #: Where a pytest-xdist worker hands what its start did back to the controller.
@@ -67,16 +66,17 @@ def pytest_configure(config: pytest.Config) -> None:
             ini=lambda option: config.getini(option.ini),
         )
         # a recipe that cannot be made is a usage error, found now (and without a network)
-        load_recipe(settings, resolve=no_commits)
-        if settings.recipe == "sim":
-            settings, config.stash[SIM_BASE] = sim_base.settle(settings)
+        prepared = prepare(settings)
     except PytestDaosError as exc:
         raise pytest.UsageError(f"pytest-daos: {exc}") from None
+    settings, recipe = prepared.settings, prepared.recipe
+    if prepared.sim_base is not None:
+        config.stash[SIM_BASE] = prepared.sim_base
     workerinput = getattr(config, "workerinput", None)
     if workerinput is not None and OWNER_KEY in workerinput:
-        state = RunState(settings, Owner(**workerinput[OWNER_KEY]), worker=True)
+        state = RunState(settings, Owner(**workerinput[OWNER_KEY]), worker=True, recipe=recipe)
     else:
-        state = RunState(settings, Owner.current(), worker=False)
+        state = RunState(settings, Owner.current(), worker=False, recipe=recipe)
     state.progress = _progress(config)
     config.stash[STASH] = state
 

@@ -22,6 +22,7 @@ from .cluster.decision import OtherSettings
 from .cluster.host import Interface, InterfaceError, try_resolve_iface
 from .cluster.labels import Owner
 from .cluster.lifecycle import ClusterLifecycle
+from .cluster.recipes import Recipe, prepare
 from .cluster.record import finish_recorded, load_record
 from .report import Kept, StartReport, summary_lines
 from .settings import Settings, apply_overrides
@@ -32,8 +33,11 @@ Progress = Callable[[str], None]
 class RunState:
     """Everything the plugin keeps for one pytest run."""
 
-    def __init__(self, settings: Settings, owner: Owner, worker: bool) -> None:
+    def __init__(
+        self, settings: Settings, owner: Owner, worker: bool, recipe: Recipe | None = None
+    ) -> None:
         self.settings = settings
+        self.recipe = recipe  # the recipe of the run's settings, as prepared (None: not yet)
         self.owner = owner  # who owns the cluster: this session, or the xdist controller
         self.worker = worker  # a pytest-xdist worker: the controller tears the cluster down
         self.controller = False  # a pytest-xdist controller (set when it configures a node)
@@ -103,9 +107,11 @@ class RunState:
                 )
                 self.report.phases["connect"] = time.monotonic() - started
             else:
+                recipe = self.recipe if settings == self.settings else None
                 self.session = ClusterLifecycle(
-                    settings, self.progress, owner=self.owner, iface=self.interface(settings)
-                )
+                    settings, recipe or prepare(settings).recipe, self.progress,
+                    owner=self.owner, iface=self.interface(settings),
+                )  # fmt: skip
                 self.report = self.session.report
                 self.cluster = self.session.start()
                 self.report = self.session.report

@@ -67,7 +67,7 @@ class Settings:
     build_args: tuple[tuple[str, str], ...] = ()
     prefix: str = ""
     local_base_image: str = _default("local_base_image")
-    sim_base_image: str = ""  # none named: chosen by cluster/sim_base.py
+    sim_base_image: str = ""  # none named: chosen by cluster/recipes/sim_base.py
     sim_join_delay: float = _default("sim_join_delay")
     sim_fault_delay: float = _default("sim_fault_delay")
     engines: int = _default("engines")

@@ -8,10 +8,10 @@ from typing import Any
 
 from ..settings import Settings
 from . import checks as host_checks
-from . import config_files, host
+from . import config_files, engine_git, host
 from .checks import Check
 from .host import Interface, InterfaceError
-from .recipes import RecipeError, load_recipe, no_commits
+from .recipes import Recipe
 
 PORTS = {"control": config_files.CONTROL_PORT, "fabric": config_files.FABRIC_PORT}
 
@@ -36,19 +36,43 @@ class PrerequisiteError(host.HostError):
 
 def run_checks(
     settings: Settings,
+    recipe: Recipe,
     docker: tuple[Check, Any],
     root: Path = host.ROOT,
     iface: Interface | InterfaceError | None = None,
 ) -> list[Check]:
-    """All checks, in the order a person fixes them.
+    """All checks for `settings` and the `recipe` they name, in the order a person fixes
+    them.
 
     `docker` is what `checks.check_docker` returned: its check and the client (or None);
     `iface` the interface as the run resolved it (resolved here when not given).
     """
     if iface is None:
         iface = host.try_resolve_iface(settings.iface, root)
-    facts = host.host_facts(root)
     docker_check, client = docker
+    checks = [docker_check]
+    if any(spec.remote is not None for spec in recipe.images):
+        # the Docker engine clones the remote git contexts with its own git
+        checks.append(engine_git.check_git(True, host.local_engine()))
+    checks += [
+        host_checks.check_privileged(settings.privileged, root),
+        host_checks.check_interface(iface, root),
+        host_checks.check_hugetlbfs(root),
+        host_checks.check_hugepages(settings.hugepages, root),
+        host_checks.check_iommu(root),
+        host_checks.check_ports(ports(settings.engines), root),
+        *_resource_checks(settings, host.host_facts(root)),
+    ]
+    if client is not None:
+        checks.append(
+            host_checks.check_disk(client.info().get("DockerRootDir", "/"), settings.bdev_size)
+        )
+    return checks
+
+
+def _resource_checks(settings: Settings, facts: host.HostFacts) -> list[Check]:
+    """The checks of what the engines take of the host: memory, THP, cores, and, for more
+    than one engine, whether the sizes fit each of them."""
     reserved = config_files.system_ram_reserved(
         facts,
         config_files.ClusterConfig(
@@ -62,13 +86,6 @@ def run_checks(
         ),
     )
     checks = [
-        docker_check,
-        host_checks.check_privileged(settings.privileged, root),
-        host_checks.check_interface(iface, root),
-        host_checks.check_hugetlbfs(root),
-        host_checks.check_hugepages(settings.hugepages, root),
-        host_checks.check_iommu(root),
-        host_checks.check_ports(ports(settings.engines), root),
         host_checks.check_memory(
             facts, settings.scm_size, settings.hugepages, reserved, settings.engines
         ),
@@ -85,23 +102,7 @@ def run_checks(
                 settings.engines, settings.hugepages, settings.scm_size, settings.version
             )
         )
-    if uses_remote_contexts(settings):
-        checks.insert(1, host_checks.check_git(True, host.local_engine()))
-    if client is not None:
-        checks.append(
-            host_checks.check_disk(client.info().get("DockerRootDir", "/"), settings.bdev_size)
-        )
     return checks
-
-
-def uses_remote_contexts(settings: Settings) -> bool:
-    """Whether the recipe builds an image from a remote git context (the upstream recipe,
-    or a recipe file that names one): the Docker engine then needs git."""
-    try:
-        recipe = load_recipe(settings, resolve=no_commits)
-    except RecipeError:
-        return settings.recipe == "upstream"
-    return any(spec.remote is not None for spec in recipe.images)
 
 
 def require(checks: list[Check]) -> None:

@@ -22,7 +22,6 @@ from typing import IO, Any
 
 from ..errors import PytestDaosError
 from ..waiting import hold_lock
-from .checks import require_git
 from .contexts import (
     DOCKERFILE,
     check_reachable,
@@ -31,6 +30,7 @@ from .contexts import (
     unresolved,
     write_context,
 )
+from .engine_git import require_git
 from .labels import KEY_LABEL, LABEL_PREFIX
 from .recipes import ImageSpec, Recipe
 from .statedir import open_log, secure_state_dir

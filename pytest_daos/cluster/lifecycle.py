@@ -43,7 +43,7 @@ from .images import ImageBuilder, ImageResult
 from .labels import KEEP_LABEL, Owner
 from .node_options import ClusterPlan, container_name
 from .nodes import DockerCluster, attach_record, cluster_handle
-from .recipes import Recipe, load_recipe
+from .recipes import Recipe
 from .record import (
     ClusterRecord,
     clear_record,
@@ -60,11 +60,13 @@ Progress = Callable[[str], None]
 
 
 class ClusterLifecycle:
-    """Starts, or attaches to, the DAOS cluster of a test run."""
+    """Starts, or attaches to, the DAOS cluster of a test run: the one of `settings`,
+    made from `recipe` (as `recipes.prepare` loaded it; the start learns its commits)."""
 
     def __init__(
         self,
         settings: Settings,
+        recipe: Recipe,
         progress: Progress | None = None,
         client_factory: Callable[[], Any] = docker_client,
         hugepages: Hugepages | None = None,
@@ -75,7 +77,7 @@ class ClusterLifecycle:
         self.progress = progress or (lambda message: None)
         self.client_factory = client_factory
         self.hugepages = hugepages or Hugepages()
-        self.recipe: Recipe = load_recipe(settings)
+        self.recipe = recipe
         self.owner = owner or Owner.current()
         self.iface = try_resolve_iface(settings.iface) if iface is None else iface
         self.keep = settings.keep or settings.reuse
@@ -96,6 +98,7 @@ class ClusterLifecycle:
         start one. While another live session's cluster with other settings holds the
         host, wait for it to go (saying so), up to the start timeout."""
         said: list[str] = []
+        self.recipe = self.recipe.with_commits()  # the images' keys need them
 
         def attempt() -> DaosCluster:
             try:
@@ -157,7 +160,7 @@ class ClusterLifecycle:
                 return attached
             reap_orphans(self.client)
             self._starting = True  # the host is this run's: a failure is recorded
-        require(run_checks(self.settings, engine, iface=self.iface))
+        require(run_checks(self.settings, self.recipe, engine, iface=self.iface))
         assert builder is not None and isinstance(self.iface, Interface)
         self.report.iface, self.report.ip = self.iface.name, self.iface.ip
         self._phase("prerequisites", started)
@@ -178,7 +181,9 @@ class ClusterLifecycle:
 
         save_record(self.folder, self._record(images, self.iface, ready=True))
         roles = {node.role: node.hostname for node in self.recipe.nodes}
-        self.cluster = cluster_handle(self._docker, roles, self.iface.name, self.iface.ip)
+        self.cluster = cluster_handle(
+            self._docker, roles, self.iface.name, self.iface.ip, self.recipe.rebuild_settle
+        )
         self._recorded = False  # started: the record is the finish's business now
         return self.cluster
 
@@ -261,6 +266,7 @@ class ClusterLifecycle:
             report=self.report.to_dict(),
             ready=ready,
             settings_key=self.settings_key,
+            rebuild_settle=self.recipe.rebuild_settle,
         )
 
     # -- a recorded cluster -----------------------------------------------------------------

@@ -85,10 +85,8 @@ class DockerCluster:
         log_files: Mapping[str, tuple[str, ...]],
         dmg_config: str | None,
     ) -> DockerCluster:
-        """The running nodes of a cluster another process started, by container name.
-
-        Raises StartError when a node is gone or not running.
-        """
+        """The running nodes of a cluster another process started, by container name
+        (StartError when a node is gone or not running)."""
         import docker.errors
 
         cluster = cls(client, daos_version, log_files, dmg_config)
@@ -327,15 +325,18 @@ def _explained(node: NodeSpec, error: Exception) -> StartError:
 
 
 def cluster_handle(
-    docker: DockerCluster, roles: dict[str, str], iface: str, ip: str
+    docker: DockerCluster, roles: dict[str, str], iface: str, ip: str, settle: float | None
 ) -> DaosCluster:
-    """The DaosCluster handle tests use, over a DockerCluster."""
+    """The DaosCluster handle tests use, over a DockerCluster (`settle`: the recipe's)."""
     nodes = {
         role: DaosNode(role, hostname, docker.transport(role),
                        lambda role=role: docker.logs(role))  # type: ignore[misc]
         for role, hostname in roles.items()
     }  # fmt: skip
-    return DaosCluster(nodes, docker.daos_version, iface, ip, docker.dmg_config)
+    cluster = DaosCluster(nodes, docker.daos_version, iface, ip, docker.dmg_config)
+    if settle is not None:
+        cluster.rebuild_settle = settle
+    return cluster
 
 
 def attach_record(client: Any, record: ClusterRecord) -> tuple[DockerCluster, DaosCluster]:
@@ -345,4 +346,4 @@ def attach_record(client: Any, record: ClusterRecord) -> tuple[DockerCluster, Da
         client, record.containers, record.daos_version, log_files, record.dmg_config or None
     )
     roles = {role: HOSTNAMES[role] for role in record.containers}
-    return docker, cluster_handle(docker, roles, record.iface, record.ip)
+    return docker, cluster_handle(docker, roles, record.iface, record.ip, record.rebuild_settle)

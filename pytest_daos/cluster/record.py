@@ -61,6 +61,7 @@ class ClusterRecord:
     settings_key: str = ""  # which settings that start had
     sharers: list[dict[str, Any]] = field(default_factory=list)  # Owners of other sessions
     left: list[str] = field(default_factory=list)  # sessions done with the cluster
+    rebuild_settle: float | None = None  # the recipe's (None: the handle's default)
 
     @property
     def session(self) -> str:

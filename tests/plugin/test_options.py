@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from fake_docker import FakeClient, FakeImages
 
-from pytest_daos.cluster.sim_base import OFFLINE, USUAL
+from pytest_daos.cluster.recipes.sim_base import OFFLINE, USUAL
 
 DAOS_TEST = """
 def test_needs_daos(daos_pool):

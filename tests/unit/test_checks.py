@@ -8,9 +8,10 @@ import socket
 
 import pytest
 
-from pytest_daos.cluster import checks, doctor, host
+from pytest_daos.cluster import checks, doctor, engine_git, host
 from pytest_daos.cluster.checks import FAIL, OK, WARN, Check
 from pytest_daos.cluster.host import HostFacts
+from pytest_daos.cluster.recipes import load_recipe
 from pytest_daos.settings import Settings
 
 GIB = 1024**3
@@ -182,17 +183,17 @@ def test_table_and_summary():
 
 def test_git_for_remote_contexts_ok_warn_fail():
     def found(name, path=None):
-        assert path == checks.ENGINE_PATH  # where the engine looks, not this shell's PATH
+        assert path == engine_git.ENGINE_PATH  # where the engine looks, not this shell's PATH
         return "/usr/bin/git"
 
     def missing(name, path=None):
         return None
 
-    assert checks.check_git(False, True, missing).status == OK
-    assert checks.check_git(True, True, found).status == OK
-    remote = checks.check_git(True, False, missing)
+    assert engine_git.check_git(False, True, missing).status == OK
+    assert engine_git.check_git(True, True, found).status == OK
+    remote = engine_git.check_git(True, False, missing)
     assert remote.status == WARN and "cannot be checked" in remote.detail
-    absent = checks.check_git(True, True, missing)
+    absent = engine_git.check_git(True, True, missing)
     assert absent.status == FAIL
     assert "apt-get install git" in absent.fix and "dnf install git" in absent.fix
 
@@ -202,10 +203,10 @@ def test_require_git_before_a_remote_build():
         return None
 
     with pytest.raises(host.HostError) as caught:
-        checks.require_git({}, missing)
+        engine_git.require_git({}, missing)
     assert "git is missing" in str(caught.value) and "dnf install git" in str(caught.value)
-    checks.require_git({"DOCKER_HOST": "ssh://builder"}, missing)  # not checkable: no error
-    checks.require_git({}, lambda name, path=None: "/usr/bin/git")
+    engine_git.require_git({"DOCKER_HOST": "ssh://builder"}, missing)  # not checkable: no error
+    engine_git.require_git({}, lambda name, path=None: "/usr/bin/git")
 
 
 def test_local_engine_from_docker_host():
@@ -216,15 +217,17 @@ def test_local_engine_from_docker_host():
 
 def test_doctor_checks_git_where_a_remote_context_is_used(tmp_path, monkeypatch):
     write(tmp_path, "proc/meminfo", meminfo(0, 0))
-    monkeypatch.setattr(checks, "check_git", lambda needed, local: Check("git", OK, "seen"))
+    monkeypatch.setattr(engine_git, "check_git", lambda needed, local: Check("git", OK, "seen"))
     docker = (Check("docker", OK, "answers"), None)
-    upstream = doctor.run_checks(Settings(recipe="upstream"), docker, tmp_path)
-    assert [check.name for check in upstream][:2] == ["docker", "git"]
-    sim = doctor.run_checks(Settings(recipe="sim"), docker, tmp_path)
-    assert "git" not in [check.name for check in sim]
+
+    def names(settings):
+        return [check.name for check in doctor.run_checks(
+            settings, load_recipe(settings), docker, tmp_path)]  # fmt: skip
+
+    assert names(Settings(recipe="upstream"))[:2] == ["docker", "git"]
+    assert "git" not in names(Settings(recipe="sim"))
     (tmp_path / "remote.toml").write_text(REMOTE_RECIPE)
-    remote = doctor.run_checks(Settings(recipe=str(tmp_path / "remote.toml")), docker, tmp_path)
-    assert [check.name for check in remote][:2] == ["docker", "git"]
+    assert names(Settings(recipe=str(tmp_path / "remote.toml")))[:2] == ["docker", "git"]
 
 
 REMOTE_RECIPE = """

@@ -13,8 +13,10 @@ import pytest
 from fake_docker import FakeClient
 
 from pytest_daos.cluster import doctor
-from pytest_daos.cluster.checks import ENGINE_PATH, check_docker
+from pytest_daos.cluster.checks import check_docker
+from pytest_daos.cluster.engine_git import ENGINE_PATH
 from pytest_daos.cluster.host import DockerUnavailable
+from pytest_daos.cluster.recipes import load_recipe
 from pytest_daos.settings import Settings
 
 TCP_HEADER = (
@@ -79,12 +81,19 @@ NAMES = [
     "docker", "privileged", "interface", "hugetlbfs", "hugepages", "iommu", "ports", "memory",
     "transparent hugepages", "cores",
 ]  # fmt: skip
+
+
+def run_checks(settings, docker, root):
+    """The doctor's checks for the settings and the recipe they name."""
+    return doctor.run_checks(settings, load_recipe(settings), docker, root)
+
+
 HEALTHY_SIM = Settings(recipe="sim", iface="lo", bdev_size=1)
 
 
 def test_healthy_host_every_check_in_order(tmp_path, not_root):
     fake_host(tmp_path)
-    checks = doctor.run_checks(HEALTHY_SIM, engine(tmp_path), tmp_path)
+    checks = run_checks(HEALTHY_SIM, engine(tmp_path), tmp_path)
 
     assert [check.name for check in checks] == [*NAMES, "disk"]
     assert {check.status for check in checks} == {"ok"}
@@ -131,7 +140,7 @@ NO_IFACE = (
 
 def broken_checks(tmp_path):
     fake_host(tmp_path, hugetlbfs=False, total_pages=512, free_pages=100)
-    return doctor.run_checks(BROKEN_SIM, engine(tmp_path), tmp_path)
+    return run_checks(BROKEN_SIM, engine(tmp_path), tmp_path)
 
 
 def test_broken_host_fails_each_missing_prerequisite(tmp_path, not_root):
@@ -182,7 +191,7 @@ def test_report_as_json_and_as_a_table(tmp_path, not_root):
 
 def test_no_docker_engine_fails_first_and_skips_the_disk(tmp_path, not_root):
     fake_host(tmp_path)
-    checks = doctor.run_checks(HEALTHY_SIM, no_engine(), tmp_path)
+    checks = run_checks(HEALTHY_SIM, no_engine(), tmp_path)
     assert [check.name for check in checks] == NAMES  # no engine: no DockerRootDir to measure
     assert [check.name for check in checks if check.status == "fail"] == ["docker"]
     assert checks[0].fix == "start one (`sudo systemctl start docker`) or point DOCKER_HOST at one"
@@ -193,7 +202,7 @@ def test_no_docker_engine_fails_first_and_skips_the_disk(tmp_path, not_root):
 def test_too_few_hugepages_as_root_is_a_warning(tmp_path, monkeypatch):
     monkeypatch.setattr(os, "geteuid", lambda: 0)
     fake_host(tmp_path, total_pages=512, free_pages=100)
-    checks = doctor.run_checks(HEALTHY_SIM, engine(tmp_path), tmp_path)
+    checks = run_checks(HEALTHY_SIM, engine(tmp_path), tmp_path)
     hugepages = checks[NAMES.index("hugepages")]
     assert (hugepages.name, hugepages.status, hugepages.fix) == ("hugepages", "warn", TOO_FEW[1])
     assert hugepages.detail.startswith(TOO_FEW[0] + "; the plugin raises vm.nr_hugepages")
@@ -204,17 +213,17 @@ def test_too_few_hugepages_as_root_is_a_warning(tmp_path, monkeypatch):
 def test_git_row_only_where_the_recipe_clones_a_remote_context(tmp_path, not_root, monkeypatch):
     fake_host(tmp_path)
     monkeypatch.setenv("DOCKER_HOST", "ssh://builder@build.example")
-    upstream = doctor.run_checks(Settings(recipe="upstream", iface="lo"), no_engine(), tmp_path)
+    upstream = run_checks(Settings(recipe="upstream", iface="lo"), no_engine(), tmp_path)
     assert [check.name for check in upstream] == [NAMES[0], "git", *NAMES[1:]]
     git = upstream[1]
     assert git.status == "warn"  # the engine is on another host: git cannot be checked here
     assert "cannot be checked from here" in git.detail
     assert "apt-get install git" in git.fix
-    sim = doctor.run_checks(Settings(recipe="sim", iface="lo"), no_engine(), tmp_path)
+    sim = run_checks(Settings(recipe="sim", iface="lo"), no_engine(), tmp_path)
     assert [check.name for check in sim] == NAMES
 
     monkeypatch.delenv("DOCKER_HOST")  # the engine of this host: its PATH is searched
-    local = doctor.run_checks(Settings(recipe="upstream", iface="lo"), no_engine(), tmp_path)
+    local = run_checks(Settings(recipe="upstream", iface="lo"), no_engine(), tmp_path)
     found = shutil.which("git", path=ENGINE_PATH)
     assert (local[1].name, local[1].status) == ("git", "ok" if found else "fail")
     if found:
@@ -226,7 +235,7 @@ def test_git_row_only_where_the_recipe_clones_a_remote_context(tmp_path, not_roo
 def test_two_engines_add_their_ports_and_the_engines_row(tmp_path, not_root):
     fake_host(tmp_path)
     two = Settings(recipe="sim", iface="lo", bdev_size=1, engines=2)
-    by_name = {check.name: check for check in doctor.run_checks(two, engine(tmp_path), tmp_path)}
+    by_name = {check.name: check for check in run_checks(two, engine(tmp_path), tmp_path)}
     assert by_name["ports"].detail == "control 10001, fabric 0 31416, fabric 1 31516 free"
     assert by_name["engines"].status == "ok"
     assert "2 x 1 GiB engines" in by_name["memory"].detail
@@ -236,7 +245,7 @@ def test_more_engines_than_cores_fails_with_the_fix(tmp_path, not_root):
     fake_host(tmp_path, total_pages=8192, free_pages=8192)
     count = (os.cpu_count() or 1) + 1
     many = Settings(recipe="sim", iface="lo", bdev_size=1, engines=count, hugepages=512 * count)
-    checks = doctor.run_checks(many, engine(tmp_path), tmp_path)
+    checks = run_checks(many, engine(tmp_path), tmp_path)
     cores = next(check for check in checks if check.name == "cores")
     assert (cores.status, cores.fix) == ("fail", f"lower --daos-engines to {count - 1}")
     with pytest.raises(doctor.PrerequisiteError, match="cores: "):

@@ -1,12 +1,16 @@
 """The start's record: written (marked as starting) right after the hugepage reservation
 and again once the containers exist, before the waits, so that a run killed in any phase
-(SIGKILL: nothing of its own runs) is undone by the next run; made ready at the end.
+(SIGKILL: nothing of its own runs) is undone by the next run; made ready at the end. The
+recipe `recipes.prepare` made travels through the start: loaded once, its commits learnt
+by the start, its rebuild timing on the handle (also on one attached by its record).
 
 Docker, the images and the waits are fakes; the hugepages are the fake kernel of
 test_hugepages."""
 
 from __future__ import annotations
 
+import dataclasses
+import json
 import time
 from pathlib import Path
 from typing import Any
@@ -14,17 +18,23 @@ from typing import Any
 import pytest
 from fake_docker import FakeClient, FakeContainer
 from test_hugepages import FakeKernel, SyncingHugepages, nr
+from test_prepare import COMMIT, base_image, offline_host
 
+from pytest_daos import runstate
+from pytest_daos.client import drills
 from pytest_daos.cluster import config_files as config_files_module
-from pytest_daos.cluster import lifecycle
+from pytest_daos.cluster import git_refs, lifecycle, recipes
 from pytest_daos.cluster.containers import ClusterConflict
 from pytest_daos.cluster.decision import Decision, decide
 from pytest_daos.cluster.host import Interface
 from pytest_daos.cluster.images import ImageResult
 from pytest_daos.cluster.labels import SESSION_LABEL, Owner, boot_id
 from pytest_daos.cluster.node_options import container_name
-from pytest_daos.cluster.nodes import StartError
-from pytest_daos.cluster.record import ClusterRecord, load_record
+from pytest_daos.cluster.nodes import StartError, attach_record
+from pytest_daos.cluster.recipes import load_recipe, prepare
+from pytest_daos.cluster.recipes.sim_base import OFFLINE
+from pytest_daos.cluster.recipes.upstream import upstream_recipe
+from pytest_daos.cluster.record import RECORD_FILE, ClusterRecord, load_record
 from pytest_daos.settings import Settings
 
 PAGES = 16
@@ -137,6 +147,7 @@ def a_lifecycle(
     )
     return lifecycle.ClusterLifecycle(
         settings,
+        load_recipe(settings),
         progress,
         client_factory=lambda: client,
         hugepages=SyncingHugepages(kernel),
@@ -324,3 +335,114 @@ def test_other_settings_wait_for_a_live_sessions_cluster_then_say_whose_it_is(wo
     assert len(client.containers.list()) == 3  # the running one was not touched
     first.finish()
     assert client.containers.list() == [] and nr(kernel.root) == 0
+
+
+# -- the recipe travels: loaded once per start -----------------------------------------------
+
+
+@pytest.fixture
+def loads(monkeypatch):
+    """Every recipe loaded, by DAOS release."""
+    loaded: list[str] = []
+    real = recipes.load_recipe
+
+    def counting(settings: Settings) -> recipes.Recipe:
+        loaded.append(settings.version)
+        return real(settings)
+
+    monkeypatch.setattr(recipes, "load_recipe", counting)
+    return loaded
+
+
+@pytest.fixture
+def run(world, monkeypatch):
+    """A run's state whose lifecycles start on the fakes above."""
+    client, folder, kernel = world
+
+    def on_fakes(*args, **kwargs) -> lifecycle.ClusterLifecycle:
+        hugepages = SyncingHugepages(kernel)
+        return lifecycle.ClusterLifecycle(
+            *args, client_factory=lambda: client, hugepages=hugepages, **kwargs
+        )
+
+    monkeypatch.setattr(runstate, "ClusterLifecycle", on_fakes)
+    settings = Settings(recipe="sim", iface="lo", hugepages=PAGES, state_dir=folder)
+    prepared = prepare(settings, offline_host)  # as pytest_configure does, once
+    state = runstate.RunState(prepared.settings, Owner.current(), False, prepared.recipe)
+    yield state
+    state.finish()
+
+
+def test_a_start_loads_the_recipe_once(loads, run):
+    assert loads == ["2.6"]  # checked when the run is configured
+    run.cluster_for()
+    assert loads == ["2.6"] and run.session is not None  # the prepared recipe travelled
+    assert run.session.recipe.name == "sim" and base_image(run.session.recipe) == OFFLINE
+
+
+def test_a_fixture_with_its_own_settings_gets_the_recipe_of_those(loads, run):
+    run.cluster_for()
+    run.cluster_for({"version": "2.4"})
+    assert loads == ["2.6", "2.4"]  # once more, for the start with the fixture's settings
+    assert run.session is not None and run.session.recipe.daos_version == "2.4.2"
+    assert base_image(run.session.recipe) == OFFLINE  # the run's base image, settled once
+
+
+def test_the_start_learns_the_commits_of_the_prepared_recipe(world, monkeypatch):
+    asked: list[str] = []
+    monkeypatch.setattr(git_refs, "remote_commit", lambda url: asked.append(url) or COMMIT)
+    run = a_lifecycle(world)
+    remote = with_a_remote_base(run.recipe)
+    run.recipe = remote
+    run.start()
+    assert asked == [remote.image("daos-base").remote]
+    assert run.recipe.image("daos-base").source_id == COMMIT
+    run.finish()
+
+
+def with_a_remote_base(recipe: recipes.Recipe) -> recipes.Recipe:
+    """The recipe with its base image built from a remote git context."""
+    url = "https://example.org/daos.git#release/2.6:folder"
+    base = dataclasses.replace(recipe.image("daos-base"), context=url, dockerfile=None)
+    return dataclasses.replace(recipe, images=(base, *recipe.images[1:]))
+
+
+# -- the recipe's rebuild timing on the handle ------------------------------------------
+
+
+def test_the_rebuild_timing_reaches_the_handle_and_the_record(world):
+    _, folder, _ = world
+    run = a_lifecycle(world)
+    assert run.recipe.rebuild_settle == pytest.approx(0.4)  # two fault delays of 0.2 s
+    cluster = run.start()
+    assert cluster.rebuild_settle == pytest.approx(0.4)
+    record = load_record(folder)
+    assert record is not None and record.rebuild_settle == pytest.approx(0.4)
+    run.finish()
+
+
+def test_a_handle_attached_by_record_gets_the_recorded_timing(world, tmp_path):
+    client, folder, _ = world
+    run = a_lifecycle(world)
+    run.start()
+    record = load_record(folder)
+    assert record is not None
+    _, cluster = attach_record(client, record)
+    assert cluster.rebuild_settle == pytest.approx(0.4)
+    # a record written before the record carried it: the handle's default
+    data = json.loads((folder / RECORD_FILE).read_text())
+    del data["rebuild_settle"]
+    old = tmp_path / "old"
+    old.mkdir(mode=0o700)
+    (old / RECORD_FILE).write_text(json.dumps(data))
+    older = load_record(old)
+    assert older is not None and older.rebuild_settle is None
+    assert attach_record(client, older)[1].rebuild_settle == drills.REBUILD_SETTLE
+    run.finish()
+
+
+def test_a_real_recipe_keeps_the_handles_default(world):
+    run = a_lifecycle(world)
+    run.recipe = upstream_recipe("2.6").with_commits(lambda url: COMMIT)
+    assert run.start().rebuild_settle == drills.REBUILD_SETTLE
+    run.finish()

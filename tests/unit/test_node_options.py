@@ -70,7 +70,7 @@ def test_without_privileged_capabilities_are_explicit():
 def test_upstream_nodes_run_the_daemons_not_systemd():
     from pytest_daos.cluster.recipes.upstream import upstream_recipe
 
-    recipe = upstream_recipe("2.6", resolve=lambda url: None)
+    recipe = upstream_recipe("2.6")
     node_plan = plan(recipe=recipe, image_tags={i.name: i.tag for i in recipe.images},
                      node_dirs={"server": ("/var/run/daos_server",)})  # fmt: skip
     run = run_options(node_plan, recipe.node("server"), privileged=True)

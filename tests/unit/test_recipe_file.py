@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from pytest_daos.cluster.recipes import NODE_ENTRYPOINT, RecipeError, load_recipe, no_commits
+from pytest_daos.cluster.recipes import NODE_ENTRYPOINT, RecipeError, load_recipe
 from pytest_daos.cluster.recipes.file import RecipeFileError, load_recipe_file
 from pytest_daos.settings import Settings
 
@@ -65,7 +65,9 @@ def write(folder, text):
 
 
 def test_valid_recipe(folder):
-    recipe = load_recipe_file(write(folder, VALID), resolve=commit_of)
+    loaded = load_recipe_file(write(folder, VALID))
+    assert loaded.image("remote").source_id is None  # loading asks no network
+    recipe = loaded.with_commits(commit_of)
     assert [spec.name for spec in recipe.images] == ["base", "child", "remote"]  # parents first
     base, child, remote = recipe.images
     assert base.dockerfile == folder / "base/Containerfile"
@@ -93,7 +95,7 @@ def test_valid_recipe(folder):
 
 def test_settings_name_a_recipe_file(folder):
     path = write(folder, VALID)
-    assert load_recipe(Settings(recipe=str(path)), no_commits).images[0].tag == "mine/base:1"
+    assert load_recipe(Settings(recipe=str(path))).images[0].tag == "mine/base:1"
 
 
 @pytest.mark.parametrize(
@@ -125,13 +127,13 @@ def test_settings_name_a_recipe_file(folder):
 def test_errors_name_file_line_and_key(folder, old, new, message):
     assert old in VALID
     with pytest.raises(RecipeFileError, match=message):
-        load_recipe_file(write(folder, VALID.replace(old, new, 1)), resolve=commit_of)
+        load_recipe_file(write(folder, VALID.replace(old, new, 1)))
 
 
 def test_parent_cycle(folder):
     text = VALID.replace('tag = "mine/base:1"', 'tag = "mine/base:1"\nparent = "child"')
     with pytest.raises(RecipeFileError, match="the parents form a cycle"):
-        load_recipe_file(write(folder, text), resolve=commit_of)
+        load_recipe_file(write(folder, text))
 
 
 def test_recipe_file_errors_are_recipe_errors(folder):
@@ -143,7 +145,7 @@ def test_a_file_that_is_not_text(tmp_path):
     path = tmp_path / "recipe.toml"
     path.write_bytes(b"\x7fELF\x02\x01\x01\x00\xd0\xff")
     with pytest.raises(RecipeFileError) as caught:
-        load_recipe_file(path, no_commits)
+        load_recipe_file(path)
     assert str(caught.value) == (
         f"{path}: not a recipe file: it is not text (a recipe file is TOML, see docs/recipes.md)"
     )
@@ -151,7 +153,7 @@ def test_a_file_that_is_not_text(tmp_path):
 
 def test_a_folder_named_as_the_recipe(tmp_path):
     with pytest.raises(RecipeError) as caught:
-        load_recipe(Settings(recipe=str(tmp_path)), resolve=no_commits)
+        load_recipe(Settings(recipe=str(tmp_path)))
     assert str(caught.value) == (
         f"--daos-recipe={tmp_path}: a folder, not a recipe file: name a recipe file (TOML) or "
         "one of upstream, local, sim"
@@ -161,7 +163,7 @@ def test_a_folder_named_as_the_recipe(tmp_path):
 def test_a_recipe_name_too_long_for_a_path():
     name = "r" * 5000
     with pytest.raises(RecipeError) as caught:
-        load_recipe(Settings(recipe=name), resolve=no_commits)
+        load_recipe(Settings(recipe=name))
     assert str(caught.value) == (
         f"--daos-recipe={name}: not one of upstream, local, sim, and not a recipe file that "
         "can be read (File name too long)"

@@ -1,4 +1,4 @@
-"""The sim recipe's base image when none is named (`cluster/sim_base.py`)."""
+"""The sim recipe's base image when none is named (`cluster/recipes/sim_base.py`)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from fake_docker import FakeClient, FakeImages
 
 from pytest_daos.cluster.host import DockerUnavailable
 from pytest_daos.cluster.recipes import load_recipe
-from pytest_daos.cluster.sim_base import OFFLINE, USUAL, choose, settle
+from pytest_daos.cluster.recipes.sim_base import OFFLINE, USUAL, choose, settle
 from pytest_daos.settings import Settings
 
 

@@ -44,7 +44,7 @@ def no_git(monkeypatch):
 
 
 def calls(version, overrides=None):
-    recipe = upstream_recipe(version, overrides, resolve=known_commit)
+    recipe = upstream_recipe(version, overrides)
     return [(spec.tag, spec.context, dict(spec.build_args), spec.parent) for spec in recipe.images]
 
 
@@ -110,7 +110,7 @@ def test_2_6_passes_every_mandatory_argument_and_pins_2_6_5():
 def test_both_gpg_keys_reach_the_base_build(version, tmp_path, monkeypatch):
     monkeypatch.setattr(images, "check_reachable", lambda spec: None)
     client = FakeClient()
-    ImageBuilder(client, tmp_path).ensure(upstream_recipe(version, resolve=known_commit))
+    ImageBuilder(client, tmp_path).ensure(upstream_recipe(version).with_commits(known_commit))
     keys = client.api.builds[0]["buildargs"]["DAOS_GPG_KEYS"].split()
     assert keys == [
         "https://packages.daos.io/RPM-GPG-KEY",
@@ -125,7 +125,7 @@ def test_2_0_keeps_the_key_of_its_quick_start():
 
 @pytest.mark.parametrize("version", ["2.0", "2.4", "2.6"])
 def test_nodes_run_their_daemon_not_the_images_systemd(version):
-    recipe = upstream_recipe(version, resolve=known_commit)
+    recipe = upstream_recipe(version)
     for node in recipe.nodes:
         assert node.entrypoint == NODE_ENTRYPOINT
         assert "/sbin/init" not in node.entrypoint and "/usr/sbin/init" not in node.entrypoint
@@ -140,12 +140,12 @@ def test_nodes_run_their_daemon_not_the_images_systemd(version):
 
 
 def test_server_mounts_of_the_vcluster_compose_file_without_cgroup():
-    server = upstream_recipe("2.6", resolve=known_commit).node("server")
+    server = upstream_recipe("2.6").node("server")
     assert {mount.source for mount in server.mounts} == {
         "/dev/hugepages", "/sys/kernel/mm/hugepages", "/sys/devices/system/node",
     }  # fmt: skip
     assert all(not mount.read_only for mount in server.mounts)
-    two_oh = upstream_recipe("2.0", resolve=known_commit).node("server")
+    two_oh = upstream_recipe("2.0").node("server")
     assert {mount.source for mount in two_oh.mounts} == {"/dev/hugepages"}
 
 
@@ -156,27 +156,35 @@ def test_source_id_is_the_commit_of_the_branch():
         asked.append(url)
         return COMMIT
 
-    recipe = upstream_recipe("2.6", resolve=resolve)
+    recipe = upstream_recipe("2.6").with_commits(resolve)
     assert [spec.source_id for spec in recipe.images] == [COMMIT] * 4
     assert asked == [spec.remote for spec in recipe.images]
     assert asked[0] == f"{REPO}#release/2.6:utils/docker/vcluster/daos-base/el8"
 
 
+def test_making_the_recipe_asks_no_git_and_a_known_commit_is_not_asked_again():
+    recipe = upstream_recipe("2.6")  # the autouse fixture fails the test on any question
+    assert [spec.source_id for spec in recipe.images] == [None] * 4
+    resolved = recipe.with_commits(known_commit)
+    assert resolved.with_commits(unknown_commit) == resolved
+    assert (resolved.name, resolved.nodes) == (recipe.name, recipe.nodes)
+
+
 def test_source_id_is_none_when_the_commit_cannot_be_learnt():
-    recipe = upstream_recipe("2.4", resolve=unknown_commit)
+    recipe = upstream_recipe("2.4").with_commits(unknown_commit)
     assert [spec.source_id for spec in recipe.images] == [None] * 4
 
 
 def test_the_default_resolver_is_git_ls_remote(monkeypatch):
     monkeypatch.setattr(git_refs, "remote_commit", lambda url: f"commit of {url}")
-    spec = upstream_recipe("2.0").image("daos-base")
+    spec = upstream_recipe("2.0").with_commits().image("daos-base")
     assert spec.source_id == f"commit of {REPO}#release/2.0:utils/docker/vcluster/daos-base/el8"
 
 
 def test_other_recipes_never_ask_git():
     # the autouse fixture fails the test on any question to git
     for version in ("2.0", "2.4", "2.6"):
-        assert load_recipe(Settings(recipe="sim", version=version)).name == "sim"
+        assert load_recipe(Settings(recipe="sim", version=version)).with_commits().name == "sim"
 
 
 def test_build_arg_overrides():
@@ -195,9 +203,7 @@ def test_sim_imitates_every_release():
 
 
 def test_unreachable_context_fails_fast_naming_the_url():
-    recipe = upstream_recipe(
-        "2.6", repository="https://127.0.0.1:9/daos.git", resolve=unknown_commit
-    )
+    recipe = upstream_recipe("2.6", repository="https://127.0.0.1:9/daos.git")
     spec = recipe.images[0]
     with pytest.raises(UnreachableContext) as caught:
         check_reachable(spec, timeout=2)
@@ -209,7 +215,9 @@ def test_unreachable_context_fails_fast_naming_the_url():
 def test_builder_sends_the_remote_context_to_docker(tmp_path, monkeypatch):
     monkeypatch.setattr(images, "check_reachable", lambda spec: None)
     client = FakeClient()
-    results = ImageBuilder(client, tmp_path).ensure(upstream_recipe("2.6", resolve=known_commit))
+    results = ImageBuilder(client, tmp_path).ensure(
+        upstream_recipe("2.6").with_commits(known_commit)
+    )
     assert [result.built for result in results] == [True] * 4
     first = client.api.builds[0]
     assert first["path"] == f"{REPO}#release/2.6:utils/docker/vcluster/daos-base/el8"
@@ -315,29 +323,29 @@ def test_real_git_on_a_local_repository(tmp_path, monkeypatch):
     commit = git("rev-parse", "HEAD")
     assert REAL_REMOTE_COMMIT(f"{repo}#release/2.6:utils") == commit
     monkeypatch.setattr(git_refs, "remote_commit", REAL_REMOTE_COMMIT)
-    recipe = upstream_recipe("2.6", repository=str(tmp_path / "absent.git"))
+    recipe = upstream_recipe("2.6", repository=str(tmp_path / "absent.git")).with_commits()
     assert {spec.source_id for spec in recipe.images} == {None}
 
 
 def test_a_remote_build_without_git_stops_before_docker(tmp_path, monkeypatch):
-    from pytest_daos.cluster.checks import GitMissing, require_git
+    from pytest_daos.cluster.engine_git import GitMissing, require_git
 
     monkeypatch.setattr(
         images, "require_git", lambda: require_git({}, which=lambda name, path=None: None)
     )
     client = FakeClient()
     with pytest.raises(GitMissing, match="git"):
-        ImageBuilder(client, tmp_path).ensure(upstream_recipe("2.6", resolve=known_commit))
+        ImageBuilder(client, tmp_path).ensure(upstream_recipe("2.6").with_commits(known_commit))
     assert client.api.builds == []
 
 
 def test_an_unknown_commit_uses_the_cached_image_with_a_warning(tmp_path, monkeypatch):
     monkeypatch.setattr(images, "check_reachable", lambda spec: None)
     client = FakeClient()
-    ImageBuilder(client, tmp_path).ensure(upstream_recipe("2.6", resolve=known_commit))
+    ImageBuilder(client, tmp_path).ensure(upstream_recipe("2.6").with_commits(known_commit))
     said: list[str] = []
     again = ImageBuilder(client, tmp_path, said.append).ensure(
-        upstream_recipe("2.6", resolve=unknown_commit)
+        upstream_recipe("2.6").with_commits(unknown_commit)
     )
     assert [result.built for result in again] == [False] * 4
     assert len(client.api.builds) == 4  # only the first ensure built
@@ -348,7 +356,7 @@ def test_the_commit_is_part_of_the_key(tmp_path):
     client = FakeClient()
     keys = {
         commit: [key for _, key, _ in ImageBuilder(client, tmp_path).current(
-            upstream_recipe("2.6", resolve=lambda url, c=commit: c))]
+            upstream_recipe("2.6").with_commits(lambda url, c=commit: c))]
         for commit in ("a" * 40, "b" * 40)
     }  # fmt: skip
     assert all(a != b for a, b in zip(keys["a" * 40], keys["b" * 40], strict=True))

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from ...settings import RECIPES, Settings
+from ..host import docker_client
+from . import sim_base
 from .base import (
     DIRS_ENV,
     HOSTNAMES,
@@ -15,12 +20,14 @@ from .base import (
     NodeSpec,
     Recipe,
     RecipeError,
+    Resolver,
     TreeContext,
 )
 from .file import load_recipe_file
 from .local import TreeError, local_recipe, tree_version
 from .sim import DEFAULT_SIM_BASE, SIM_RELEASES, sim_recipe
-from .upstream import RELEASES, Resolver, upstream_recipe
+from .sim_base import SimBase
+from .upstream import RELEASES, upstream_recipe
 
 __all__ = [
     "DIRS_ENV",
@@ -30,22 +37,49 @@ __all__ = [
     "ImageSpec",
     "Mount",
     "NodeSpec",
+    "Prepared",
     "Recipe",
     "RecipeError",
+    "Resolver",
+    "SimBase",
     "TreeContext",
     "describe_release",
     "known_recipes",
     "load_recipe",
-    "no_commits",
+    "prepare",
 ]
 
 
-def load_recipe(settings: Settings, resolve: Resolver | None = None) -> Recipe:
-    """The recipe the settings name: upstream, local, sim, or the path of a recipe file.
+@dataclass(frozen=True)
+class Prepared:
+    """Settings made ready for a run: `settings` with the sim base image named, the
+    `recipe` they name (checked; the commits of its remote contexts not learnt yet:
+    `Recipe.with_commits`), and `sim_base`, the base image chosen and why (for the pytest
+    header), None where no sim recipe is made."""
 
-    `resolve` learns the commits of the upstream recipe's remote contexts (by default with
-    `git ls-remote`); `no_commits` validates a recipe without reaching any network.
-    """
+    settings: Settings
+    recipe: Recipe
+    sim_base: SimBase | None = None
+
+
+def prepare(
+    settings: Settings,
+    client_factory: Callable[[], Any] = docker_client,
+    every_release: bool = False,
+) -> Prepared:
+    """The settings of a run or a command, prepared once: the sim base image settled (for
+    the sim recipe, and with `every_release` for the sim recipes of every release, which
+    `pytest-daos prune` keeps), and the recipe they name loaded without any network, so
+    that one that cannot be made raises RecipeError (a usage error) at once."""
+    choice = None
+    if settings.recipe == "sim" or every_release:
+        settings, choice = sim_base.settle(settings, client_factory)
+    return Prepared(settings, load_recipe(settings), choice)
+
+
+def load_recipe(settings: Settings) -> Recipe:
+    """The recipe the settings name: upstream, local, sim, or the path of a recipe file
+    (made without reaching any network: `Recipe.with_commits` learns the commits)."""
     if settings.recipe not in RECIPES:
         path = Path(settings.recipe)
         try:
@@ -65,12 +99,9 @@ def load_recipe(settings: Settings, resolve: Resolver | None = None) -> Recipe:
                 f"--daos-recipe={settings.recipe}: not one of {', '.join(RECIPES)}, and no "
                 f"recipe file {path.absolute()} exists"
             )
-        return load_recipe_file(path, resolve)
+        return load_recipe_file(path)
     if settings.recipe == "sim":
-        return sim_recipe(
-            settings.version, sim_base(settings), settings.sim_join_delay,
-            settings.sim_fault_delay,
-        )  # fmt: skip
+        return _sim(settings, settings.version)
     if settings.recipe == "local":
         if not settings.prefix:
             raise RecipeError(
@@ -78,18 +109,14 @@ def load_recipe(settings: Settings, resolve: Resolver | None = None) -> Recipe:
                 "name it with --daos-prefix=PATH (the PREFIX of `scons install PREFIX=...`)"
             )
         return local_recipe(settings.prefix, settings.local_base_image)
-    return upstream_recipe(settings.version, dict(settings.build_args), resolve=resolve)
+    return upstream_recipe(settings.version, dict(settings.build_args))
 
 
-def sim_base(settings: Settings) -> str:
-    """The sim recipe's base image: the one named (or chosen by `cluster/sim_base.py`),
-    else the usual default."""
-    return settings.sim_base_image or DEFAULT_SIM_BASE
-
-
-def no_commits(url: str) -> None:
-    """A resolver that learns nothing: for checking settings before any network use."""
-    return None
+def _sim(settings: Settings, version: str) -> Recipe:
+    """The sim recipe of `version` with these settings' delays, on their base image (the
+    one named or chosen by `sim_base.settle`), else on the usual default."""
+    base = settings.sim_base_image or DEFAULT_SIM_BASE
+    return sim_recipe(version, base, settings.sim_join_delay, settings.sim_fault_delay)
 
 
 def describe_release(settings: Settings) -> str:
@@ -102,15 +129,13 @@ def describe_release(settings: Settings) -> str:
     return settings.version
 
 
-def known_recipes(settings: Settings) -> list[Recipe]:
-    """Every recipe these settings can name: the sim and upstream recipes of every release
-    (with these settings' base image and build arguments), and the local recipe or the
-    recipe file if one is named. `pytest-daos prune` keeps the images of these."""
-    recipes = [
-        sim_recipe(version, sim_base(settings), settings.sim_join_delay, settings.sim_fault_delay)
-        for version in SIM_RELEASES
-    ]
+def known_recipes(settings: Settings, recipe: Recipe) -> list[Recipe]:
+    """Every recipe these settings can name, with their commits learnt: the sim and
+    upstream recipes of every release (with these settings' base image and build
+    arguments), and `recipe`, the one they name, if it is the local recipe or a recipe
+    file. `pytest-daos prune` keeps the images of these."""
+    recipes = [_sim(settings, version) for version in SIM_RELEASES]
     recipes += [upstream_recipe(version, dict(settings.build_args)) for version in RELEASES]
     if settings.recipe not in RECIPES or settings.recipe == "local":
-        recipes.append(load_recipe(settings))
-    return recipes
+        recipes.append(recipe)
+    return [recipe.with_commits() for recipe in recipes]

@@ -5,6 +5,7 @@ A recipe is data. The plugin, `images.py` and `cluster.py` never branch on a rec
 
 from __future__ import annotations
 
+import dataclasses
 import tarfile
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -12,10 +13,14 @@ from pathlib import Path
 from typing import Protocol
 
 from ...errors import PytestDaosError
+from .. import git_refs
 
 #: The three nodes of the cluster, by role; each role's host name in the cluster.
 ROLES = ("server", "admin", "client")
 HOSTNAMES = {"server": "daos-server", "admin": "daos-admin", "client": "daos-client"}
+
+#: The commit a remote context URL's ref points to, or None when it cannot be learnt.
+Resolver = Callable[[str], "str | None"]
 
 
 class RecipeError(PytestDaosError, ValueError):
@@ -34,8 +39,9 @@ class ImageSpec:
 
     `source_id` stands for the context in the content key where hashing its bytes is wrong
     or too slow: the commit a remote context's ref points to, a fingerprint of a local
-    tree's file metadata. A remote context whose commit could not be learnt has none; its
-    cached image is then used as it is (with a warning).
+    tree's file metadata. A remote context's commit is learnt by `Recipe.with_commits`;
+    one that could not be learnt has none, and its cached image is then used as it is
+    (with a warning).
     """
 
     name: str
@@ -175,6 +181,13 @@ class Recipe:
     configuration files by default (`/etc/daos` for packages, `<prefix>/etc` for a tree
     installed with `scons install PREFIX=<prefix>`): the plugin writes its files there
     and also passes them with `-o`, so a person's own `dmg ...` in a node reads them too.
+
+    `rebuild_settle` is how many seconds a `done` rebuild must stay the same before a
+    drill's wait counts it over, where the recipe's DAOS settles faster than a real one
+    (the sim); None keeps the handle's default, which real DAOS needs.
+
+    Making a recipe reaches no network: the commits of its remote contexts are learnt by
+    `with_commits`, before its images are built or their keys compared.
     """
 
     name: str
@@ -183,6 +196,21 @@ class Recipe:
     images: tuple[ImageSpec, ...]
     nodes: tuple[NodeSpec, ...]
     config_dir: str = "/etc/daos"
+    rebuild_settle: float | None = None
+
+    def with_commits(self, resolve: Resolver | None = None) -> Recipe:
+        """This recipe with the `source_id` of each image built from a remote git context
+        that has none: the commit its ref points to, asked of `resolve` (by default
+        `git_refs.remote_commit`: `git ls-remote`, once per branch per process), and only
+        for remote contexts, so no other image ever makes git run."""
+        resolve = resolve or git_refs.remote_commit
+        images = tuple(
+            dataclasses.replace(spec, source_id=resolve(spec.remote))
+            if spec.remote is not None and spec.source_id is None
+            else spec
+            for spec in self.images
+        )
+        return dataclasses.replace(self, images=images)
 
     def config_path(self, name: str) -> str:
         """Where the configuration file `name` (e.g. daos_control.yml) is in the nodes."""

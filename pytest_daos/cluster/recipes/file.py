@@ -32,14 +32,11 @@ runs its command under Docker's init.
 
 from __future__ import annotations
 
-import dataclasses
 import re
 import sys
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from .. import git_refs
 from .base import (
     NODE_ENTRYPOINT,
     ROLES,
@@ -67,7 +64,6 @@ _NODE: dict[str, type] = {
     "image": str, "command": list, "config_files": list, "mounts": list, "devices": list,
     "environment": dict, "entrypoint": list,
 }  # fmt: skip
-Resolver = Callable[[str], "str | None"]
 _REMOTE = re.compile(r"^(https?|git)://|^git@")
 
 
@@ -239,11 +235,11 @@ def _read(path: Path) -> str:
     return text
 
 
-def load_recipe_file(path: Path, resolve: Resolver | None = None) -> Recipe:
+def load_recipe_file(path: Path) -> Recipe:
     """Read and validate a recipe file; RecipeFileError names file, line and key.
 
-    A remote context's `source_id` is the commit its ref points to (`resolve`, by default
-    `git ls-remote`), as in the upstream recipe."""
+    A remote context's `source_id` is the commit its ref points to, learnt by
+    `Recipe.with_commits` as in the upstream recipe."""
     text = _read(path)
     reader = _Reader(path, text)
     try:
@@ -257,12 +253,7 @@ def load_recipe_file(path: Path, resolve: Resolver | None = None) -> Recipe:
     for name, values in data["images"].items():
         if not isinstance(values, dict):
             raise reader.error("images", name, "must be a table [images.NAME]")
-        spec = _image(reader, path.parent, name, values)
-        if spec.remote is not None:
-            spec = dataclasses.replace(
-                spec, source_id=(resolve or git_refs.remote_commit)(spec.remote)
-            )
-        images[name] = spec
+        images[name] = _image(reader, path.parent, name, values)
     config_dir = data.get("config_dir", "/etc/daos").rstrip("/") or "/"
     if not config_dir.startswith("/"):
         raise reader.error("", "config_dir", "must be an absolute path inside the images")

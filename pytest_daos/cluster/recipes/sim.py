@@ -11,9 +11,12 @@ SIM_PACKAGE = Path(__file__).parents[2] / "sim"
 
 #: The DAOS release each version imitates, and its vcluster fabric provider.
 SIM_RELEASES = {"2.0": "2.0.3", "2.4": "2.4.2", "2.6": "2.6.5"}
-#: The base image when none is named or chosen (see cluster/sim_base.py).
+#: The base image when none is named or chosen (see sim_base.py).
 DEFAULT_SIM_BASE = "python:3.11-slim-bookworm"
 PROVIDERS = {"2.0": "ofi+sockets", "2.4": "ofi+tcp;ofi_rxm", "2.6": "ofi+tcp"}
+#: A sim rebuild is settled after this many of its fault delays without change (the pause
+#: between two of its rebuild passes is one fault delay).
+SIM_SETTLE_DELAYS = 2
 
 
 def sim_recipe(
@@ -21,7 +24,8 @@ def sim_recipe(
 ) -> Recipe:
     """The sim recipe imitating DAOS `version` ("2.0", "2.4" or "2.6"), built on
     `base_image`; a rank joins `join_delay` seconds after format, and each wait of a rank
-    fault (SWIM's detection, a rebuild pass) takes `fault_delay` seconds."""
+    fault (SWIM's detection, a rebuild pass) takes `fault_delay` seconds, which sets how
+    long a rebuild must stay `done` to count as over."""
     daos_version = SIM_RELEASES[version]
     images = project_images(
         f"sim-{daos_version}",
@@ -44,4 +48,5 @@ def sim_recipe(
         images=images,
         nodes=nodes,
         config_dir=config_dir,
+        rebuild_settle=SIM_SETTLE_DELAYS * fault_delay,
     )

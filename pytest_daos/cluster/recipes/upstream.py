@@ -18,20 +18,16 @@ folders (`RuntimeDirectory=daos_server`, `daos_agent`: the plugin makes them) an
 unlimited memlock, core and open-file limits (Docker's limits apply instead): see
 docs/recipes.md.
 
-Each image's `source_id` is the commit its branch points to (`git ls-remote`), asked when
-the recipe is made; None when it cannot be learnt.
+Each image's `source_id` is the commit its branch points to (`git ls-remote`), asked by
+`Recipe.with_commits` before the images are built; None when it cannot be learnt.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from .. import git_refs
 from .base import ImageSpec, Mount, Recipe, daemon_nodes
-
-#: The commit a remote context URL's ref points to, or None when it cannot be learnt.
-Resolver = Callable[[str], str | None]
 
 REPOSITORY = "https://github.com/daos-stack/daos.git"
 IMAGE_ROLES = ("base", "server", "admin", "client")
@@ -226,16 +222,10 @@ def upstream_recipe(
     version: str,
     overrides: Mapping[str, str] | None = None,
     repository: str = REPOSITORY,
-    resolve: Resolver | None = None,
 ) -> Recipe:
-    """The upstream recipe of DAOS `version` ("2.0", "2.4" or "2.6").
-
-    `resolve` gives the commit each image's remote context points to (its `source_id`);
-    by default `git_refs.remote_commit` (`git ls-remote`, once per branch per process),
-    called here and nowhere else, so no other recipe ever runs git.
-    """
+    """The upstream recipe of DAOS `version` ("2.0", "2.4" or "2.6"); its images' commits
+    are learnt by `Recipe.with_commits`."""
     release = RELEASES[version]
-    resolve = resolve or git_refs.remote_commit
     args = apply_overrides(release.args, overrides or {})
     contexts = {role: context_url(repository, release.branch, role) for role in IMAGE_ROLES}
     images = tuple(
@@ -246,7 +236,6 @@ def upstream_recipe(
             context=contexts[role],
             build_args=args[role],
             parent=None if role == "base" else "daos-base",
-            source_id=resolve(contexts[role]),
         )
         for role in IMAGE_ROLES
     )

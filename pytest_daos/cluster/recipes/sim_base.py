@@ -14,9 +14,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from ..settings import Settings
-from .host import DockerUnavailable, docker_client
-from .recipes.sim import DEFAULT_SIM_BASE
+from ...settings import Settings
+from ..host import DockerUnavailable, docker_client
+from .sim import DEFAULT_SIM_BASE
 
 #: The base image named when nothing else is: Debian 12 with Python, from Docker Hub.
 USUAL = DEFAULT_SIM_BASE
