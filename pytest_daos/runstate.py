@@ -17,7 +17,8 @@ from typing import Any
 import pytest
 
 from .client import existing
-from .client.handles import DaosCluster, DaosPool
+from .client.cluster import DaosCluster
+from .client.pool import DaosPool
 from .client.supply import ContainerSupply
 from .cluster.decision import OtherSettings
 from .cluster.host import Interface, InterfaceError, try_resolve_iface
