@@ -228,22 +228,6 @@ def daos_drill_container(pool: str = "daos_drill_pool", scope: Scope = "function
     return drill_container_fixture
 
 
-def heal_left_degraded(config: pytest.Config) -> None:
-    """Around a test that needs DAOS (after it, before its fixtures' teardown, and before
-    the next): a cluster a drill left with a rank down or a pool degraded is healed, or the
-    test fails saying why; never reused as it is."""
-    cluster = run_state(config).cluster
-    if cluster is None or not cluster.needs_healing:
-        return
-    try:
-        cluster.heal()
-    except PytestDaosError as exc:
-        message = f"pytest-daos: a fault drill left the cluster degraded: {exc}"
-    else:
-        return
-    pytest.fail(message, pytrace=False)
-
-
 class PoolSpaceError(PytestDaosError, RuntimeError):
     """A pool does not fit in the cluster's storage; the message says what to change."""
 

@@ -187,15 +187,27 @@ def pytest_runtestloop(session: pytest.Session) -> Generator[None, object, objec
 
 
 def pytest_runtest_setup(item: pytest.Item) -> None:
-    if _uses_daos(item):
-        factories.heal_left_degraded(item.config)
+    problem = _heal(item)
+    if problem is not None:
+        pytest.fail(problem, pytrace=False)
 
 
-def pytest_runtest_teardown(item: pytest.Item) -> None:
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_teardown(item: pytest.Item) -> Generator[None, None, None]:
     """A test that left a rank down or a pool degraded: healed before its fixtures'
-    teardown destroys its pools (and, failing that, before the next test)."""
-    if _uses_daos(item):
-        factories.heal_left_degraded(item.config)
+    teardown destroys its pools (and, failing that, before the next test). The fixtures
+    are torn down also when it cannot be healed; the test fails after them."""
+    problem = _heal(item)
+    result = yield
+    if problem is not None:
+        pytest.fail(problem, pytrace=False)
+    return result
+
+
+def _heal(item: pytest.Item) -> str | None:
+    """Around a test that needs DAOS: a cluster a drill left degraded is healed; why it
+    could not be (None: healthy, or healed)."""
+    return run_state(item.config).heal() if _uses_daos(item) else None
 
 
 def pytest_runtest_call(item: pytest.Item) -> None:

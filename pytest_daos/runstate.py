@@ -25,6 +25,7 @@ from .cluster.host import Interface, InterfaceError, try_resolve_iface
 from .cluster.labels import Owner
 from .cluster.lifecycle import ClusterLifecycle
 from .cluster.record import finish_recorded, load_record
+from .errors import PytestDaosError
 from .report import Kept, StartReport, summary_lines
 from .settings import OPTIONS, Settings, SettingsError
 
@@ -131,6 +132,19 @@ class RunState:
             raise
         self.cluster_settings = settings
         return self.cluster
+
+    def heal(self) -> str | None:
+        """Heal the cluster when a fault drill left it with a rank down or a pool degraded;
+        what went wrong when it could not be healed (None: healthy, or healed). Around a
+        test that needs DAOS (after it, before its fixtures' teardown, and before the next),
+        so that a degraded cluster is never reused as it is."""
+        if self.cluster is None or not self.cluster.needs_healing:
+            return None
+        try:
+            self.cluster.heal()
+        except PytestDaosError as exc:
+            return f"pytest-daos: a fault drill left the cluster degraded: {exc}"
+        return None
 
     def finish(self) -> None:
         """Tear down the cluster this run owns: here, or in the pytest-xdist controller
