@@ -117,14 +117,21 @@ def pytest_report_header(config: pytest.Config) -> str:
 
 
 def _fixture_functions(item: pytest.Item) -> list[Any]:
-    """The functions of every fixture the test uses, directly or not."""
-    info = getattr(item, "_fixtureinfo", None)
-    if info is None:
+    """The functions of every fixture the test uses, directly or not (none for an item
+    without fixtures), as pytest's fixture manager knows them."""
+    names = getattr(item, "fixturenames", None)
+    manager = item.config.pluginmanager.get_plugin("funcmanage")
+    if not names or manager is None:
         return []
+    # pytest 8.0 finds the fixtures a test sees by its node id, later releases by the node
+    seen_from = item.nodeid if pytest.version_tuple < (8, 1) else item
+    # a name the test is parametrized with is given its values there, not by a fixture
+    given = getattr(getattr(item, "callspec", None), "params", {})
     return [
         definition.func
-        for definitions in info.name2fixturedefs.values()
-        for definition in definitions
+        for name in names
+        if name not in given
+        for definition in manager.getfixturedefs(name, seen_from) or ()
     ]
 
 
