@@ -24,8 +24,8 @@ class ClusterDrills:
     #: Seconds a `done` rebuild must stay the same before `DaosPool.wait_rebuild` returns.
     rebuild_settle: float = REBUILD_SETTLE
 
-    # of the handle: the server node (None against an existing system), `dmg`, and the
-    # pools made through it and not destroyed, by uuid
+    # set by the handle (DaosCluster): the server node (None against an existing system),
+    # `dmg`, and the pools made through it and not destroyed, by uuid
     server: DaosNode | None
     _dmg: Dmg
     _pools: Mapping[str, PoolDrills]
@@ -176,7 +176,7 @@ class PoolDrills:
     """The fault drills of a pool handle: `health`, `fault_rank`, `exclude`, `reintegrate`
     and `wait_rebuild`."""
 
-    # of the handle
+    # set by the handle (DaosPool)
     cluster: ClusterDrills
     label: str
     uuid: str
