@@ -8,11 +8,14 @@ starts the cluster and tears it down. `pytest_daos.factories` makes more such fi
 from __future__ import annotations
 
 from . import factories
+from .client.cluster import DaosCluster
+from .client.container import DaosContainer
 from .client.daos import ContainerInfo
 from .client.dmg import CreatedPool, Member
 from .client.drills import DrillError, PoolState
 from .client.envelope import DaosError
-from .client.handles import DaosCluster, DaosContainer, DaosNode, DaosPool
+from .client.node import DaosNode
+from .client.pool import DaosPool
 from .client.transport import CommandError, ExecResult
 from .settings import Settings
 

@@ -10,3 +10,7 @@ from __future__ import annotations
 
 class PytestDaosError(Exception):
     """Something pytest-daos could not do; the message says why and what to do."""
+
+
+class PoolSpaceError(PytestDaosError, RuntimeError):
+    """A pool does not fit in the cluster's storage; the message says what to change."""

@@ -22,11 +22,15 @@ from typing import Any, Literal, TypeVar
 
 import pytest
 
+from .client import drills
+from .client.cluster import DaosCluster
+from .client.container import DaosContainer
 from .client.envelope import DaosError
-from .client.handles import DaosCluster, DaosContainer, DaosNode, DaosPool
+from .client.node import DaosNode
+from .client.pool import DaosPool
 from .cluster.doctor import PrerequisiteError
-from .errors import PytestDaosError
-from .runstate import run_state
+from .errors import PoolSpaceError, PytestDaosError
+from .runstate import RunState, run_state
 
 #: Marks a fixture function as one that needs the DAOS cluster (tests using it get `daos`).
 #: Marker of a test whose `daos_container` is made in its own setup, not ahead of need.
@@ -123,11 +127,7 @@ def daos_pool_factory(cluster: str = "daos_cluster", scope: Scope = "session") -
             return pool
 
         yield create
-        state = run_state(request.config)
-        failures = [error for pool in made for error in state.close_supplies(pool)]
-        _destroy_all(made)
-        if failures:
-            raise failures[0]
+        _destroy_pools(run_state(request.config), made)
 
     return pool_factory_fixture
 
@@ -140,18 +140,6 @@ def daos_pool(
     return _pool_fixture(cluster, size, label, scope, service_ranks=None)
 
 
-#: A drill-ready pool keeps its service on one rank (with two ranks the default puts it on
-#: both, and the pool stops answering while either is down) ...
-DRILL_SERVICE_RANKS = 1
-#: ... and a drill-ready container keeps two replicas of every file and directory on
-#: different ranks, so that its data survives the loss of one (real-2.6/two-engines.md).
-DRILL_PROPERTIES = "rd_fac:1,rd_lvl:1"
-DRILL_OCLASS = "RP_2G1"
-#: Ranks a drill needs: one to lose, one to keep the data.
-DRILL_RANKS = 2
-#: The size of a drill pool per rank it spans, unless given: DAOS wants 1 GiB of NVMe per
-#: target in each rank (fault 605 "requested NVMe capacity too small" below).
-DRILL_POOL_GB_PER_RANK = 2
 
 
 def daos_drill_pool(
@@ -160,7 +148,7 @@ def daos_drill_pool(
     """A fixture giving a pool ready for fault drills: its service on one rank (take down
     `pool.fault_rank()`), on every rank, of `size` (default: 2G per rank), destroyed after.
     A cluster with fewer than 2 ranks skips the test, saying to run with --daos-engines=2."""
-    return _pool_fixture(cluster, size, None, scope, service_ranks=DRILL_SERVICE_RANKS)
+    return _pool_fixture(cluster, size, None, scope, service_ranks=drills.DRILL_SERVICE_RANKS)
 
 
 def _pool_fixture(
@@ -176,17 +164,14 @@ def _pool_fixture(
         default_size = run_state(request.config).settings.pool_size
         if service_ranks is not None:
             ranks = _drill_ranks(handle)
-            default_size = f"{DRILL_POOL_GB_PER_RANK * ranks}G"
+            default_size = f"{drills.DRILL_POOL_GB_PER_RANK * ranks}G"
         pool = _create_pool(
             request, handle, label or unique_label("pool", request), size or default_size,
             service_ranks=service_ranks,
         )  # fmt: skip
         run_state(request.config).pool_scopes[pool.uuid] = scope
         yield pool
-        failures = run_state(request.config).close_supplies(pool)
-        _destroy_all([pool])
-        if failures:
-            raise failures[0]
+        _destroy_pools(run_state(request.config), [pool])
 
     return pool_fixture
 
@@ -194,10 +179,10 @@ def _pool_fixture(
 def _drill_ranks(handle: DaosCluster) -> int:
     """The number of ranks; the test is skipped, saying why, when a drill needs more."""
     ranks = len(handle.ranks)
-    if ranks < DRILL_RANKS:
+    if ranks < drills.DRILL_RANKS:
         pytest.skip(
-            f"pytest-daos: a fault drill needs {DRILL_RANKS} ranks at least and the cluster "
-            f"has {ranks}: run with --daos-engines={DRILL_RANKS}"
+            f"pytest-daos: a fault drill needs {drills.DRILL_RANKS} ranks at least and the cluster "
+            f"has {ranks}: run with --daos-engines={drills.DRILL_RANKS}"
         )
     return ranks
 
@@ -212,33 +197,13 @@ def daos_drill_container(pool: str = "daos_drill_pool", scope: Scope = "function
     def drill_container_fixture(request: pytest.FixtureRequest) -> Iterator[DaosContainer]:
         handle: DaosPool = request.getfixturevalue(pool)
         container = handle.create_container(
-            unique_label("cont", request), "POSIX", properties=DRILL_PROPERTIES,
-            oclass=DRILL_OCLASS,
+            unique_label("cont", request), "POSIX", properties=drills.DRILL_PROPERTIES,
+            oclass=drills.DRILL_OCLASS,
         )  # fmt: skip
         yield container
         _destroy_all([container])
 
     return drill_container_fixture
-
-
-def heal_left_degraded(config: pytest.Config) -> None:
-    """Around a test that needs DAOS (after it, before its fixtures' teardown, and before
-    the next): a cluster a drill left with a rank down or a pool degraded is healed, or the
-    test fails saying why; never reused as it is."""
-    cluster = run_state(config).cluster
-    if cluster is None or not cluster.needs_healing:
-        return
-    try:
-        cluster.heal()
-    except PytestDaosError as exc:
-        message = f"pytest-daos: a fault drill left the cluster degraded: {exc}"
-    else:
-        return
-    pytest.fail(message, pytrace=False)
-
-
-class PoolSpaceError(PytestDaosError, RuntimeError):
-    """A pool does not fit in the cluster's storage; the message says what to change."""
 
 
 def _create_pool(
@@ -348,6 +313,15 @@ def _made_ahead(request: pytest.FixtureRequest, pool: DaosPool, scope: Scope) ->
     order = ("function", "class", "module", "package", "session")
     pool_scope = state.pool_scopes.get(pool.uuid, "function")
     return order.index(pool_scope) > order.index(scope)
+
+
+def _destroy_pools(state: RunState, pools: list[DaosPool]) -> None:
+    """Close the container supplies of each pool, then destroy the pools (newest first);
+    the first failure is raised after trying all (a pool's own before a supply's)."""
+    failures = [error for pool in pools for error in state.close_supplies(pool)]
+    _destroy_all(pools)
+    if failures:
+        raise failures[0]
 
 
 def _destroy_all(objects: list[Any]) -> None:

@@ -117,14 +117,21 @@ def pytest_report_header(config: pytest.Config) -> str:
 
 
 def _fixture_functions(item: pytest.Item) -> list[Any]:
-    """The functions of every fixture the test uses, directly or not."""
-    info = getattr(item, "_fixtureinfo", None)
-    if info is None:
+    """The functions of every fixture the test uses, directly or not (none for an item
+    without fixtures), as pytest's fixture manager knows them."""
+    names = getattr(item, "fixturenames", None)
+    manager = item.config.pluginmanager.get_plugin("funcmanage")
+    if not names or manager is None:
         return []
+    # pytest 8.0 finds the fixtures a test sees by its node id, later releases by the node
+    seen_from = item.nodeid if pytest.version_tuple < (8, 1) else item
+    # a name the test is parametrized with is given its values there, not by a fixture
+    given = getattr(getattr(item, "callspec", None), "params", {})
     return [
         definition.func
-        for definitions in info.name2fixturedefs.values()
-        for definition in definitions
+        for name in names
+        if name not in given
+        for definition in manager.getfixturedefs(name, seen_from) or ()
     ]
 
 
@@ -187,15 +194,27 @@ def pytest_runtestloop(session: pytest.Session) -> Generator[None, object, objec
 
 
 def pytest_runtest_setup(item: pytest.Item) -> None:
-    if _uses_daos(item):
-        factories.heal_left_degraded(item.config)
+    problem = _heal(item)
+    if problem is not None:
+        pytest.fail(problem, pytrace=False)
 
 
-def pytest_runtest_teardown(item: pytest.Item) -> None:
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_teardown(item: pytest.Item) -> Generator[None, None, None]:
     """A test that left a rank down or a pool degraded: healed before its fixtures'
-    teardown destroys its pools (and, failing that, before the next test)."""
-    if _uses_daos(item):
-        factories.heal_left_degraded(item.config)
+    teardown destroys its pools (and, failing that, before the next test). The fixtures
+    are torn down also when it cannot be healed; the test fails after them."""
+    problem = _heal(item)
+    result = yield
+    if problem is not None:
+        pytest.fail(problem, pytrace=False)
+    return result
+
+
+def _heal(item: pytest.Item) -> str | None:
+    """Around a test that needs DAOS: a cluster a drill left degraded is healed; why it
+    could not be (None: healthy, or healed)."""
+    return run_state(item.config).heal() if _uses_daos(item) else None
 
 
 def pytest_runtest_call(item: pytest.Item) -> None:

@@ -16,7 +16,8 @@ from typing import Any
 import pytest
 
 from .client import existing
-from .client.handles import DaosCluster, DaosPool
+from .client.cluster import DaosCluster
+from .client.pool import DaosPool
 from .client.supply import ContainerSupply
 from .cluster.decision import OtherSettings
 from .cluster.host import Interface, InterfaceError, try_resolve_iface
@@ -24,6 +25,7 @@ from .cluster.labels import Owner
 from .cluster.lifecycle import ClusterLifecycle
 from .cluster.recipes import Recipe, prepare
 from .cluster.record import finish_recorded, load_record
+from .errors import PytestDaosError
 from .report import Kept, StartReport, summary_lines
 from .settings import Settings, apply_overrides
 
@@ -120,6 +122,19 @@ class RunState:
             raise
         self.cluster_settings = settings
         return self.cluster
+
+    def heal(self) -> str | None:
+        """Heal the cluster when a fault drill left it with a rank down or a pool degraded;
+        what went wrong when it could not be healed (None: healthy, or healed). Around a
+        test that needs DAOS (after it, before its fixtures' teardown, and before the next),
+        so that a degraded cluster is never reused as it is."""
+        if self.cluster is None or not self.cluster.needs_healing:
+            return None
+        try:
+            self.cluster.heal()
+        except PytestDaosError as exc:
+            return f"pytest-daos: a fault drill left the cluster degraded: {exc}"
+        return None
 
     def finish(self) -> None:
         """Tear down the cluster this run owns: here, or in the pytest-xdist controller

@@ -13,9 +13,10 @@ import shlex
 from ..errors import PytestDaosError
 from ..settings import Settings
 from ..waiting import Deadline, NotYet, WaitTimeout, poll
+from .cluster import DaosCluster
 from .dmg import Dmg, all_joined
 from .envelope import DaosError, ProtocolError, permanent
-from .handles import DaosCluster, DaosNode
+from .node import DaosNode
 from .transport import Local
 
 

@@ -21,7 +21,8 @@ from collections import deque
 from collections.abc import Callable
 from concurrent.futures import Future
 
-from .handles import DaosContainer, DaosPool
+from .container import DaosContainer
+from .pool import DaosPool
 
 #: Threads that make and destroy containers: DAOS serves them concurrently.
 WORKERS = 2

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from .. import signals
-from ..client.handles import DaosCluster
+from ..client.cluster import DaosCluster
 from ..report import StartReport
 from ..settings import Settings
 from ..waiting import Deadline, NotYet, WaitTimeout, poll

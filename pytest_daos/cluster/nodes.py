@@ -11,8 +11,9 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from ..client import envelope
+from ..client.cluster import DaosCluster
 from ..client.dmg import Dmg, Member, all_joined
-from ..client.handles import DaosCluster, DaosNode
+from ..client.node import DaosNode
 from ..client.transport import DockerExec, put_files
 from ..errors import PytestDaosError
 from ..waiting import Deadline, NotYet, WaitTimeout, poll

@@ -17,12 +17,6 @@ def test_plain():
 """
 
 
-@pytest.fixture
-def nowhere(monkeypatch):
-    """No Docker engine: any Docker call fails at once."""
-    monkeypatch.setenv("DOCKER_HOST", "unix:///nonexistent/docker.sock")
-
-
 def test_help_lists_every_option_with_its_ini_and_environment_names(pytester):
     result = pytester.runpytest("--help")
     text = result.stdout.str()

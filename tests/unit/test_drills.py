@@ -1,4 +1,4 @@
-"""Fault drills (client/drills.py and the drill handles of client/handles.py), through a
+"""Fault drills (client/drills/ and the drill methods of the handles), through a
 scripted transport at the transport seam that answers with the real DAOS 2.6.5 output of
 a two-engine cluster (data/2.6/two_engines_*, see data/2.6/CAPTURES.md)."""
 
