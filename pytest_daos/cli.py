@@ -22,7 +22,8 @@ from .cluster.labels import Owner
 from .cluster.lifecycle import ClusterLifecycle
 from .cluster.nodes import attach_record
 from .cluster.recipes import known_recipes, load_recipe
-from .cluster.record import ClusterRecord, host_lock, load_record, remove_recorded
+from .cluster.record import ClusterRecord, load_record, remove_recorded
+from .cluster.statedir import host_lock
 from .errors import PytestDaosError
 from .pictures import NodeView, RankView, draw_nodes
 from .settings import Settings, register_options, resolve

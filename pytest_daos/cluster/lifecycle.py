@@ -50,11 +50,11 @@ from .record import (
     compat_key,
     failure_record,
     finish_recorded,
-    host_lock,
     load_record,
     remove_recorded,
     save_record,
 )
+from .statedir import host_lock
 
 Progress = Callable[[str], None]
 
