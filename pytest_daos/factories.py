@@ -24,7 +24,7 @@ import pytest
 
 from .client.envelope import DaosError
 from .client.handles import DaosCluster, DaosContainer, DaosNode, DaosPool
-from .cluster.doctor import PrerequisiteError
+from .cluster.api import PrerequisiteError
 from .errors import PytestDaosError
 from .runstate import run_state
 
