@@ -277,11 +277,12 @@ class ClusterLifecycle:
         )  # fmt: skip
         if used is None:
             return None
-        self._docker, self.cluster = None, used[0]  # not ours to remove
+        cluster, why = used
+        self._docker, self.cluster = None, cluster  # not ours to remove
         self.report = StartReport.from_dict(record.report)
-        self.report.attached = used[1]
+        self.report.attached = why
         self.report.phases = {"attach": time.monotonic() - started}
-        return self.cluster
+        return cluster
 
     def _compatible(self, record: ClusterRecord, builder: ImageBuilder) -> bool:
         rows = builder.current(self.recipe)
