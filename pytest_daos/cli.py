@@ -12,16 +12,22 @@ import sys
 from collections.abc import Sequence
 
 from . import __version__
-from .cluster.checks import FAIL, check_docker
-from .cluster.containers import reap_unrecorded
-from .cluster.doctor import report, run_checks
-from .cluster.host import docker_client
-from .cluster.images import ImageBuilder
-from .cluster.labels import Owner
-from .cluster.lifecycle import ClusterLifecycle
-from .cluster.nodes import attach_record
-from .cluster.recipes import Recipe, known_recipes, prepare
-from .cluster.record import ClusterRecord, host_lock, load_record, remove_recorded
+from .cluster.api import (
+    FAIL,
+    ClusterLifecycle,
+    ClusterRecord,
+    Recipe,
+    build_images,
+    check_docker,
+    down,
+    load_record,
+    node_logs,
+    prepare,
+    prune_images,
+    report,
+    run_checks,
+    status,
+)
 from .errors import PytestDaosError
 from .pictures import NodeView, RankView, draw_nodes
 from .settings import Settings, register_options, resolve
@@ -81,17 +87,14 @@ def _doctor(settings: Settings, recipe: Recipe, as_json: bool) -> int:
 
 
 def _build(settings: Settings, recipe: Recipe) -> int:
-    builder = ImageBuilder(docker_client(), settings.state_dir, progress=print)
-    for image in builder.ensure(recipe.with_commits(), rebuild=settings.rebuild):
+    for image in build_images(settings, recipe, progress=print):
         done = "built" if image.built else "cached"
         print(f"{image.tag} {done} {image.image_id[7:19]} ({image.seconds:.1f}s)")
     return 0
 
 
 def _prune(settings: Settings, recipe: Recipe, dry_run: bool) -> int:
-    recipes = known_recipes(settings, recipe)
-    builder = ImageBuilder(docker_client(), settings.state_dir)
-    lines = builder.prune(recipes, dry_run=dry_run)
+    lines = prune_images(settings, recipe, dry_run)
     print("\n".join(lines) if lines else "nothing to prune")
     return 0
 
@@ -103,33 +106,29 @@ def _up(settings: Settings, recipe: Recipe) -> int:
     return _status(settings)
 
 
+_NOTHING_RECORDED = "no pytest-daos cluster is recorded in {}"
+
+
 def _recorded(settings: Settings) -> ClusterRecord | None:
     record = load_record(settings.state_dir)
     if record is None:
-        print(f"no pytest-daos cluster is recorded in {settings.state_dir}")
+        print(_NOTHING_RECORDED.format(settings.state_dir))
     return record
 
 
 def _down(settings: Settings, force: bool) -> int:
-    client = docker_client()
-    with host_lock(settings.state_dir, timeout=settings.start_timeout):
-        record = _recorded(settings)
-        if record is None:
-            removed = reap_unrecorded(client, force)
-            print("\n".join(f"removed {name}" for name in removed) or "nothing to remove")
-            return 0
-        if record.owner_alive() and not record.keep and not force:
-            print(
-                f"the cluster belongs to the running pytest session {record.session} (owner "
-                f"{Owner(**record.owner).describe()}): let it end, or use --force",
-                file=sys.stderr,
-            )
-            return 1
-        problems = remove_recorded(client, settings.state_dir, record)
-    for problem in problems:
+    done = down(settings, force)
+    if done.record is None:
+        print(_NOTHING_RECORDED.format(settings.state_dir))
+        print("\n".join(f"removed {name}" for name in done.removed) or "nothing to remove")
+        return 0
+    if done.refused:
+        print(done.refused, file=sys.stderr)
+        return 1
+    for problem in done.problems:
         print(f"problem: {problem}", file=sys.stderr)
-    print(f"removed the cluster of session {record.session}")
-    return 1 if problems else 0
+    print(f"removed the cluster of session {done.record.session}")
+    return 1 if done.problems else 0
 
 
 def _status(settings: Settings) -> int:
@@ -140,21 +139,12 @@ def _status(settings: Settings) -> int:
     alive = "" if record.keep or record.owner_alive() else " (its owner is gone)"
     print(f"session {record.session}: {record.recipe} recipe, DAOS {record.daos_version}, "
           f"{record.iface} ({record.ip}), {owner}{alive}")  # fmt: skip
-    client = docker_client()
-    nodes = []
-    for role, name in record.containers.items():
-        try:
-            state = str(client.containers.get(name).status)
-        except Exception:
-            state = "gone"
-        nodes.append(NodeView(role, name, state))
-    try:
-        _, cluster = attach_record(client, record)
-        members = cluster.members()
-    except Exception as exc:
-        print(draw_nodes(nodes, None, str(exc)))
+    seen = status(record)
+    nodes = [NodeView(role, name, seen.states[role]) for role, name in record.containers.items()]
+    if seen.members is None:
+        print(draw_nodes(nodes, None, seen.problem))
         return 1
-    print(draw_nodes(nodes, [RankView(m.rank, m.state, m.addr) for m in members]))
+    print(draw_nodes(nodes, [RankView(m.rank, m.state, m.addr) for m in seen.members]))
     return 0
 
 
@@ -162,10 +152,8 @@ def _logs(settings: Settings, roles: list[str], lines: int) -> int:
     record = _recorded(settings)
     if record is None:
         return 1
-    docker, _ = attach_record(docker_client(), record)
-    for role in roles or list(record.containers):
-        for source, text in docker.logs(role, lines).items():
-            print(f"--- {role} {source} ---\n{text.rstrip()}")
+    for role, source, text in node_logs(record, roles, lines):
+        print(f"--- {role} {source} ---\n{text.rstrip()}")
     return 0
 
 

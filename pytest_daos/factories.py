@@ -28,7 +28,7 @@ from .client.container import DaosContainer
 from .client.envelope import DaosError
 from .client.node import DaosNode
 from .client.pool import DaosPool
-from .cluster.doctor import PrerequisiteError
+from .cluster.api import PrerequisiteError
 from .errors import PoolSpaceError, PytestDaosError
 from .runstate import RunState, run_state
 
@@ -138,8 +138,6 @@ def daos_pool(
 ) -> Any:  # fmt: skip
     """A fixture giving one pool in the cluster fixture named `cluster`, destroyed after."""
     return _pool_fixture(cluster, size, label, scope, service_ranks=None)
-
-
 
 
 def daos_drill_pool(

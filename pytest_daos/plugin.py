@@ -18,11 +18,7 @@ from typing import Any
 import pytest
 
 from . import factories, signals
-from .client import existing
-from .cluster.doctor import PrerequisiteError
-from .cluster.host import missing_capabilities
-from .cluster.labels import Owner
-from .cluster.recipes import SimBase, describe_release, prepare
+from .cluster.api import Owner, PrerequisiteError, SimBase, prepare
 from .errors import PytestDaosError
 from .runstate import STASH, RunState, run_state
 from .settings import OPTIONS, Option, register_options, resolve
@@ -94,26 +90,9 @@ def pytest_configure_node(node: Any) -> None:
 
 def pytest_report_header(config: pytest.Config) -> str:
     state = run_state(config)
-    settings = state.settings
-    if settings.system == "existing":
-        return f"daos: existing DAOS {settings.version} system ({existing.describe(settings)})"
-    iface = state.interface(settings)
-    where = f"unusable: {iface}" if isinstance(iface, Exception) else f"{iface.name} ({iface.ip})"
-    missing = missing_capabilities()
-    if settings.privileged == "yes" or (settings.privileged == "auto" and not missing):
-        mode = "--privileged"
-    else:
-        mode = "explicit capabilities" + (
-            f" (this runtime lacks {', '.join('CAP_' + name for name in missing)})"
-            if missing
-            else ""
-        )
     base = config.stash.get(SIM_BASE, None)
-    recipe = settings.recipe + (f" on {base.describe()}" if base is not None else "")
-    return (
-        f"daos: DAOS {describe_release(settings)}, recipe {recipe}, interface {where}, "
-        f"nodes run with {mode}"
-    )
+    recipe = state.settings.recipe + (f" on {base.describe()}" if base is not None else "")
+    return f"daos: {state.describe(recipe)}"
 
 
 def _fixture_functions(item: pytest.Item) -> list[Any]:

@@ -15,16 +15,24 @@ from typing import Any
 
 import pytest
 
-from .client import existing
 from .client.cluster import DaosCluster
 from .client.pool import DaosPool
 from .client.supply import ContainerSupply
-from .cluster.decision import OtherSettings
-from .cluster.host import Interface, InterfaceError, try_resolve_iface
-from .cluster.labels import Owner
-from .cluster.lifecycle import ClusterLifecycle
-from .cluster.recipes import Recipe, prepare
-from .cluster.record import finish_recorded, load_record
+from .cluster.api import (
+    ClusterLifecycle,
+    ExistingSystem,
+    Interface,
+    InterfaceError,
+    Lifecycle,
+    OtherSettings,
+    Owner,
+    Recipe,
+    describe_cluster,
+    finish_recorded,
+    load_record,
+    prepare,
+    try_resolve_iface,
+)
 from .errors import PytestDaosError
 from .report import Kept, StartReport, summary_lines
 from .settings import Settings, apply_overrides
@@ -46,7 +54,7 @@ class RunState:
         self.progress: Progress = lambda message: None
         self.started_at = time.monotonic()
         self.first_test_at: float | None = None
-        self.session: ClusterLifecycle | None = None
+        self.session: Lifecycle | None = None
         self.cluster: DaosCluster | None = None
         self.cluster_settings: Settings | None = None
         self.report: StartReport | None = None
@@ -83,6 +91,25 @@ class RunState:
             self._interfaces[settings.iface] = try_resolve_iface(settings.iface)
         return self._interfaces[settings.iface]
 
+    def lifecycle(self, settings: Settings) -> Lifecycle:
+        """The lifecycle of the system the settings name: an existing one (never started
+        or stopped here), or a cluster this run starts or shares on Docker."""
+        if settings.system == "existing":
+            return ExistingSystem(settings)
+        recipe = self.recipe if settings == self.settings else None
+        return ClusterLifecycle(
+            settings, recipe or prepare(settings).recipe, self.progress,
+            owner=self.owner, iface=self.interface(settings),
+        )  # fmt: skip
+
+    def describe(self, recipe: str) -> str:
+        """The header's words for the system of the run's settings, before it starts (a
+        cluster's lifecycle is built only to start it: it loads the recipe, which may ask
+        the network); `recipe` is the recipe as the header names it."""
+        if self.settings.system == "existing":
+            return ExistingSystem(self.settings).describe()
+        return describe_cluster(self.settings, self.interface(self.settings), recipe)
+
     def cluster_for(self, overrides: Mapping[str, Any] | None = None) -> DaosCluster:
         """The running cluster for these settings: started once, or switched to.
 
@@ -100,23 +127,10 @@ class RunState:
             self.progress("switching to a DAOS cluster with other settings")
             self.finish()
         try:
-            if settings.system == "existing":
-                self.report = StartReport(recipe="existing system", daos_version=settings.version)
-                started = time.monotonic()
-                self.cluster = existing.connect(settings)
-                self.report.attached = (
-                    f"the existing system reached through {existing.describe(settings)}"
-                )
-                self.report.phases["connect"] = time.monotonic() - started
-            else:
-                recipe = self.recipe if settings == self.settings else None
-                self.session = ClusterLifecycle(
-                    settings, recipe or prepare(settings).recipe, self.progress,
-                    owner=self.owner, iface=self.interface(settings),
-                )  # fmt: skip
-                self.report = self.session.report
-                self.cluster = self.session.start()
-                self.report = self.session.report
+            self.session = self.lifecycle(settings)
+            self.report = self.session.report
+            self.cluster = self.session.start()
+            self.report = self.session.report
         except (Exception, KeyboardInterrupt) as exc:
             self.errors[settings] = exc
             raise

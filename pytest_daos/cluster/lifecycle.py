@@ -1,14 +1,14 @@
 """The life of the one cluster a run uses: attach, reuse, replace or start, then finish.
 
 `ClusterLifecycle.start` takes the host-wide lock, reads the host's cluster record and lets
-`decide` choose (a pure function): attach to the cluster another worker of this run
-started, reuse a kept one with the same settings, replace one whose owner is gone, refuse
-one a live session holds, or start one phase by phase (prerequisites, images, nodes,
-format and join) and record it. The record is written before the nodes start (marked not
-ready: the hugepage reservation and the containers' names), so that a run killed in any
-phase is undone by the next; a record that is not ready is never attached to. A start
-that fails half-way is undone. `finish_recorded` removes the recorded cluster at the end of
-the run that owns it.
+`RecordedCluster` do what `decide` (a pure function) chooses: attach to the cluster another
+worker of this run started, reuse a kept one with the same settings, replace one whose
+owner is gone, refuse one a live session holds, or start one phase by phase
+(prerequisites, images, nodes, format and join) and record it. The record is written
+before the nodes start (marked not ready: the hugepage reservation and the containers'
+names), so that a run killed in any phase is undone by the next; a record that is not
+ready is never attached to. A start that fails half-way is undone. `finish_recorded`
+removes the recorded cluster at the end of the run that owns it.
 """
 
 from __future__ import annotations
@@ -28,7 +28,6 @@ from ..waiting import Deadline, NotYet, WaitTimeout, poll
 from . import config_files, guardian
 from .checks import check_docker
 from .containers import ClusterConflict, reap_orphans
-from .decision import Decision, EarlierFailure, OtherSettings, conflict, decide
 from .doctor import require, run_checks
 from .host import (
     Interface,
@@ -42,7 +41,7 @@ from .hugepages import Hugepages, Reservation
 from .images import ImageBuilder, ImageResult
 from .labels import KEEP_LABEL, Owner
 from .node_options import ClusterPlan, container_name
-from .nodes import DockerCluster, attach_record, cluster_handle
+from .nodes import DockerCluster, cluster_handle
 from .recipes import Recipe
 from .record import (
     ClusterRecord,
@@ -50,11 +49,11 @@ from .record import (
     compat_key,
     failure_record,
     finish_recorded,
-    host_lock,
     load_record,
-    remove_recorded,
     save_record,
 )
+from .recorded import RecordedCluster
+from .statedir import host_lock
 
 Progress = Callable[[str], None]
 
@@ -277,64 +276,19 @@ class ClusterLifecycle:
         record = load_record(self.folder)
         if record is None:
             return None
-        if record.ready and record.keep and not self._nodes_running(record):
-            # e.g. the Docker engine restarted: its nodes exited, its storage is gone
-            self.progress(
-                f"removing the kept cluster of session {record.session}: its nodes are not running"
-            )
-            for problem in remove_recorded(self.client, self.folder, record, self.hugepages):
-                self.progress(f"teardown problem: {problem}")
-            return None
-        alive = record.in_use()
-        compatible = (
-            record.ready
-            and record.session != self.owner.session
-            and (self.settings.reuse or (alive and not record.keep))
-            and self._compatible(record, builder)
-        )
-        decision = decide(
-            record, self.owner.session, self.settings.reuse, compatible, alive,
-            self.settings_key,
+        found = RecordedCluster(record, self.client, self.folder, self.hugepages, self.progress)
+        used = found.use(
+            self.owner, self.settings, self.settings_key,
+            compatible=lambda: self._compatible(record, builder),
         )  # fmt: skip
-        if decision is Decision.FAILED:
-            raise EarlierFailure(record.failure)
-        if decision is Decision.OTHER_SETTINGS:
-            raise OtherSettings()
-        if decision is Decision.CONFLICT:
-            raise conflict(record)
-        if decision is Decision.REPLACE:
-            reason = "incompatible kept" if record.keep else "dead session's"
-            if not record.ready:
-                reason = "unfinished"
-            self.progress(f"removing the {reason} cluster of session {record.session}")
-            for problem in remove_recorded(self.client, self.folder, record, self.hugepages):
-                self.progress(f"teardown problem: {problem}")
+        if used is None:
             return None
-        why = decision.value
-        if decision is Decision.REUSE:
-            why = f"reused the kept cluster of session {record.session}"
-        docker, cluster = attach_record(self.client, record)
-        docker.wait_joined(Deadline(self.settings.start_timeout))  # the record is ready
-        if decision is Decision.SHARE:
-            why = f"shared the running cluster of session {record.session} (same settings)"
-            record.sharers.append(asdict(self.owner))
-            save_record(self.folder, record)
+        cluster, why = used
         self._docker, self.cluster = None, cluster  # not ours to remove
         self.report = StartReport.from_dict(record.report)
         self.report.attached = why
         self.report.phases = {"attach": time.monotonic() - started}
         return cluster
-
-    def _nodes_running(self, record: ClusterRecord) -> bool:
-        import docker.errors
-
-        for name in record.containers.values():
-            try:
-                if self.client.containers.get(name).status != "running":
-                    return False
-            except docker.errors.NotFound:
-                return False
-        return True
 
     def _compatible(self, record: ClusterRecord, builder: ImageBuilder) -> bool:
         rows = builder.current(self.recipe)

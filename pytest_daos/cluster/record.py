@@ -10,8 +10,8 @@ killed in any phase leaves what the next one needs to undo it. Whoever removes t
 (`remove_recorded`) removes the record; a later session that finds the record of a dead
 owner removes that cluster first, and only containers labelled with the record's session.
 
-The state folder is checked (`statedir.secure_state_dir`) before the record or the lock is
-used: a record someone else could have written is never acted on.
+The state folder is checked (`statedir.secure_state_dir`) before the record or the lock
+(`statedir.host_lock`) is used: a record someone else could have written is never acted on.
 """
 
 from __future__ import annotations
@@ -19,25 +19,29 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..waiting import hold_lock
 from .config_files import ClusterConfig
 from .containers import belongs_to, stop_and_remove
 from .host import docker_client
 from .hugepages import Hugepages, Reservation
 from .labels import SESSION_LABEL, Owner
 from .recipes import Recipe
-from .statedir import StateDirError, check_state_dir, open_new, read_text, secure_state_dir
+from .statedir import (
+    StateDirError,
+    check_state_dir,
+    host_lock,
+    open_new,
+    read_text,
+    secure_state_dir,
+)
 
 #: Seconds the end of a run waits for the host lock before it says who holds it.
 TEARDOWN_LOCK_WAIT = 120.0
 RECORD_FILE = "cluster.json"
-LOCK_FILE = "cluster.lock"
 
 
 @dataclass
@@ -127,17 +131,6 @@ def save_record(folder: Path, record: ClusterRecord) -> None:
 
 def clear_record(folder: Path) -> None:
     (folder / RECORD_FILE).unlink(missing_ok=True)
-
-
-@contextmanager
-def host_lock(
-    folder: Path, on_wait: Callable[[str], None] | None = None, timeout: float | None = None
-) -> Iterator[None]:
-    """Hold the host-wide cluster lock; `on_wait(holder)` is called once if another holds
-    it; LockTimeout after `timeout` seconds. StateDirError when the state folder is not
-    safe to use."""
-    with hold_lock(secure_state_dir(folder) / LOCK_FILE, on_wait, timeout):
-        yield
 
 
 def remove_recorded(

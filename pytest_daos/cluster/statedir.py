@@ -1,5 +1,5 @@
 """The state folder (`--daos-state-dir`, by default `<tmp>/pytest-daos-<uid>`): the cluster's
-record, its lock, the build lock, the build logs and temporary files.
+record, the host-wide lock (`host_lock`), the build lock, the build logs and temporary files.
 
 A run as root acts on what it finds there (it stops the containers the record names and
 gives back its hugepages), and writes files there. So the folder must be one that nobody
@@ -15,12 +15,16 @@ import contextlib
 import os
 import secrets
 import stat
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import IO
 
 from ..errors import PytestDaosError
+from ..waiting import hold_lock
 
 FIX = "remove it or pass --daos-state-dir"
+#: The host-wide lock of the one cluster of a host (its record, its start and removal).
+LOCK_FILE = "cluster.lock"
 
 _NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
 _CLOEXEC = getattr(os, "O_CLOEXEC", 0)
@@ -56,6 +60,17 @@ def check_state_dir(folder: Path) -> bool:
         return False
     secure_state_dir(folder)
     return True
+
+
+@contextlib.contextmanager
+def host_lock(
+    folder: Path, on_wait: Callable[[str], None] | None = None, timeout: float | None = None
+) -> Iterator[None]:
+    """Hold the host-wide cluster lock; `on_wait(holder)` is called once if another holds
+    it; LockTimeout after `timeout` seconds. StateDirError when the state folder is not
+    safe to use."""
+    with hold_lock(secure_state_dir(folder) / LOCK_FILE, on_wait, timeout):
+        yield
 
 
 def _problem(info: os.stat_result) -> str:

@@ -82,6 +82,15 @@ def test_header_names_version_recipe_and_interface(pytester):
     result.stdout.fnmatch_lines(["daos: *, nodes run with --privileged"])
 
 
+def test_header_of_an_existing_system_says_how_it_is_reached(pytester, nowhere):
+    pytester.makepyfile(PLAIN_TEST)
+    result = pytester.runpytest("--daos-system=existing", "--daos-dmg=ssh admin01")
+    result.assert_outcomes(passed=1)
+    result.stdout.fnmatch_lines(
+        ["daos: existing DAOS 2.6 system (dmg: ssh admin01, daos: this host)"]
+    )
+
+
 def test_unknown_interface_skips_daos_tests_naming_the_interfaces_that_exist(pytester, nowhere):
     pytester.makepyfile(DAOS_TEST + PLAIN_TEST)
     result = pytester.runpytest("--daos-iface=nope0", "-rs")

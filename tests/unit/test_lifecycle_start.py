@@ -23,9 +23,9 @@ from test_prepare import COMMIT, base_image, offline_host
 from pytest_daos import runstate
 from pytest_daos.client import drills
 from pytest_daos.cluster import config_files as config_files_module
-from pytest_daos.cluster import git_refs, lifecycle, recipes
+from pytest_daos.cluster import git_refs, lifecycle, recipes, recorded
 from pytest_daos.cluster.containers import ClusterConflict
-from pytest_daos.cluster.decision import Decision, decide
+from pytest_daos.cluster.decision import Decision, EarlierFailure, decide
 from pytest_daos.cluster.host import Interface
 from pytest_daos.cluster.images import ImageResult
 from pytest_daos.cluster.labels import SESSION_LABEL, Owner, boot_id
@@ -281,7 +281,7 @@ def test_a_failed_start_fails_the_other_workers_of_the_run_at_once(world, monkey
     assert nr(kernel.root) == 0 and not client.containers.list()  # nothing of it is left
     started: list[str] = []
     monkeypatch.setattr(FakeDocker, "start_nodes", lambda self: started.append("nodes"))
-    with pytest.raises(lifecycle.EarlierFailure) as caught:
+    with pytest.raises(EarlierFailure) as caught:
         a_lifecycle(world, owner=owner).start()
     assert str(caught.value) == ("DAOS cluster start failed in phase 'join': rank 0 never joined")
     assert started == []  # the second worker did not try again
@@ -305,7 +305,7 @@ class Attached:
 
 def test_a_live_session_with_the_same_settings_shares_and_the_last_out_removes(world, monkeypatch):
     client, folder, kernel = world
-    monkeypatch.setattr(lifecycle, "attach_record", lambda c, r: (Attached(), "handles"))
+    monkeypatch.setattr(recorded, "attach_record", lambda c, r: (Attached(), "handles"))
     first, second = a_lifecycle(world), a_lifecycle(world)  # two sessions, both alive
     first.start()
     shared = second.start()

@@ -15,7 +15,8 @@ from fake_docker import FakeClient
 from pytest_daos.cluster import record as record_module
 from pytest_daos.cluster.images import ImageBuilder
 from pytest_daos.cluster.recipes import ImageSpec, Recipe
-from pytest_daos.cluster.record import ClusterRecord, host_lock, load_record, save_record
+from pytest_daos.cluster.record import ClusterRecord, load_record, save_record
+from pytest_daos.cluster.statedir import host_lock
 from pytest_daos.errors import PytestDaosError
 
 FIX = "remove it or pass --daos-state-dir"

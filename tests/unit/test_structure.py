@@ -4,8 +4,10 @@ between the layers (the pytest face, `cluster/`, `client/`, the leaves), the sim
 `client/` never imports the Docker SDK. A new feature that would pass a limit splits a
 module instead of growing it.
 
-The code is read with `ast`, never imported: an import inside a function or under
-`if TYPE_CHECKING:` counts as much as one at the top."""
+The code is read with `ast`, never imported: for the layers an import inside a function or
+under `if TYPE_CHECKING:` counts as much as one at the top. Cycles are those of the imports
+that run: a type named under `if TYPE_CHECKING:` (a pool's `cluster` is a `DaosCluster`,
+whose module makes pools) is no import at run time."""
 
 from __future__ import annotations
 
@@ -91,10 +93,28 @@ def module_file(package: Path, dotted: list[str]) -> str | None:
     return next((c for c in candidates if (package / c).is_file()), None)
 
 
-def imports(package: Path, module: str, tree: ast.Module) -> Iterator[tuple[str, int]]:
-    """The package's modules that `module` imports, each with the line of its import."""
-    here = [package.name, *module.split("/")[:-1]]  # the package `module` is in
+def type_checking_only(tree: ast.Module) -> set[ast.AST]:
+    """The statements under `if TYPE_CHECKING:` (or `typing.TYPE_CHECKING`) in `tree`."""
+    found: set[ast.AST] = set()
     for node in ast.walk(tree):
+        if isinstance(node, ast.If) and (
+            (isinstance(node.test, ast.Name) and node.test.id == "TYPE_CHECKING")
+            or (isinstance(node.test, ast.Attribute) and node.test.attr == "TYPE_CHECKING")
+        ):
+            found.update(inner for stmt in node.body for inner in ast.walk(stmt))
+    return found
+
+
+def imports(
+    package: Path, module: str, tree: ast.Module, runtime: bool = False
+) -> Iterator[tuple[str, int]]:
+    """The package's modules that `module` imports, each with the line of its import
+    (`runtime`: only the imports that run, not those under `if TYPE_CHECKING:`)."""
+    here = [package.name, *module.split("/")[:-1]]  # the package `module` is in
+    skipped = type_checking_only(tree) if runtime else set()
+    for node in ast.walk(tree):
+        if node in skipped:
+            continue
         if isinstance(node, ast.Import):
             for alias in node.names:
                 target = module_file(package, alias.name.split("."))
@@ -120,12 +140,13 @@ def outside_imports(tree: ast.Module) -> Iterator[tuple[str, int]]:
             yield node.module.split(".")[0], node.lineno
 
 
-def graph(package: Path) -> dict[str, dict[str, int]]:
-    """Each module's imports of the package's modules (the line of the first)."""
+def graph(package: Path, runtime: bool = False) -> dict[str, dict[str, int]]:
+    """Each module's imports of the package's modules (the line of the first; `runtime`:
+    only those that run)."""
     edges: dict[str, dict[str, int]] = {}
     for module, tree in sources(package).items():
         edges[module] = {}
-        for target, line in imports(package, module, tree):
+        for target, line in imports(package, module, tree, runtime):
             if target != module:
                 edges[module].setdefault(target, line)
     return edges
@@ -159,8 +180,9 @@ def upward_imports(package: Path) -> list[str]:
 
 
 def cycles(package: Path) -> list[str]:
-    """Each import cycle among the modules outside the sim, as `a.py -> b.py -> a.py`."""
-    edges = {m: sorted(t) for m, t in graph(package).items() if not m.startswith(SIM)}
+    """Each cycle of the imports that run among the modules outside the sim, as
+    `a.py -> b.py -> a.py`."""
+    edges = {m: sorted(t) for m, t in graph(package, runtime=True).items() if not m.startswith(SIM)}
     found: list[str] = []
     seen: set[frozenset[str]] = set()
     for start in sorted(edges):
@@ -315,3 +337,12 @@ def test_long_modules_and_functions_are_named_with_their_size_and_limit(package)
         "big.py:outer (line 7): 6 lines (limit 1)",
         "big.py:outer.inner (line 9): 2 lines (limit 1)",
     ]
+
+
+def test_a_type_named_under_type_checking_makes_no_cycle(package):
+    write(package, "client/cluster.py", "from .pool import Pool\n")
+    write(package, "client/pool.py", "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n"
+          "    from .cluster import Cluster\n")  # fmt: skip
+    assert cycles(package) == []
+    write(package, "client/pool.py", "from .cluster import Cluster\n")
+    assert cycles(package) == ["client/cluster.py -> client/pool.py -> client/cluster.py"]
