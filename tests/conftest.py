@@ -57,7 +57,12 @@ def docker() -> Any:
 def our_containers(docker: Any) -> list[str]:
     from pytest_daos.cluster.labels import SESSION_LABEL
 
-    return [c.name for c in docker.containers.list(all=True, filters={"label": SESSION_LABEL})]
+    return [
+        c.name
+        for c in docker.containers.list(
+            all=True, filters={"label": SESSION_LABEL}, ignore_removed=True
+        )
+    ]
 
 
 def nr_hugepages() -> int:

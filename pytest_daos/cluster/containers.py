@@ -31,7 +31,9 @@ def reap_orphans(client: Any) -> list[str]:
     namespace or machine sharing this Docker engine): that conflict may be waited out.
     """
     removed = []
-    for container in client.containers.list(all=True, filters={"label": SESSION_LABEL}):
+    for container in client.containers.list(
+        all=True, filters={"label": SESSION_LABEL}, ignore_removed=True
+    ):
         if container.labels.get(KEEP_LABEL) == "true":
             raise ClusterConflict(
                 f"a kept DAOS cluster ({container.name}) holds this host: reuse it with "
@@ -66,7 +68,9 @@ def reap_unrecorded(client: Any, force: bool = False) -> list[str]:
     (another pid namespace or machine sharing the Docker engine)."""
     label = SESSION_LABEL if force else f"{KEEP_LABEL}=true"
     removed = []
-    for container in client.containers.list(all=True, filters={"label": label}):
+    for container in client.containers.list(
+        all=True, filters={"label": label}, ignore_removed=True
+    ):
         container.remove(force=True, v=True)
         removed.append(str(container.name))
     return removed

@@ -314,7 +314,9 @@ class DockerCluster:
         self.containers.clear()
         if self._plan is not None:
             label = f"{SESSION_LABEL}={self._plan.owner.session}"
-            for container in self.client.containers.list(all=True, filters={"label": label}):
+            for container in self.client.containers.list(
+                all=True, filters={"label": label}, ignore_removed=True
+            ):
                 problems += [f"{container.name}: {problem}"
                              for problem in stop_and_remove(container)]  # fmt: skip
         return problems

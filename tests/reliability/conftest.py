@@ -96,7 +96,9 @@ def reliability_record() -> Iterator[Record]:
 def our_things(docker: Any) -> dict[str, list[str]]:
     label = {"label": SESSION_LABEL}
     return {
-        "containers": [c.name for c in docker.containers.list(all=True, filters=label)],
+        "containers": [
+            c.name for c in docker.containers.list(all=True, filters=label, ignore_removed=True)
+        ],
         "volumes": [v.name for v in docker.volumes.list(filters=label)],
         "networks": [n.name for n in docker.networks.list(filters=label)],
     }
@@ -163,7 +165,9 @@ def scenario(
     left += sorted(name for name in host[2] - before_host[2] if name.startswith("spdk_pid"))
     left += [f"{name} held" for name in case.held_locks()]
     # the next scenario starts clean regardless
-    for container in docker.containers.list(all=True, filters={"label": SESSION_LABEL}):
+    for container in docker.containers.list(
+        all=True, filters={"label": SESSION_LABEL}, ignore_removed=True
+    ):
         container.remove(force=True, v=True)
     if host[0] != before_host[0]:
         Path("/proc/sys/vm/nr_hugepages").write_text(str(before_host[0]))

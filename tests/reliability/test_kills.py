@@ -22,7 +22,7 @@ def next_run(scenario) -> Ended:
 def guardian_removes(docker, seconds: float = 60) -> float:
     """Seconds until no container of ours is left (the killed run's guardian at work)."""
     started = time.monotonic()
-    while docker.containers.list(all=True, filters={"label": SESSION_LABEL}):
+    while docker.containers.list(all=True, filters={"label": SESSION_LABEL}, ignore_removed=True):
         assert time.monotonic() - started < seconds, "the guardian left the cluster"
         time.sleep(0.2)
     return time.monotonic() - started
