@@ -22,6 +22,12 @@ class ClusterConflict(PytestDaosError, RuntimeError):
         self.waitable = waitable
 
 
+def labelled(client: Any, label: str) -> list[Any]:
+    """The containers carrying `label` (`key` or `key=value`), stopped ones too; one removed
+    by someone else between Docker's list and its inspect is left out."""
+    return list(client.containers.list(all=True, filters={"label": label}, ignore_removed=True))
+
+
 def reap_orphans(client: Any) -> list[str]:
     """Remove the containers of sessions whose owner is provably gone; return their names.
 
@@ -31,9 +37,7 @@ def reap_orphans(client: Any) -> list[str]:
     namespace or machine sharing this Docker engine): that conflict may be waited out.
     """
     removed = []
-    for container in client.containers.list(
-        all=True, filters={"label": SESSION_LABEL}, ignore_removed=True
-    ):
+    for container in labelled(client, SESSION_LABEL):
         if container.labels.get(KEEP_LABEL) == "true":
             raise ClusterConflict(
                 f"a kept DAOS cluster ({container.name}) holds this host: reuse it with "
@@ -68,9 +72,7 @@ def reap_unrecorded(client: Any, force: bool = False) -> list[str]:
     (another pid namespace or machine sharing the Docker engine)."""
     label = SESSION_LABEL if force else f"{KEEP_LABEL}=true"
     removed = []
-    for container in client.containers.list(
-        all=True, filters={"label": label}, ignore_removed=True
-    ):
+    for container in labelled(client, label):
         container.remove(force=True, v=True)
         removed.append(str(container.name))
     return removed

@@ -17,7 +17,7 @@ from ..client.node import DaosNode
 from ..client.transport import DockerExec, put_files
 from ..errors import PytestDaosError
 from ..waiting import Deadline, NotYet, WaitTimeout, poll
-from .containers import stop_and_remove
+from .containers import labelled, stop_and_remove
 from .labels import SESSION_LABEL
 from .node_options import ClusterPlan, is_caps_refusal, run_options
 from .recipes import HOSTNAMES, NodeSpec
@@ -314,9 +314,7 @@ class DockerCluster:
         self.containers.clear()
         if self._plan is not None:
             label = f"{SESSION_LABEL}={self._plan.owner.session}"
-            for container in self.client.containers.list(
-                all=True, filters={"label": label}, ignore_removed=True
-            ):
+            for container in labelled(self.client, label):
                 problems += [f"{container.name}: {problem}"
                              for problem in stop_and_remove(container)]  # fmt: skip
         return problems
