@@ -27,7 +27,6 @@ from .cluster.api import (
     OtherSettings,
     Owner,
     Recipe,
-    describe_cluster,
     finish_recorded,
     load_record,
     prepare,
@@ -103,12 +102,9 @@ class RunState:
         )  # fmt: skip
 
     def describe(self, recipe: str) -> str:
-        """The header's words for the system of the run's settings, before it starts (a
-        cluster's lifecycle is built only to start it: it loads the recipe, which may ask
-        the network); `recipe` is the recipe as the header names it."""
-        if self.settings.system == "existing":
-            return ExistingSystem(self.settings).describe()
-        return describe_cluster(self.settings, self.interface(self.settings), recipe)
+        """The header's words for the system of the run's settings, before it starts;
+        `recipe` is the recipe as the header names it."""
+        return self.lifecycle(self.settings).describe(recipe)
 
     def cluster_for(self, overrides: Mapping[str, Any] | None = None) -> DaosCluster:
         """The running cluster for these settings: started once, or switched to.

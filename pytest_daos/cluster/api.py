@@ -77,6 +77,11 @@ class Lifecycle(Protocol):
         """Handles on the running system."""
         ...
 
+    def describe(self, recipe: str) -> str:
+        """The system for the pytest header, before it starts (`recipe`: the recipe as the
+        header names it)."""
+        ...
+
     def finish(self) -> list[str]:
         """End of the run: remove what is the run's to remove; the problems met."""
         ...

@@ -23,8 +23,8 @@ class ExistingSystem:
         self.settings = settings
         self.report = StartReport(recipe="existing system", daos_version=settings.version)
 
-    def describe(self) -> str:
-        """The system and how it is reached, for the pytest header."""
+    def describe(self, recipe: str = "") -> str:
+        """The system and how it is reached, for the pytest header (it has no recipe)."""
         return f"existing DAOS {self.settings.version} system ({existing.describe(self.settings)})"
 
     def start(self) -> DaosCluster:

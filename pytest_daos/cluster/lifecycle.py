@@ -42,6 +42,7 @@ from .images import ImageBuilder, ImageResult
 from .labels import KEEP_LABEL, Owner
 from .node_options import ClusterPlan, container_name
 from .nodes import DockerCluster, cluster_handle
+from .operations import describe_cluster
 from .recipes import Recipe
 from .record import (
     ClusterRecord,
@@ -91,6 +92,11 @@ class ClusterLifecycle:
     @property
     def folder(self) -> Path:
         return self.settings.state_dir
+
+    def describe(self, recipe: str) -> str:
+        """The cluster these settings start, for the pytest header (`recipe` as the header
+        names it), from the settings and this host: nothing is built or started for it."""
+        return describe_cluster(self.settings, self.iface, recipe)
 
     def start(self) -> DaosCluster:
         """Attach to this session's, a compatible kept or a shared running cluster, or
