@@ -9,7 +9,7 @@ from typing import Any
 
 from ..errors import PytestDaosError
 from ..releases import percentage_pool_sizes, series
-from .envelope import DEFAULT_CALL_TIMEOUT, JsonTool
+from .envelope import DEFAULT_CALL_TIMEOUT, JsonTool, answer_texts
 from .transport import Transport
 
 #: Pool or container properties: DAOS's own `key:value,key:value`, or a mapping of them.
@@ -103,14 +103,8 @@ class Member:
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Member:
-        return cls(
-            rank=int(data["rank"]),
-            state=str(data["state"]),
-            addr=str(data.get("addr", "")),
-            uuid=str(data.get("uuid", "")),
-            fabric_uri=str(data.get("fabric_uri", "")),
-            info=str(data.get("info", "")),
-        )
+        texts = answer_texts(data, ("state",), ("addr", "uuid", "fabric_uri", "info"))
+        return cls(rank=int(data["rank"]), **texts)
 
 
 @dataclass(frozen=True)
