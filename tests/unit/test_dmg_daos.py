@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from daos_replay import Replay
+from daos_replay import Call, Replay
 
 from pytest_daos.client.daos import Daos, container_create_argv, container_ids, dfuse_argv
 from pytest_daos.client.dmg import Dmg, pool_create_argv, pool_destroy_argv
@@ -56,7 +56,8 @@ def test_container_list_keys_per_release():
 def test_dmg_pool_create_parses_and_bounds_the_call(real_output):
     transport = Replay(real_output("2.6", "dmg_pool_create_tank.json"))
     pool = Dmg(transport, "2.6.5", timeout=42).pool_create("tank", "2G")
-    assert transport.calls == [(("dmg", "-j", "pool", "create", "--size=2G", "--", "tank"), 42)]
+    argv = ("dmg", "-j", "pool", "create", "--size=2G", "--", "tank")
+    assert transport.calls == [Call(argv, None, 42)]
     assert pool.uuid == "3611afcc-4714-41c7-8f3d-bf257f15229f"
     assert pool.svc_reps == (0,)
     assert pool.tier_bytes == (120000512, 1880000000)
