@@ -17,6 +17,17 @@ def test_pool_create_argv_puts_the_label_last_after_double_dash():
     ]  # fmt: skip
 
 
+def test_dmg_pool_create_passes_its_options_and_refuses_unknown_ones(real_output):
+    transport = Replay(real_output("2.6", "dmg_pool_create_tank.json"))
+    Dmg(transport, "2.6").pool_create("tank", "2G", nsvc=1, tier_ratio="6")
+    assert transport.argvs == [
+        ("dmg", "-j", "pool", "create", "--size=2G", "--tier-ratio=6", "--nsvc=1", "--", "tank")
+    ]
+    with pytest.raises(TypeError, match="has no option 'nscv'"):
+        Dmg(transport, "2.6").pool_create("tank", "2G", nscv=1)  # type: ignore[call-arg]
+    assert len(transport.argvs) == 1
+
+
 def test_percent_sizes_do_not_exist_in_2_0():
     with pytest.raises(ValueError, match="no percentage pool sizes"):
         pool_create_argv("2.0", "tank", "50%")
