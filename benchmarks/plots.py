@@ -36,35 +36,47 @@ def _save(figure: Any, path: Path, bottom: float = 0.0) -> Path:
     return path
 
 
-def _stacked(axes: Any, labels: list[str], series: list[tuple[str, list[float], str]]) -> None:
-    """Horizontal bars of `labels`, each `series` (its label, widths, colour) stacked on
-    the ones before it."""
+def _stacked(
+    path: Path,
+    labels: list[str],
+    series: list[tuple[str, list[float], str]],
+    titles: tuple[str, str],
+    legend_below: float,
+) -> Path:
+    """Horizontal bars of `labels` from the top down, each `series` (its label, widths,
+    colour) stacked on the ones before it; `titles` are the x axis's and the plot's, the
+    legend is one row of the series, `legend_below` of the axes' height under them."""
+    figure, axes = _pyplot().subplots(figsize=(8, 3.6))
     left = [0.0] * len(labels)
     for label, widths, color in series:
         axes.barh(labels, widths, left=left, color=color, label=label)
         left = [a + b for a, b in zip(left, widths, strict=True)]
+    axes.invert_yaxis()
+    axes.set_xlabel(titles[0])
+    axes.set_title(titles[1])
+    axes.legend(
+        loc="upper center", bbox_to_anchor=(0.5, -legend_below), fontsize="small", ncol=len(series)
+    )
+    return _save(figure, path)
 
 
 def start(results: dict[str, Any], path: Path) -> Path:
     """Stacked bars: the start of plugin, bare.sh and floor, part by part."""
-    plt = _pyplot()
     parts = start_parts(results)
     names = [name for name in ("plugin", "bare", "floor") if parts[name]["nodes"] is not None]
-    figure, axes = plt.subplots(figsize=(8, 3.6))
-    _stacked(axes, names, [
+    series = [
         (part, [parts[name][part] or 0.0 for name in names], color)
         for part, color in zip(PARTS, COLORS, strict=True)
-    ])  # fmt: skip
-    axes.invert_yaxis()
-    axes.set_xlabel("seconds (median), to a pool and a container")
-    axes.set_title(f"Start: plugin, bare procedure, floor ({results['recipe']})")
-    axes.legend(loc="upper center", bbox_to_anchor=(0.5, -0.25), fontsize="small", ncol=5)
-    return _save(figure, path)
+    ]
+    titles = (
+        "seconds (median), to a pool and a container",
+        f"Start: plugin, bare procedure, floor ({results['recipe']})",
+    )
+    return _stacked(path, names, series, titles, legend_below=0.25)
 
 
 def per_test(results: dict[str, Any], path: Path) -> Path:
     """Stacked bars: setup, call and teardown of each kind of test, and the floor."""
-    plt = _pyplot()
     kinds = results["warm"]["per_test"]
     labels, setups, calls, teardowns = [], [], [], []
     for kind, data in kinds.items():
@@ -78,17 +90,13 @@ def per_test(results: dict[str, Any], path: Path) -> Path:
         setups.append(median([s for run in floor for s in run["container_create_s"]]) or 0.0)
         calls.append(0.0)
         teardowns.append(median([s for run in floor for s in run["container_destroy_s"]]) or 0.0)
-    figure, axes = plt.subplots(figsize=(8, 3.6))
-    _stacked(axes, labels, [
+    series = [
         ("setup (floor: create)", setups, COLORS[1]),
         ("call", calls, COLORS[2]),
         ("teardown (floor: destroy)", teardowns, COLORS[3]),
-    ])  # fmt: skip
-    axes.invert_yaxis()
-    axes.set_xlabel("seconds per test (median)")
-    axes.set_title(f"Per-test costs ({results['recipe']})")
-    axes.legend(loc="upper center", bbox_to_anchor=(0.5, -0.2), fontsize="small", ncol=3)
-    return _save(figure, path)
+    ]
+    titles = ("seconds per test (median)", f"Per-test costs ({results['recipe']})")
+    return _stacked(path, labels, series, titles, legend_below=0.2)
 
 
 def xdist(results: dict[str, Any], path: Path) -> Path:

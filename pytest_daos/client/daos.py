@@ -8,7 +8,7 @@ from typing import Any
 
 from ..releases import series
 from .dmg import DaosArgumentError, Properties, check_label, format_properties
-from .envelope import JsonTool
+from .envelope import JsonTool, answer_texts
 
 #: Container types `daos container create --type` knows (case-insensitive), all releases.
 CONTAINER_TYPES = (
@@ -28,12 +28,8 @@ class ContainerInfo:
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> ContainerInfo:
-        return cls(
-            pool_uuid=str(data["pool_uuid"]),
-            uuid=str(data["container_uuid"]),
-            label=str(data.get("container_label", "")),
-            type=str(data.get("container_type", "")),
-        )
+        keys = {"uuid": "container_uuid", "label": "container_label", "type": "container_type"}
+        return cls(**answer_texts(data, ("pool_uuid", "uuid"), ("label", "type"), keys))
 
 
 def container_create_argv(

@@ -5,12 +5,15 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypedDict
 
 from ..errors import PytestDaosError
 from ..releases import percentage_pool_sizes, series
-from .envelope import DEFAULT_CALL_TIMEOUT, JsonTool
+from .envelope import DEFAULT_CALL_TIMEOUT, JsonTool, answer_texts
 from .transport import Transport
+
+if TYPE_CHECKING:  # typing.Unpack is Python 3.11+
+    from typing_extensions import Unpack
 
 #: Pool or container properties: DAOS's own `key:value,key:value`, or a mapping of them.
 Properties = str | Mapping[str, object]
@@ -103,14 +106,8 @@ class Member:
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Member:
-        return cls(
-            rank=int(data["rank"]),
-            state=str(data["state"]),
-            addr=str(data.get("addr", "")),
-            uuid=str(data.get("uuid", "")),
-            fabric_uri=str(data.get("fabric_uri", "")),
-            info=str(data.get("info", "")),
-        )
+        texts = answer_texts(data, ("state",), ("addr", "uuid", "fabric_uri", "info"))
+        return cls(rank=int(data["rank"]), **texts)
 
 
 @dataclass(frozen=True)
@@ -127,32 +124,38 @@ class CreatedPool:
         return sum(self.tier_bytes)
 
 
+class PoolOptions(TypedDict, total=False):
+    """What `dmg pool create` may be given besides the label and the size."""
+
+    tier_ratio: str | None  # --tier-ratio: the share of each storage tier in the size
+    nranks: int | None  # --nranks: the number of engine ranks to use
+    nsvc: int | None  # --nsvc: the number of pool service replicas (DAOS picks their ranks)
+    properties: Properties | None
+
+
 def pool_create_argv(
-    version: str,
-    label: str,
-    size: str,
-    *,
-    tier_ratio: str | None = None,
-    nranks: int | None = None,
-    nsvc: int | None = None,
-    properties: Properties | None = None,
+    version: str, label: str, size: str, **options: Unpack[PoolOptions]
 ) -> list[str]:
-    """argv (after `dmg -j`) that creates a pool of `size` (total, or N% of free space);
-    `nsvc` is the number of pool service replicas (DAOS picks their ranks).
+    """argv (after `dmg -j`) that creates a pool of `size` (total, or N% of free space),
+    with the `options` given (PoolOptions).
 
     The label is checked against DAOS's rule first and follows `--`, so that it is never
     read as an option."""
+    unknown = options.keys() - PoolOptions.__annotations__.keys()
+    if unknown:
+        raise TypeError(f"dmg pool create has no option {min(unknown)!r}")
     check_label(label)
     if size.strip().endswith("%") and not percentage_pool_sizes(version):
         raise DaosArgumentError(f"DAOS {version} has no percentage pool sizes (--size={size})")
     argv = ["pool", "create", f"--size={size}"]
+    tier_ratio, nranks, nsvc = options.get("tier_ratio"), options.get("nranks"), options.get("nsvc")
     if tier_ratio is not None:
         argv.append(f"--tier-ratio={tier_ratio}")
     if nranks is not None:
         argv.append(f"--nranks={nranks}")
     if nsvc is not None:
         argv.append(f"--nsvc={nsvc}")
-    formatted = format_properties(properties)
+    formatted = format_properties(options.get("properties"))
     if formatted is not None:
         argv.append(f"--properties={formatted}")
     return [*argv, "--", label]
@@ -213,21 +216,10 @@ class Dmg(JsonTool):
         return [Member.from_json(item) for item in (response or {}).get("members") or []]
 
     def pool_create(
-        self,
-        label: str,
-        size: str,
-        *,
-        tier_ratio: str | None = None,
-        nranks: int | None = None,
-        nsvc: int | None = None,
-        properties: Properties | None = None,
-        timeout: float | None = None,
+        self, label: str, size: str, *, timeout: float | None = None, **options: Unpack[PoolOptions]
     ) -> CreatedPool:
-        argv = pool_create_argv(
-            self.version, label, size, tier_ratio=tier_ratio, nranks=nranks, nsvc=nsvc,
-            properties=properties,
-        )  # fmt: skip
-        response = self(*argv, timeout=timeout)
+        """`dmg pool create` (see `pool_create_argv`) and what it answered."""
+        response = self(*pool_create_argv(self.version, label, size, **options), timeout=timeout)
         return CreatedPool(
             label=label,
             uuid=str(response["uuid"]),

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Collection, Mapping
 from typing import Any
 
 from ..errors import PytestDaosError
@@ -107,6 +108,21 @@ def parse(result: ExecResult) -> Any:
         message = error if isinstance(error, str) else f"status {status}"
         raise DaosError(message, status=int(status), result=result, response=document["response"])
     return document["response"]
+
+
+def answer_texts(
+    item: Mapping[str, Any],
+    required: Collection[str],
+    optional: Collection[str] = (),
+    keys: Mapping[str, str] | None = None,
+) -> dict[str, str]:
+    """The text fields of a record in a `-j` response, by field name: each read under the JSON
+    key of its name or `keys[name]`; a `required` one DAOS left out is a KeyError, an
+    `optional` one reads as ""."""
+    keys = keys or {}
+    texts = {name: str(item[keys.get(name, name)]) for name in required}
+    texts.update({name: str(item.get(keys.get(name, name), "")) for name in optional})
+    return texts
 
 
 def permanent(error: Exception) -> str | None:

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from recipe_files import nodes_on
 
 RECIPE = """\
 daos_version = "2.6.5"
@@ -25,14 +26,7 @@ context = "child"
 tag = "pytest-daos-test/child:{tag}"
 parent = "base"
 build_args = {{ PARENT = "pytest-daos-test/base:{tag}" }}
-
-[nodes.server]
-image = "child"
-[nodes.admin]
-image = "child"
-[nodes.client]
-image = "child"
-"""
+""" + nodes_on("child")
 
 
 @pytest.fixture

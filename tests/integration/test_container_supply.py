@@ -27,12 +27,9 @@ def test_fresh(daos_cluster, daos_container, n):
      (["--daos-prefetch=0"], False)],
     ids=["made ahead", "made ahead, two workers", "made in each test's setup"],
 )  # fmt: skip
-def test_each_test_gets_its_own_container(pytester, base_image, leaves_nothing_behind, args, ahead):
+def test_each_test_gets_its_own_container(pytester, run_sim, leaves_nothing_behind, args, ahead):
     pytester.makepyfile(test_fresh=SUITE)
-    result = pytester.runpytest_subprocess(
-        "-p", "no:cacheprovider", "--daos-recipe=sim", f"--daos-sim-base-image={base_image}",
-        *args, timeout=600,
-    )  # fmt: skip
+    result = run_sim(*args)
     result.assert_outcomes(passed=12)
     used = [path.read_text() for path in pytester.path.glob("used-*.txt")]
     assert len(used) == 12 and len(set(used)) == 12

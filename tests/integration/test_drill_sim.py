@@ -8,22 +8,15 @@ from __future__ import annotations
 from drill_suite import DRILL, make_suite
 
 
-def args(base_image: str, *more: str) -> tuple[str, ...]:
-    return ("-p", "no:cacheprovider", "--daos-recipe=sim",
-            f"--daos-sim-base-image={base_image}", *more)  # fmt: skip
-
-
-def test_the_example_drill_on_two_sim_engines(pytester, base_image, leaves_nothing_behind):
+def test_the_example_drill_on_two_sim_engines(pytester, run_sim, leaves_nothing_behind):
     make_suite(pytester)
-    result = pytester.runpytest_subprocess(
-        *args(base_image, "--daos-engines=2", "--daos-sim-join-delay=0.2"), timeout=600
-    )
+    result = run_sim("--daos-engines=2", "--daos-sim-join-delay=0.2")
     result.assert_outcomes(passed=2)
 
 
-def test_the_drill_is_skipped_on_one_engine(pytester, base_image, leaves_nothing_behind):
+def test_the_drill_is_skipped_on_one_engine(pytester, run_sim, leaves_nothing_behind):
     pytester.makepyfile(test_drill=DRILL.read_text())
-    result = pytester.runpytest_subprocess(*args(base_image), "-rs", timeout=600)
+    result = run_sim("-rs")
     result.assert_outcomes(skipped=1)
     result.stdout.fnmatch_lines([
         "*a fault drill needs 2 ranks at least and the cluster has 1: run with --daos-engines=2*"
@@ -42,11 +35,9 @@ def test_the_next_test_finds_the_cluster_healed(daos_cluster):
 
 
 def test_a_cluster_left_degraded_is_healed_before_the_next_test(
-    pytester, base_image, leaves_nothing_behind
+    pytester, run_sim, leaves_nothing_behind
 ):
     pytester.makepyfile(test_left=LEFT_DEGRADED)
-    result = pytester.runpytest_subprocess(
-        *args(base_image, "--daos-engines=2", "--daos-sim-join-delay=0.2"), timeout=600
-    )
+    result = run_sim("--daos-engines=2", "--daos-sim-join-delay=0.2")
     result.assert_outcomes(passed=1, failed=1)
     result.stdout.fnmatch_lines(["*this test fails before it brings its rank back*"])

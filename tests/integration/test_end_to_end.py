@@ -29,39 +29,22 @@ def test_container_is_gone_after_its_test(daos_cluster, daos_pool):
 """
 
 
-@pytest.fixture
-def run(pytester, base_image):
-    """Run the downstream suite in a pytest subprocess against the sim recipe."""
-
-    def run(*args):
-        return pytester.runpytest_subprocess(
-            "-p",
-            "no:cacheprovider",
-            "--daos-recipe=sim",
-            f"--daos-sim-base-image={base_image}",
-            *args,
-            timeout=600,
-        )
-
-    return run
-
-
-def test_downstream_suite_twice(pytester, run, leaves_nothing_behind):
+def test_downstream_suite_twice(pytester, run_sim, leaves_nothing_behind):
     pytester.makepyfile(test_downstream=DOWNSTREAM)
-    first = run()
+    first = run_sim()
     first.assert_outcomes(passed=3)
     text = first.stdout.str()
     assert "pytest-daos" in text
     assert re.search(r"plugin start-up \(pytest start to first test\): \d+\.\ds", text)
-    second = run()
+    second = run_sim()
     second.assert_outcomes(passed=3)
     second.stdout.fnmatch_lines(["images: 4 cached, 0 built (all images were cached)"])
     assert "building image" not in second.stdout.str()
 
 
-def test_failing_pool_leaves_nothing_behind(pytester, run, leaves_nothing_behind):
+def test_failing_pool_leaves_nothing_behind(pytester, run_sim, leaves_nothing_behind):
     pytester.makepyfile(test_downstream=DOWNSTREAM)
-    result = run("--daos-pool-size=500G")
+    result = run_sim("--daos-pool-size=500G")
     result.assert_outcomes(errors=3)
     result.stdout.fnmatch_lines(["*DER_NOSPACE*"])
 
@@ -80,25 +63,25 @@ def test_missing_base_image_fails_fast_with_the_fix(pytester, leaves_nothing_beh
 
 
 @pytest.mark.parametrize("option", ["--daos-iface=lo"])
-def test_loopback_cluster(pytester, run, leaves_nothing_behind, option):
+def test_loopback_cluster(pytester, run_sim, leaves_nothing_behind, option):
     pytester.makepyfile(test_downstream=DOWNSTREAM)
-    result = run(option)
+    result = run_sim(option)
     result.assert_outcomes(passed=3)
     result.stdout.fnmatch_lines(["*interface lo (127.0.0.1)*"])
 
 
-def test_real_join_delay(pytester, run, leaves_nothing_behind):
+def test_real_join_delay(pytester, run_sim, leaves_nothing_behind):
     """With the several seconds a real DAOS 2.6.5 rank takes to join, the start still works."""
     pytester.makepyfile(test_downstream=DOWNSTREAM)
-    result = run("--daos-sim-join-delay=8")
+    result = run_sim("--daos-sim-join-delay=8")
     result.assert_outcomes(passed=3)
     match = re.search(r"format and join (\d+\.\d)s", result.stdout.str())
     assert match and float(match.group(1)) >= 8
 
 
-def test_start_timeout_names_the_phase_and_leaves_nothing(pytester, run, leaves_nothing_behind):
+def test_start_timeout_names_the_phase_and_leaves_nothing(pytester, run_sim, leaves_nothing_behind):
     pytester.makepyfile(test_downstream=DOWNSTREAM)
-    result = run("--daos-sim-join-delay=30", "--daos-start-timeout=6")
+    result = run_sim("--daos-sim-join-delay=30", "--daos-start-timeout=6")
     result.assert_outcomes(errors=3)
     text = result.stdout.str()
     assert "DAOS cluster start failed in phase 'join'" in text

@@ -88,13 +88,10 @@ def test_failing_test_gets_the_node_logs(daos_cluster):
 """
 
 
-def test_fixtures_and_handles(pytester, base_image, leaves_nothing_behind):
+def test_fixtures_and_handles(pytester, run_sim, leaves_nothing_behind):
     pytester.makeconftest(CONFTEST)
     pytester.makepyfile(test_suite=SUITE)
-    result = pytester.runpytest_subprocess(
-        "-p", "no:cacheprovider", "--daos-recipe=sim", f"--daos-sim-base-image={base_image}",
-        "-p", "no:randomly", timeout=600,
-    )  # fmt: skip
+    result = run_sim("-p", "no:randomly")
     result.assert_outcomes(passed=10, failed=1)
     text = result.stdout.str()
     # the failed test's report carries the nodes' logs as sections
@@ -124,13 +121,10 @@ def test_then_the_default_cluster(daos_cluster):
 """
 
 
-def test_a_factory_cluster_starts_first_and_switches(pytester, base_image, leaves_nothing_behind):
+def test_a_factory_cluster_starts_first_and_switches(pytester, run_sim, leaves_nothing_behind):
     pytester.makeconftest(SWITCH_CONFTEST)
     pytester.makepyfile(test_switch=SWITCH_SUITE)
-    result = pytester.runpytest_subprocess(
-        "-p", "no:cacheprovider", "--daos-recipe=sim", f"--daos-sim-base-image={base_image}",
-        timeout=600,
-    )  # fmt: skip
+    result = run_sim()
     result.assert_outcomes(passed=2)
     text = result.stdout.str()
     # the start before the first test already used the factory's settings: one switch only

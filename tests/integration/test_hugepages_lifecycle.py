@@ -37,11 +37,8 @@ def test_sigkill_of_the_server_main_process(daos_cluster):
 """
 
 
-def test_hugepages_come_back_after_a_sigkilled_server(pytester, base_image, leaves_nothing_behind):
+def test_hugepages_come_back_after_a_sigkilled_server(pytester, run_sim, leaves_nothing_behind):
     pytester.makepyfile(test_hugepages=DOWNSTREAM)
-    result = pytester.runpytest_subprocess(
-        "-p", "no:cacheprovider", "--daos-recipe=sim", f"--daos-sim-base-image={base_image}",
-        "--daos-hugepages=256", timeout=600,
-    )  # fmt: skip
+    result = run_sim("--daos-hugepages=256")
     result.assert_outcomes(passed=2)
     assert "teardown problem" not in result.stdout.str()

@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from restart_suite import restart_suite
 
 EXAMPLE = Path(__file__).parents[2] / "examples" / "tests" / "test_system.py"
 
@@ -26,43 +27,15 @@ def test_two_mounts_see_each_other(daos_cluster, daos_container):
 
 
 @pytest.mark.parametrize("version", ["2.0", "2.4", "2.6"])
-def test_release_end_to_end(pytester, base_image, leaves_nothing_behind, version):
+def test_release_end_to_end(pytester, run_sim, leaves_nothing_behind, version):
     pytester.makepyfile(test_example=EXAMPLE.read_text(), test_dfuse=DFUSE)
-    result = pytester.runpytest_subprocess(
-        "-p", "no:cacheprovider", "--daos-recipe=sim", f"--daos-version={version}",
-        f"--daos-sim-base-image={base_image}", timeout=600,
-    )  # fmt: skip
+    result = run_sim(f"--daos-version={version}")
     result.assert_outcomes(passed=7)
     full = {"2.0": "2.0.3", "2.4": "2.4.2", "2.6": "2.6.5"}[version]
     result.stdout.fnmatch_lines([f"DAOS {full}, recipe sim, *"])
 
 
-RESTART = """
-import time
-
-import docker
-import pytest
-
-from pytest_daos import DaosError
-
-def test_a_server_restart_loses_the_storage(daos_cluster):
-    docker.from_env().containers.get(daos_cluster.server.transport.name).restart(timeout=5)
-    deadline = time.monotonic() + 60
-    while True:  # the control plane comes back, unformatted: SCM was a tmpfs in the node
-        try:
-            daos_cluster.dmg("system", "query")
-        except DaosError as exc:
-            if "system is uninitialized" in exc.message:
-                break
-        assert time.monotonic() < deadline, "the restarted server never asked for a format"
-        time.sleep(0.5)
-"""
-
-
-def test_server_restart_needs_a_new_format(pytester, base_image, leaves_nothing_behind):
-    pytester.makepyfile(test_restart=RESTART)
-    result = pytester.runpytest_subprocess(
-        "-p", "no:cacheprovider", "--daos-recipe=sim", f"--daos-sim-base-image={base_image}",
-        timeout=600,
-    )  # fmt: skip
+def test_server_restart_needs_a_new_format(pytester, run_sim, leaves_nothing_behind):
+    pytester.makepyfile(test_restart=restart_suite(stop_timeout=5, wait=60))
+    result = run_sim()
     result.assert_outcomes(passed=1)

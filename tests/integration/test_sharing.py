@@ -20,12 +20,9 @@ def test_many(daos_cluster, daos_pool, n, worker_id):
 """
 
 
-def test_xdist_workers_share_one_cluster(pytester, base_image, leaves_nothing_behind):
+def test_xdist_workers_share_one_cluster(pytester, run_sim, leaves_nothing_behind):
     pytester.makepyfile(test_many=SUITE_40)
-    result = pytester.runpytest_subprocess(
-        "-p", "no:cacheprovider", "-n", "4", "--daos-recipe=sim",
-        f"--daos-sim-base-image={base_image}", timeout=600,
-    )  # fmt: skip
+    result = run_sim("-n", "4")
     result.assert_outcomes(passed=40)
     seen = [path.read_text().split(" ", 1) for path in pytester.path.glob("seen-*.txt")]
     assert len(seen) == 40
@@ -37,14 +34,11 @@ def test_xdist_workers_share_one_cluster(pytester, base_image, leaves_nothing_be
 
 
 def test_workers_whose_session_pools_do_not_fit_get_a_clear_error(
-    pytester, base_image, leaves_nothing_behind
+    pytester, run_sim, leaves_nothing_behind
 ):
     """Four workers, each with a session pool of 2G, on 4 GiB of NVMe (two fit)."""
     pytester.makepyfile(test_pools=SESSION_POOLS)
-    result = pytester.runpytest_subprocess(
-        "-p", "no:cacheprovider", "-n", "4", "--daos-recipe=sim", "--daos-bdev-size=4",
-        f"--daos-sim-base-image={base_image}", timeout=600,
-    )  # fmt: skip
+    result = run_sim("-n", "4", "--daos-bdev-size=4")
     assert_clear_pool_space_error(result, workers=4, bdev_gib=4)
 
 
@@ -54,14 +48,9 @@ def test_first(daos_pool):
 """
 
 
-def test_start_does_not_count_against_a_per_test_timeout(
-    pytester, base_image, leaves_nothing_behind
-):
+def test_start_does_not_count_against_a_per_test_timeout(pytester, run_sim, leaves_nothing_behind):
     pytester.makepyfile(test_fast=FAST)
-    result = pytester.runpytest_subprocess(
-        "-p", "no:cacheprovider", "--timeout=1", "--daos-recipe=sim", "--daos-rebuild",
-        f"--daos-sim-base-image={base_image}", timeout=600,
-    )  # fmt: skip
+    result = run_sim("--timeout=1", "--daos-rebuild")
     result.assert_outcomes(passed=1)
     match = re.search(r"cluster start: (\d+\.\d)s", result.stdout.str())
     assert match and float(match.group(1)) > 1  # longer than the test's own time limit
@@ -73,21 +62,20 @@ def test_reused(daos_cluster, daos_pool):
 """
 
 
-def test_keep_then_reuse_then_down(pytester, base_image, leaves_nothing_behind):
+def test_keep_then_reuse_then_down(pytester, run_sim, leaves_nothing_behind):
     pytester.makepyfile(test_reuse=REUSE)
-    common = ("-p", "no:cacheprovider", "--daos-recipe=sim", f"--daos-sim-base-image={base_image}")
-    kept = pytester.runpytest_subprocess(*common, "--daos-keep", timeout=600)
+    kept = run_sim("--daos-keep")
     kept.assert_outcomes(passed=1)
     kept.stdout.fnmatch_lines(["*the cluster is kept running*pytest-daos down*"])
 
-    reused = pytester.runpytest_subprocess(*common, "--daos-reuse", timeout=600)
+    reused = run_sim("--daos-reuse")
     reused.assert_outcomes(passed=1)
     reused.stdout.fnmatch_lines(["no start: reused the kept cluster of session *"])
     startup = re.search(r"plugin start-up \(pytest start to first test\): (\d+\.\d)s",
                         reused.stdout.str())  # fmt: skip
     assert startup and float(startup.group(1)) < 2.0
 
-    workers = pytester.runpytest_subprocess(*common, "--daos-reuse", "-n", "2", timeout=600)
+    workers = run_sim("--daos-reuse", "-n", "2")
     workers.assert_outcomes(passed=1)
     workers.stdout.fnmatch_lines([
         "*= pytest-daos =*",
@@ -97,7 +85,7 @@ def test_keep_then_reuse_then_down(pytester, base_image, leaves_nothing_behind):
         "*the cluster is kept running*",
     ])  # fmt: skip
 
-    blocked = pytester.runpytest_subprocess(*common, timeout=600)
+    blocked = run_sim()
     blocked.assert_outcomes(errors=1)
     blocked.stdout.fnmatch_lines(["*a kept DAOS cluster*holds this host*pytest-daos down*"])
 

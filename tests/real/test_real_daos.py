@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from pool_space import SESSION_POOLS, assert_clear_pool_space_error
 from real_trees import newest, releases
+from restart_suite import restart_suite
 
 EXAMPLE = Path(__file__).parents[2] / "examples" / "tests" / "test_system.py"
 
@@ -111,29 +112,8 @@ def test_keep_then_reuse_then_down(pytester, real_args, leaves_nothing_behind, r
     assert down.ret == 0, down.stdout.str() + down.stderr.str()
 
 
-RESTART = """
-import time
-
-import docker
-
-from pytest_daos import DaosError
-
-def test_a_restarted_server_node_asks_for_a_new_format(daos_cluster):
-    docker.from_env().containers.get(daos_cluster.server.transport.name).restart(timeout=10)
-    deadline = time.monotonic() + 120
-    while True:  # SCM was a tmpfs in the node: the control plane comes back unformatted
-        try:
-            daos_cluster.dmg("system", "query")
-        except DaosError as exc:
-            if "system is uninitialized" in exc.message:
-                break
-        assert time.monotonic() < deadline, "the restarted server never asked for a format"
-        time.sleep(0.5)
-"""
-
-
 @pytest.mark.parametrize("release", releases())
 def test_server_restart_needs_a_new_format(pytester, real_args, leaves_nothing_behind, release):
-    pytester.makepyfile(test_restart=RESTART)
+    pytester.makepyfile(test_restart=restart_suite(stop_timeout=10, wait=120))
     result = pytester.runpytest_subprocess(*real_args(release), timeout=900)
     result.assert_outcomes(passed=1)

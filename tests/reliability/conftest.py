@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from downstream_run import DownstreamRun
 from filelock import FileLock, Timeout
 from sim_base import SIM_BASE_IMAGE
 
@@ -130,6 +131,14 @@ class Scenario:
 
     def outcome(self, action: str, outcome: str, seconds: float | None = None) -> None:
         self.row = Row(self.name, action, outcome, seconds=seconds)
+
+    def fails_under_xdist(self, suite: str, action: str, sign: str, says: str) -> None:
+        """Run `suite` under pytest-xdist (-n 2), which must fail its tests and print `sign`;
+        the outcome is the run's exit and tally, then `says` where `sign` was printed."""
+        ended = DownstreamRun(self.folder / "run", self.args("-n", "2"), suite=suite).end()
+        printed = sign in ended.output
+        self.outcome(action, f"exit {ended.code}; {ended.tally}" + (f"; {says}" if printed else ""))
+        assert ended.code == pytest.ExitCode.TESTS_FAILED and printed, ended.output
 
     def held_locks(self) -> list[str]:
         held = []

@@ -175,13 +175,10 @@ def test_bigger(bigger_cluster):
 
 
 def test_a_fixture_asks_an_xdist_run_for_other_settings(scenario):
-    ended = DownstreamRun(scenario.folder / "run", scenario.args("-n", "2"),
-                          suite=OTHER_SETTINGS).end()  # fmt: skip
-    clear = "than the one this pytest-xdist run's workers share" in ended.output
-    scenario.outcome(
+    scenario.fails_under_xdist(
+        OTHER_SETTINGS,
         "under pytest-xdist (-n 2) one fixture asks for a cluster with other settings "
         "(factories.daos_cluster(scm_size=5))",
-        f"exit {ended.code}; {ended.tally}; "
-        + ("the other-settings fixture errors, saying why and what to do" if clear else ""),
+        sign="than the one this pytest-xdist run's workers share",
+        says="the other-settings fixture errors, saying why and what to do",
     )
-    assert ended.code == pytest.ExitCode.TESTS_FAILED and clear, ended.output

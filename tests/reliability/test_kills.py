@@ -95,15 +95,12 @@ def test_last(daos_container):
 
 
 def test_an_xdist_worker_killed(scenario):
-    ended = DownstreamRun(scenario.folder / "run", scenario.args("-n", "2"),
-                          suite=WORKER_DIES).end()  # fmt: skip
-    crashed = "crashed while running" in ended.output
-    scenario.outcome(
+    scenario.fails_under_xdist(
+        WORKER_DIES,
         "a pytest-xdist worker (-n 2) is SIGKILLed inside a test",
-        f"exit {ended.code}; {ended.tally}"
-        + ("; xdist reports the crashed worker and replaces it" if crashed else ""),
+        sign="crashed while running",
+        says="xdist reports the crashed worker and replaces it",
     )
-    assert ended.code == pytest.ExitCode.TESTS_FAILED and crashed, ended.output
 
 
 def test_the_xdist_controller_sent_sigterm(scenario):

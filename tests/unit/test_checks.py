@@ -7,6 +7,7 @@ import os
 import socket
 
 import pytest
+from recipe_files import nodes_on
 
 from pytest_daos.cluster import checks, doctor, engine_git, host
 from pytest_daos.cluster.checks import FAIL, OK, WARN, Check
@@ -235,13 +236,7 @@ daos_version = "2.6.5"
 [images.daos-base]
 context = "https://example.org/daos.git#release/2.6:utils/docker/vcluster/daos-base/el8"
 tag = "mine/daos-base:1"
-[nodes.server]
-image = "daos-base"
-[nodes.admin]
-image = "daos-base"
-[nodes.client]
-image = "daos-base"
-"""
+""" + nodes_on("daos-base")
 
 
 def test_memory_counts_the_scm_and_overhead_of_every_engine():

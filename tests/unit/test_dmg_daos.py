@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from daos_replay import Replay
+from daos_replay import Call, Replay
 
 from pytest_daos.client.daos import Daos, container_create_argv, container_ids, dfuse_argv
 from pytest_daos.client.dmg import Dmg, pool_create_argv, pool_destroy_argv
@@ -15,6 +15,17 @@ def test_pool_create_argv_puts_the_label_last_after_double_dash():
     assert pool_create_argv("2.4", "t", "50%", tier_ratio="10", nranks=1) == [
         "pool", "create", "--size=50%", "--tier-ratio=10", "--nranks=1", "--", "t",
     ]  # fmt: skip
+
+
+def test_dmg_pool_create_passes_its_options_and_refuses_unknown_ones(real_output):
+    transport = Replay(real_output("2.6", "dmg_pool_create_tank.json"))
+    Dmg(transport, "2.6").pool_create("tank", "2G", nsvc=1, tier_ratio="6")
+    assert transport.argvs == [
+        ("dmg", "-j", "pool", "create", "--size=2G", "--tier-ratio=6", "--nsvc=1", "--", "tank")
+    ]
+    with pytest.raises(TypeError, match="has no option 'nscv'"):
+        Dmg(transport, "2.6").pool_create("tank", "2G", nscv=1)  # type: ignore[call-arg]
+    assert len(transport.argvs) == 1
 
 
 def test_percent_sizes_do_not_exist_in_2_0():
@@ -56,7 +67,8 @@ def test_container_list_keys_per_release():
 def test_dmg_pool_create_parses_and_bounds_the_call(real_output):
     transport = Replay(real_output("2.6", "dmg_pool_create_tank.json"))
     pool = Dmg(transport, "2.6.5", timeout=42).pool_create("tank", "2G")
-    assert transport.calls == [(("dmg", "-j", "pool", "create", "--size=2G", "--", "tank"), 42)]
+    argv = ("dmg", "-j", "pool", "create", "--size=2G", "--", "tank")
+    assert transport.calls == [Call(argv, None, 42)]
     assert pool.uuid == "3611afcc-4714-41c7-8f3d-bf257f15229f"
     assert pool.svc_reps == (0,)
     assert pool.tier_bytes == (120000512, 1880000000)

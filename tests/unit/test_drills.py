@@ -5,11 +5,12 @@ a two-engine cluster (data/2.6/two_engines_*, see data/2.6/CAPTURES.md)."""
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from daos_replay import Recorder
 from samples import sample
 
 from pytest_daos.client.dmg import Member, pool_ranks_argv
@@ -34,18 +35,15 @@ class Raw:
     exit_code: int = 0
 
 
-class Script:
+class Script(Recorder):
     """A node's transport: the first reply whose words all appear in argv, in order, answers;
     a reply is a sample name, TIMED_OUT, or a function of argv giving one."""
 
     def __init__(self, name: str, replies: Mapping[tuple[str, ...], object]) -> None:
-        self.name = name
+        super().__init__(name)
         self.replies = dict(replies)
-        self.argvs: list[tuple[str, ...]] = []
 
-    def run(self, argv: Sequence[str], *env: object, **limits: object) -> ExecResult:
-        argv = tuple(argv)
-        self.argvs.append(argv)
+    def answer(self, argv: tuple[str, ...]) -> ExecResult:
         for words, reply in self.replies.items():
             rest = iter(argv)
             if all(word in rest for word in words):

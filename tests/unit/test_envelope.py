@@ -105,3 +105,12 @@ def test_members_from_system_query(real_output):
     assert all_joined(members)
     assert not all_joined([])
     assert not all_joined([*members, Member(1, "stopped", "", "", "", "system stop")])
+
+
+def test_answer_texts_reads_fields_by_key_and_left_out_optional_ones_as_empty():
+    item = {"container_uuid": "u", "pool_uuid": 7, "container_type": "POSIX"}
+    keys = {"uuid": "container_uuid", "label": "container_label", "type": "container_type"}
+    texts = envelope.answer_texts(item, ("pool_uuid", "uuid"), ("label", "type"), keys)
+    assert texts == {"pool_uuid": "7", "uuid": "u", "label": "", "type": "POSIX"}
+    with pytest.raises(KeyError):
+        envelope.answer_texts({"state": "joined"}, ("state", "rank"))

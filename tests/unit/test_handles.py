@@ -7,11 +7,12 @@ data/2.0/SOURCES.md: no 2.0 run was available)."""
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from daos_replay import Call, Recorder
 from samples import sample
 
 from pytest_daos.client.dmg import Member
@@ -34,54 +35,24 @@ def answer(release: str, name: str) -> Answer:
     return Answer(stdout, 0 if json.loads(stdout)["error"] is None else 1)
 
 
-@dataclass(frozen=True)
-class Call:
-    argv: tuple[str, ...]
-    env: dict[str, str] | None
-    timeout: float | None
-
-
 Reply = Answer | Callable[[tuple[str, ...]], Answer]
 
 
-class FakeTransport:
-    """The transport of one node: records every call and answers by the words of the
-    command (e.g. ("dmg", "pool", "create") matches `dmg -j -o X pool create ...`). A
-    command it has no answer for fails the test."""
+class FakeTransport(Recorder):
+    """The transport of one node: answers by the words of the command (e.g. ("dmg", "pool",
+    "create") matches `dmg -j -o X pool create ...`). A command it has no answer for fails
+    the test."""
 
     def __init__(self, name: str, replies: Mapping[tuple[str, ...], Reply] | None = None) -> None:
-        self._name = name
+        super().__init__(name)
         self.replies = dict(replies or {})
-        self.calls: list[Call] = []
-        self.copies: list[tuple[str, object, object]] = []
 
-    @property
-    def name(self) -> str:
-        return self._name
-
-    def run(
-        self,
-        argv: Sequence[str],
-        env: Mapping[str, str] | None = None,
-        timeout: float | None = None,
-    ) -> ExecResult:
-        argv = tuple(argv)
-        self.calls.append(Call(argv, dict(env) if env is not None else None, timeout))
+    def answer(self, argv: tuple[str, ...]) -> ExecResult:
         for words, reply in self.replies.items():
             if _in_order(words, argv):
                 got = reply(argv) if callable(reply) else reply
                 return ExecResult(argv, got.exit_code, got.stdout, got.stderr)
-        raise AssertionError(f"{self._name}: no answer for {argv}")
-
-    def put(self, local: Path, remote: str) -> None:
-        self.copies.append(("put", local, remote))
-
-    def get(self, remote: str, local: Path) -> None:
-        self.copies.append(("get", remote, local))
-
-    @property
-    def argvs(self) -> list[tuple[str, ...]]:
-        return [call.argv for call in self.calls]
+        raise AssertionError(f"{self.name}: no answer for {argv}")
 
 
 def _in_order(words: tuple[str, ...], argv: tuple[str, ...]) -> bool:

@@ -185,6 +185,6 @@ def test_properties_that_cannot_reach_daos_are_refused_clearly(properties, messa
 def test_a_dict_is_never_passed_as_its_repr(real_output):
     transport = Replay(real_output("2.6", "dmg_pool_create_tank.json"))
     Dmg(transport, "2.6").pool_create("tank", "2G", properties={"rd_fac": 1})
-    ((argv, _),) = transport.calls
+    (argv,) = transport.argvs
     assert "--properties=rd_fac:1" in argv
     assert not any("{" in word for word in argv)
