@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import os
 import signal
 import time
 from collections.abc import Generator
@@ -26,6 +27,7 @@ from .progress import (
     progress_writer,
     relay_path,
     relay_shower,
+    show_header,
 )
 from .runstate import STASH, RunState, run_state
 from .settings import OPTIONS, Option, register_options, resolve
@@ -102,11 +104,40 @@ def pytest_configure_node(node: Any) -> None:
         _install_sigterm(node.config)
 
 
-def pytest_report_header(config: pytest.Config) -> str:
+def pytest_report_header(config: pytest.Config) -> list[str]:
+    """The DAOS system of the run, when a pytest-daos option is set (else after collection,
+    when a selected test needs DAOS)."""
+    return [_header(config)] if _given(config) else []
+
+
+def pytest_report_collectionfinish(config: pytest.Config, items: list[pytest.Item]) -> list[str]:
+    """The header's line after collection when no option is set but a selected test needs
+    DAOS (a pytest-xdist worker's for its controller to show)."""
+    if _given(config) or not any(_uses_daos(item) for item in items):
+        return []
+    return show_header(config, lambda: _header(config))
+
+
+def _header(config: pytest.Config) -> str:
     state = run_state(config)
     base = config.stash.get(SIM_BASE, None)
     recipe = state.settings.recipe + (f" on {base.describe()}" if base is not None else "")
     return f"daos: {state.describe(recipe)}"
+
+
+def _given(config: pytest.Config) -> bool:
+    """Whether a pytest-daos option is set: on the command line, in the ini file or in the
+    environment."""
+    values = (
+        value
+        for option in OPTIONS
+        for value in (
+            config.getoption(option.ini),
+            config.getini(option.ini),
+            os.environ.get(option.env),
+        )
+    )
+    return any(value not in (None, "", [], False) for value in values)
 
 
 def _fixture_functions(item: pytest.Item) -> list[Any]:

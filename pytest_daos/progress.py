@@ -193,6 +193,19 @@ def progress_writer(config: pytest.Config) -> Progress:
     return write
 
 
+def show_header(config: pytest.Config, line: Callable[[], str]) -> list[str]:
+    """The header line said after collection (made by `line` only when it shows): the
+    lines for pytest to show, or none in a worker, whose controller shows it once
+    whichever worker sends it."""
+    if config.getoption("no_header", False) or not shown(config, "header"):
+        return []
+    relay = relayed_to(config)
+    if relay is not None:
+        write_relayed(relay[0], Relayed("header", line(), relay[1]))
+        return []
+    return [line()]
+
+
 def relay_shower(config: pytest.Config) -> Callable[[Relayed], None]:
     """How the controller shows its workers' lines: each as its verbosity allows, the
     header only once."""
