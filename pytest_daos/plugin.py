@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import os
 import signal
 import time
 from collections.abc import Generator
@@ -20,6 +21,14 @@ import pytest
 from . import factories, signals
 from .cluster.api import Owner, PrerequisiteError, SimBase, prepare
 from .errors import PytestDaosError
+from .progress import (
+    RELAY_KEY,
+    ProgressRelay,
+    progress_writer,
+    relay_path,
+    relay_shower,
+    show_header,
+)
 from .runstate import STASH, RunState, run_state
 from .settings import OPTIONS, Option, register_options, resolve
 
@@ -29,6 +38,8 @@ SIM_BASE = pytest.StashKey[SimBase]()
 OWNER_KEY = "pytest_daos_owner"
 #: Where a pytest-xdist worker hands what its start did back to the controller.
 REPORT_KEY = "pytest_daos_report"
+#: The pytest-xdist controller's reader of its workers' progress lines.
+RELAY = pytest.StashKey[ProgressRelay]()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -73,26 +84,60 @@ def pytest_configure(config: pytest.Config) -> None:
         state = RunState(settings, Owner(**workerinput[OWNER_KEY]), worker=True, recipe=recipe)
     else:
         state = RunState(settings, Owner.current(), worker=False, recipe=recipe)
-    state.progress = _progress(config)
+    state.progress = progress_writer(config)
     config.stash[STASH] = state
 
 
 @pytest.hookimpl(optionalhook=True)
 def pytest_configure_node(node: Any) -> None:
     """pytest-xdist controller: the workers share one cluster, owned by this process, which
-    removes it at the end, also when it is sent SIGTERM."""
+    removes it at the end, also when it is sent SIGTERM, and shows their progress lines."""
     state = run_state(node.config)
     state.controller = True
     node.workerinput[OWNER_KEY] = dataclasses.asdict(state.owner)
+    if RELAY not in node.config.stash:
+        path = relay_path(state.settings.state_dir, state.owner.session)
+        node.config.stash[RELAY] = ProgressRelay(path, relay_shower(node.config))
+        node.config.stash[RELAY].start()
+    node.workerinput[RELAY_KEY] = str(node.config.stash[RELAY].path)
     if state.previous_sigterm is None:
         _install_sigterm(node.config)
 
 
-def pytest_report_header(config: pytest.Config) -> str:
+def pytest_report_header(config: pytest.Config) -> list[str]:
+    """The DAOS system of the run, when a pytest-daos option is set (else after collection,
+    when a selected test needs DAOS)."""
+    return [_header(config)] if _given(config) else []
+
+
+def pytest_report_collectionfinish(config: pytest.Config, items: list[pytest.Item]) -> list[str]:
+    """The header's line after collection when no option is set but a selected test needs
+    DAOS (a pytest-xdist worker's for its controller to show)."""
+    if _given(config) or not any(_uses_daos(item) for item in items):
+        return []
+    return show_header(config, lambda: _header(config))
+
+
+def _header(config: pytest.Config) -> str:
     state = run_state(config)
     base = config.stash.get(SIM_BASE, None)
     recipe = state.settings.recipe + (f" on {base.describe()}" if base is not None else "")
     return f"daos: {state.describe(recipe)}"
+
+
+def _given(config: pytest.Config) -> bool:
+    """Whether a pytest-daos option is set: on the command line, in the ini file or in the
+    environment."""
+    values = (
+        value
+        for option in OPTIONS
+        for value in (
+            config.getoption(option.ini),
+            config.getini(option.ini),
+            os.environ.get(option.env),
+        )
+    )
+    return any(value not in (None, "", [], False) for value in values)
 
 
 def _fixture_functions(item: pytest.Item) -> list[Any]:
@@ -132,22 +177,6 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if _uses_daos(item):
             item.add_marker(pytest.mark.daos)
-
-
-def _progress(config: pytest.Config) -> Any:
-    """Progress lines on the terminal (not under -q), also from inside a fixture's setup."""
-
-    def write(message: str) -> None:
-        reporter = config.pluginmanager.get_plugin("terminalreporter")
-        if reporter is None or config.get_verbosity() < 0:
-            return
-        capture = config.pluginmanager.get_plugin("capturemanager")
-        suspended = capture.global_and_fixture_disabled() if capture else contextlib.nullcontext()
-        with suspended:
-            reporter.ensure_newline()
-            reporter.write_line(f"pytest-daos: {message}")
-
-    return write
 
 
 @pytest.hookimpl(wrapper=True)
@@ -228,6 +257,9 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
     Last of all, so that after an interruption the fixtures' own teardowns (pytest runs
     those that are left in its own sessionfinish) still find the nodes running.
     """
+    relay = session.config.stash.get(RELAY, None)
+    if relay is not None:  # the workers are done: their last lines are shown before ours
+        relay.stop()
     state = session.config.stash.get(STASH, None)
     if state is None:
         return
@@ -247,6 +279,12 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
     if state.previous_sigterm is not None:
         signal.signal(signal.SIGTERM, state.previous_sigterm)
         state.previous_sigterm = None
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    relay = config.stash.get(RELAY, None)
+    if relay is not None:  # a session that did not finish
+        relay.stop()
 
 
 def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:

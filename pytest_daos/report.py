@@ -2,7 +2,9 @@
 
 `StartReport` is filled by the cluster's lifecycle (images built or cached, the time of
 each phase, how the nodes ran) and recorded with the cluster, so a pytest-xdist controller
-or a reusing session can show the start it did not do itself.
+or a reusing session can show the start it did not do itself. A progress line that begins
+a phase of a start or of the teardown is a `Phase`: shown under -q too, where the other
+progress lines are not.
 """
 
 from __future__ import annotations
@@ -11,6 +13,13 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from .pictures import phase_bar
+
+
+class Phase(str):
+    """A progress line that begins a phase of a start or of the teardown: the one line of
+    the phase that `pytest -q` shows. Any progress callable takes it as the text it is."""
+
+    __slots__ = ()
 
 
 @dataclass

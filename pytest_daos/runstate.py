@@ -33,7 +33,7 @@ from .cluster.api import (
     try_resolve_iface,
 )
 from .errors import PytestDaosError
-from .report import Kept, StartReport, summary_lines
+from .report import Kept, Phase, StartReport, summary_lines
 from .settings import Settings, apply_overrides
 
 Progress = Callable[[str], None]
@@ -126,6 +126,7 @@ class RunState:
             self.session = self.lifecycle(settings)
             self.report = self.session.report
             self.cluster = self.session.start()
+            self.cluster.progress = self.progress  # the drills' waits say they are alive
             self.report = self.session.report
         except (Exception, KeyboardInterrupt) as exc:
             self.errors[settings] = exc
@@ -150,10 +151,13 @@ class RunState:
         """Tear down the cluster this run owns: here, or in the pytest-xdist controller
         after every worker (a worker never does; a kept cluster stays)."""
         self.teardown_problems += [str(error) for error in self.close_supplies()]
-        if self.controller or (self.cluster is not None and not self.worker):
-            self.progress("teardown: the DAOS cluster of this run")
+        said = Phase("teardown: the DAOS cluster of this run")
+        if self.cluster is not None and not self.worker:
+            self.progress(said)
         if self.controller:
             recorded = load_record(self.settings.state_dir)
+            if recorded is not None and self.owner.session in {u.session for u in recorded.users()}:
+                self.progress(said)  # its workers used it
             if recorded is not None and recorded.session == self.owner.session:
                 self.report = StartReport.from_dict(recorded.report)
             elif self.report is None and self.worker_reports:  # the workers used another's

@@ -1,7 +1,8 @@
 """Waiting by polling a state against a deadline, never a fixed sleep: one time budget
 shared by the steps of a start, one poll loop whose failure says what it waited for and
-what it saw last (as testcontainers' wait strategies explain theirs), and one way to wait
-for a host-wide file lock that says it waits."""
+what it saw last (as testcontainers' wait strategies explain theirs) and which, while it
+waits, says now and then that it is alive (`Heartbeat`), and one way to wait for a
+host-wide file lock that says it waits."""
 
 from __future__ import annotations
 
@@ -22,6 +23,10 @@ T = TypeVar("T")
 #: The first pause between two polls; each later one is longer, up to MAX_INTERVAL.
 FIRST_INTERVAL = 0.1
 MAX_INTERVAL = 1.0
+#: Seconds between two lines that say a long wait is alive.
+HEARTBEAT = 5.0
+#: The longest text of what a wait saw that its heartbeat repeats.
+SEEN_TEXT = 120
 
 
 class Deadline:
@@ -54,17 +59,58 @@ class WaitTimeout(Exception):
         super().__init__(f"{what} did not happen within {seconds:.0f}s; last seen: {last}")
 
 
+class Heartbeat:
+    """Says that a long, silent step is alive: `beat` passes its line to `say`, with the
+    seconds the step has run ("waiting for 2 ranks to join: 1 joined, 6 s"), once `every`
+    seconds have passed since the step began (`restart`) or since the last line said."""
+
+    def __init__(
+        self,
+        say: Callable[[str], None],
+        every: float = HEARTBEAT,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.say, self.every, self.clock = say, every, clock
+        self.started = self.last = clock()
+
+    def restart(self) -> None:
+        """A new step begins (and was said): the next line comes `every` seconds later."""
+        self.started = self.last = self.clock()
+
+    def beat(self, text: str) -> None:
+        """Say "{text}, {seconds since the step began} s" when it is due."""
+        now = self.clock()
+        if now - self.last >= self.every:
+            self.last = now
+            self.say(f"{text}, {now - self.started:.0f} s")
+
+
+def seen_text(seen: object) -> str:
+    """What a wait saw, short enough for a line: its first line, at most SEEN_TEXT long."""
+    text = (str(seen).strip().splitlines() or [""])[0]
+    return text if len(text) <= SEEN_TEXT else text[: SEEN_TEXT - 3] + "..."
+
+
 def poll(
-    probe: Callable[[], T], deadline: Deadline, what: str, max_interval: float = MAX_INTERVAL
+    probe: Callable[[], T],
+    deadline: Deadline,
+    what: str,
+    max_interval: float = MAX_INTERVAL,
+    progress: Callable[[str], None] | None = None,
+    heartbeat: float | None = None,
 ) -> T:
     """Call `probe` until it returns, and return its value.
 
     The probe raises NotYet (with what it saw) while the state is not reached; any other
     exception ends the wait at once. When the deadline passes first, WaitTimeout names
     `what` was awaited and the last thing seen. Pauses grow from FIRST_INTERVAL to
-    `max_interval`, never past the deadline.
+    `max_interval`, never past the deadline. With `progress`, a wait says every
+    `heartbeat` seconds (None: HEARTBEAT) that it is alive: "waiting for {what}: {last
+    seen}, 12 s".
     """
     interval = FIRST_INTERVAL
+    every = HEARTBEAT if heartbeat is None else heartbeat
+    alive = Heartbeat(progress, every) if progress is not None else None
     while True:
         try:
             return probe()
@@ -72,6 +118,8 @@ def poll(
             last: object = exc.args[0] if exc.args else "no answer"
         if deadline.expired():
             raise WaitTimeout(what, deadline.seconds, last)
+        if alive is not None:
+            alive.beat(f"waiting for {what}: {seen_text(last)}")
         time.sleep(min(interval, deadline.remaining()))
         interval = min(interval * 2, max_interval)
 

@@ -276,3 +276,10 @@ def _rank_list(ranks: Sequence[int]) -> str:
 def all_joined(members: Sequence[Member]) -> bool:
     """True when there is at least one rank and every rank is `joined`."""
     return bool(members) and all(member.state == "joined" for member in members)
+
+
+def joined_text(members: Sequence[Member]) -> str:
+    """How many ranks have joined, and the state of the others: "1 joined; rank 1 stopped"."""
+    others = "; ".join(f"rank {m.rank} {m.state}" for m in members if m.state != "joined")
+    joined = sum(member.state == "joined" for member in members)
+    return f"{joined} joined" + (f"; {others}" if others else "")

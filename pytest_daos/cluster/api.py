@@ -33,6 +33,7 @@ from .operations import (
 )
 from .recipes import Prepared, Recipe, SimBase, prepare
 from .record import ClusterRecord, finish_recorded, load_record
+from .statedir import secure_state_dir
 
 __all__ = [
     "FAIL",
@@ -62,6 +63,7 @@ __all__ = [
     "prune_images",
     "report",
     "run_checks",
+    "secure_state_dir",
     "status",
     "try_resolve_iface",
 ]

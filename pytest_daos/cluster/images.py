@@ -11,17 +11,19 @@ that nothing changed takes well under a second. The key is stored as the image l
 from __future__ import annotations
 
 import contextlib
+import queue
 import re
 import tempfile
+import threading
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
 from ..errors import PytestDaosError
-from ..waiting import hold_lock
+from ..waiting import Heartbeat, hold_lock
 from .contexts import (
     DOCKERFILE,
     check_reachable,
@@ -40,6 +42,9 @@ _ANSI_RE = re.compile(r"\x1b\[[0-9;]*m")
 _FAILED_RUN_RE = re.compile(r"^The command '.*' returned a non-zero code: (\d+)$", re.DOTALL)
 STEP_TEXT = 60
 TAIL_LINES = 30
+#: Seconds a build step (or a base image pull) runs before the build says it is alive, and
+#: then between two such lines.
+BUILD_HEARTBEAT = 10.0
 
 Progress = Callable[[str], None]
 
@@ -79,10 +84,17 @@ BUILD_LOCK_WAIT = 3600.0
 class ImageBuilder:
     """Ensures that every image of a recipe exists with its current content key."""
 
-    def __init__(self, client: Any, state_dir: Path, progress: Progress | None = None) -> None:
+    def __init__(
+        self,
+        client: Any,
+        state_dir: Path,
+        progress: Progress | None = None,
+        heartbeat: float = BUILD_HEARTBEAT,
+    ) -> None:
         self.client = client
         self.state_dir = state_dir
         self.progress = progress or (lambda message: None)
+        self.heartbeat = heartbeat  # seconds of a silent step before it is said alive
 
     def ensure(self, recipe: Recipe, rebuild: bool = False) -> list[ImageResult]:
         """Build what is missing or stale (everything with `rebuild`), under a host-wide lock.
@@ -219,11 +231,20 @@ class ImageBuilder:
     def _follow(
         self, spec: ImageSpec, stream: Any, log: IO[str], log_path: Path, counter: str
     ) -> None:
-        """Write the build's output to its log, show each step, raise BuildError on error."""
+        """Write the build's output to its log, show each step (and a base image pull), say
+        that a step running longer than `heartbeat` seconds is alive, raise BuildError on
+        error."""
         tail: deque[str] = deque(maxlen=TAIL_LINES)
-        step = ""
+        step = ""  # the step running, as shown ("step 3/7 (RUN make)")
+        number = pulling = ""  # "step 3/7"; the image being pulled, if one is
         started = time.monotonic()
-        for chunk in stream:
+        alive = Heartbeat(self.progress, self.heartbeat)
+        for chunk in _chunks(stream, tick=min(1.0, self.heartbeat)):
+            pulled = _pulling(chunk)
+            if pulled is not None and pulled != pulling:
+                pulling = pulled
+                if pulled:
+                    self.progress(f"  image {counter} {spec.name}: pulling {pulled}")
             for line in _chunk_lines(chunk):
                 log.write(line + "\n")
                 tail.append(line)
@@ -232,14 +253,58 @@ class ImageBuilder:
                     text = " ".join(match.group(3).split())
                     if len(text) > STEP_TEXT:
                         text = text[: STEP_TEXT - 3] + "..."
-                    step = f"step {match.group(1)}/{match.group(2)} ({text})"
+                    number, pulling = f"step {match.group(1)}/{match.group(2)}", ""
+                    step = f"{number} ({text})"
                     self.progress(
                         f"  image {counter} {spec.name}: {step} [{time.monotonic() - started:.0f}s]"
                     )
+                    alive.restart()
             if "error" in chunk or "errorDetail" in chunk:
                 why = (chunk.get("errorDetail") or {}).get("message") or chunk.get("error")
                 log.flush()
                 raise BuildError(spec, step, list(tail), log_path, _explain(str(why), spec))
+            pull = f", pulling {pulling}" if pulling else ""
+            alive.beat(f"building {spec.name}: {number or 'before its first step'}{pull}")
+
+
+def _chunks(stream: Any, tick: float) -> Iterator[dict[str, Any]]:
+    """The chunks of a build's stream, read in a thread of their own so that an empty one
+    comes every `tick` seconds that Docker says nothing (a silent step): the caller can say
+    it is alive meanwhile. The thread ends with the stream, which ends with the build."""
+    chunks: queue.Queue[tuple[str, Any]] = queue.Queue()
+
+    def read() -> None:
+        try:
+            for chunk in stream:
+                chunks.put(("chunk", chunk))
+        except BaseException as exc:  # raised again where the build is followed
+            chunks.put(("error", exc))
+        else:
+            chunks.put(("end", None))
+
+    threading.Thread(target=read, name="pytest-daos build output", daemon=True).start()
+    while True:
+        try:
+            kind, value = chunks.get(timeout=tick)
+        except queue.Empty:
+            yield {}
+            continue
+        if kind == "end":
+            return
+        if kind == "error":
+            raise value
+        yield value
+
+
+def _pulling(chunk: dict[str, Any]) -> str | None:
+    """The image a chunk says Docker starts pulling (`Pulling from library/debian`, id
+    `bookworm`), "" when it says a pull is done, None when it says neither."""
+    status = str(chunk.get("status") or "")
+    if status.startswith("Pulling from "):
+        return f"{status.removeprefix('Pulling from ')}:{chunk.get('id') or 'latest'}"
+    if status.startswith("Status: "):
+        return ""
+    return None
 
 
 def _chunk_lines(chunk: dict[str, Any]) -> list[str]:

@@ -22,7 +22,7 @@ from typing import Any
 
 from .. import signals
 from ..client.cluster import DaosCluster
-from ..report import StartReport
+from ..report import Phase, StartReport
 from ..settings import Settings
 from ..waiting import Deadline, NotYet, WaitTimeout, poll
 from . import config_files, guardian
@@ -126,7 +126,7 @@ class ClusterLifecycle:
 
     def _start_locked(self) -> DaosCluster:
         def on_wait(holder: str) -> None:
-            self.progress(f"waiting for another session's DAOS cluster on this host ({holder})")
+            self.progress(f"waiting for the DAOS cluster lock of this host, held by {holder}")
 
         with host_lock(self.folder, on_wait, timeout=self.settings.start_timeout):
             try:
@@ -165,12 +165,16 @@ class ClusterLifecycle:
                 return attached
             reap_orphans(self.client)
             self._starting = True  # the host is this run's: a failure is recorded
+        self.progress(Phase(f"starting a DAOS cluster ({self.recipe.name} recipe, DAOS "
+                            f"{self.recipe.daos_version}): checking this host"))  # fmt: skip
         require(run_checks(self.settings, self.recipe, engine, iface=self.iface))
         assert builder is not None and isinstance(self.iface, Interface)
         self.report.iface, self.report.ip = self.iface.name, self.iface.ip
         self._phase("prerequisites", started)
 
         started = time.monotonic()
+        self.progress(Phase(f"checking the recipe's {len(self.recipe.images)} images, building "
+                            "those missing or stale"))  # fmt: skip
         images = builder.ensure(self.recipe, rebuild=self.settings.rebuild)
         self.report.images = [(image.tag, image.built) for image in images]
         self._phase("images", started)
@@ -181,7 +185,8 @@ class ClusterLifecycle:
         self._phase("nodes", started)
 
         started = time.monotonic()
-        self._docker.wait_ready(deadline)
+        self.progress(Phase("waiting for the control plane, the format and every rank to join"))
+        self._docker.wait_ready(deadline, self.settings.engines)
         self._phase("format and join", started)
 
         save_record(self.folder, self._record(images, self.iface, ready=True))
@@ -197,14 +202,11 @@ class ClusterLifecycle:
 
     def _config(self, iface: Interface) -> config_files.ClusterConfig:
         return config_files.ClusterConfig(
-            daos_version=self.recipe.daos_version,
-            provider=self.recipe.provider,
-            iface=iface.name,
-            scm_size_gib=self.settings.scm_size,
-            bdev_size_gib=self.settings.bdev_size,
-            hugepages=self.settings.hugepages,
+            daos_version=self.recipe.daos_version, provider=self.recipe.provider,
+            iface=iface.name, scm_size_gib=self.settings.scm_size,
+            bdev_size_gib=self.settings.bdev_size, hugepages=self.settings.hugepages,
             engines=self.settings.engines,
-        )
+        )  # fmt: skip
 
     def _start_nodes(self, images: list[ImageResult], iface: Interface) -> DockerCluster:
         """Hugepages reserved, the configuration written, the three nodes started; the
@@ -235,7 +237,7 @@ class ClusterLifecycle:
         )
         docker = DockerCluster.planned(self.client, plan, self.progress)
         self._docker = docker  # undone by _undo if the start fails from here on
-        self.progress("starting the nodes daos-server, daos-admin, daos-client")
+        self.progress(Phase("starting the nodes daos-server, daos-admin, daos-client"))
         with signals.held():  # an interrupted create leaves a container Docker finishes
             docker.start_nodes()
         self.report.privileged_mode = docker.privileged_mode or ""

@@ -12,7 +12,7 @@ from typing import Any
 
 from ..client import envelope
 from ..client.cluster import DaosCluster
-from ..client.dmg import Dmg, Member, all_joined
+from ..client.dmg import Dmg, Member, all_joined, joined_text
 from ..client.node import DaosNode
 from ..client.transport import DockerExec, put_files
 from ..errors import PytestDaosError
@@ -179,16 +179,15 @@ class DockerCluster:
             raise
         return container
 
-    def wait_ready(self, deadline: Deadline) -> list[Member]:
-        """Control plane up, storage formatted (only when needed), every rank joined."""
+    def wait_ready(self, deadline: Deadline, ranks: int = 0) -> list[Member]:
+        """Control plane up, storage formatted (only when needed), every rank (`ranks`) joined."""
         dmg = self.dmg()
         self._wait_control_plane(dmg, deadline)
         self._format_if_needed(dmg, deadline)
-        return self._wait_joined(dmg, deadline)
+        return self._wait_joined(dmg, deadline, ranks)
 
     def wait_joined(self, deadline: Deadline) -> list[Member]:
-        """Every rank joined, for a cluster known to be formatted (a recorded one that had
-        joined): one `dmg system query` when it still is."""
+        """Every rank joined, in a recorded cluster that had joined (one `dmg system query`)."""
         return self._wait_joined(self.dmg(), deadline)
 
     def _wait_control_plane(self, dmg: Dmg, deadline: Deadline) -> None:
@@ -201,7 +200,7 @@ class DockerCluster:
                 raise NotYet(exc) from None
 
         try:
-            poll(probe, deadline, "`dmg storage scan` succeeding", POLL_INTERVAL)
+            poll(probe, deadline, "the control plane to answer", POLL_INTERVAL, self.progress)
         except WaitTimeout as exc:
             raise StartError(
                 "control plane",
@@ -231,7 +230,7 @@ class DockerCluster:
         except envelope.ProtocolError as exc:
             raise StartError("format", str(exc), self.diagnostics()) from None
 
-    def _wait_joined(self, dmg: Dmg, deadline: Deadline) -> list[Member]:
+    def _wait_joined(self, dmg: Dmg, deadline: Deadline, ranks: int = 0) -> list[Member]:
         def probe() -> list[Member]:
             self._check_running("join")
             try:
@@ -240,11 +239,12 @@ class DockerCluster:
                 self._stop_if_permanent("join", exc)
                 raise NotYet(exc) from None
             if not all_joined(members):
-                raise NotYet(", ".join(f"rank {m.rank} {m.state}" for m in members) or "no members")
+                raise NotYet(joined_text(members))
             return members
 
+        what = f"{ranks} ranks to join" if ranks > 1 else "every rank to join"
         try:
-            return poll(probe, deadline, "every rank joined", POLL_INTERVAL)
+            return poll(probe, deadline, what, POLL_INTERVAL, self.progress)
         except WaitTimeout as exc:
             raise StartError(
                 "join",

@@ -13,6 +13,7 @@ import pytest
 from daos_replay import Recorder
 from samples import sample
 
+from pytest_daos import waiting
 from pytest_daos.client.dmg import Member, pool_ranks_argv
 from pytest_daos.client.drills import DrillError, PoolState, engine_pid, wait_rebuilt
 from pytest_daos.client.envelope import DaosError, ProtocolError
@@ -183,6 +184,29 @@ def test_stop_rank_then_wait_until_the_system_sees_it_down():
     cluster.stop_rank(1)
     assert (*DMG, "system", "stop", "--ranks=1") in admin.argvs
     assert cluster.needs_healing
+
+
+def test_the_drills_waits_say_they_are_alive_through_the_clusters_progress(monkeypatch):
+    monkeypatch.setattr(waiting, "HEARTBEAT", 0.05)
+    cluster, _, _ = cluster_of({
+        ("system", "stop"): "system_stop_rank",
+        ("system", "query"): sequence(
+            "system_query", "system_query", "system_query", "stop_system_query_0joined_1stopped"
+        ),
+    })  # fmt: skip
+    said: list[str] = []
+    cluster.progress = said.append
+    cluster.stop_rank(1)
+    assert said and said[0].startswith("waiting for rank 1 to stop: rank 0 joined, rank 1 joined")
+    said.clear()
+    query = scripted_query(
+        "stop_pool_query_Degraded_busy_v3", "stop_pool_query_Degraded_busy_v3",
+        "stop_pool_query_Degraded_busy_v5", "stop_pool_query_Degraded_done_v5",
+    )  # fmt: skip
+    wait_rebuilt(query, "p2", since=1, timeout=30, settle=0.2, progress=said.append)
+    assert said and said[0].startswith(
+        "waiting for the rebuild of pool p2 to end: Degraded, 1/2 targets up, rebuild busy"
+    )
 
 
 def test_start_rank_waits_for_joined():

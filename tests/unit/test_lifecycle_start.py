@@ -78,7 +78,7 @@ class FakeDocker:
             self.containers[node.role] = container
         self.privileged_mode = "--privileged"
 
-    def wait_ready(self, deadline: Any) -> list[Any]:
+    def wait_ready(self, deadline: Any, ranks: int = 0) -> list[Any]:
         FakeDocker.seen.before_waits = load_record(FakeDocker.folder)
         if FakeDocker.fail_waits is not None:
             raise FakeDocker.fail_waits

@@ -4,7 +4,7 @@ reintegrates ranks and waits for its rebuilds (`PoolDrills`)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 
 from ...waiting import Deadline
@@ -33,6 +33,9 @@ class ClusterDrills:
     def __init__(self) -> None:
         self._faulted: set[int] = set()  # ranks a drill took down or excluded, not healed
         self._heal_failure: str | None = None
+        #: Where the drills' waits say now and then that they wait, and what they see (the
+        #: plugin sets its progress lines; nowhere by default).
+        self.progress: Callable[[str], None] = lambda message: None
 
     def _pool_handle(self, uuid: str, label: str, svc_reps: tuple[int, ...]) -> PoolDrills:
         """The handle of a pool `dmg pool list` shows: the one made, or a new one."""
@@ -85,7 +88,9 @@ class ClusterDrills:
         return pid
 
     def _wait_down(self, rank: int, timeout: float, what: str) -> None:
-        wait_members(self._dmg, lambda states: states.get(rank) in DOWN_STATES, timeout, what)
+        wait_members(
+            self._dmg, lambda states: states.get(rank) in DOWN_STATES, timeout, what, self.progress
+        )
 
     def start_rank(self, rank: int, timeout: float = 120.0) -> None:
         """Start the engine of `rank` again (`dmg system start --ranks=`) and wait until it
@@ -94,8 +99,9 @@ class ClusterDrills:
         self._member(rank)
         self._dmg.system_start([rank], timeout=3 * CALL_TIMEOUT)
         wait_members(
-            self._dmg, lambda states: states.get(rank) == "joined", timeout, f"rank {rank} to join"
-        )
+            self._dmg, lambda states: states.get(rank) == "joined", timeout,
+            f"rank {rank} to join", self.progress,
+        )  # fmt: skip
 
     def drill_rank(self) -> int:
         """The rank whose loss leaves the most pools of this handle answering: the highest
@@ -157,7 +163,7 @@ class ClusterDrills:
             self._dmg.system_start(down, timeout=3 * CALL_TIMEOUT)
         wait_members(
             self._dmg, lambda states: bool(states) and set(states.values()) == {"joined"},
-            deadline.remaining(), "every rank to be joined",
+            deadline.remaining(), "every rank to be joined", self.progress,
         )  # fmt: skip
         for entry in self._dmg.pool_list():
             uuid = str(entry.get("uuid", ""))
@@ -228,15 +234,17 @@ class PoolDrills:
         that does not answer meanwhile is waited for. DrillError after `timeout`."""
         settle = self.cluster.rebuild_settle if settle is None else settle
         return wait_rebuilt(
-            lambda limit: self.health(timeout=limit), self.label, self._since, timeout, settle
-        )
+            lambda limit: self.health(timeout=limit), self.label, self._since, timeout, settle,
+            self.cluster.progress,
+        )  # fmt: skip
 
     def _heal(self, deadline: Deadline, faulted: Sequence[int]) -> None:
         """Reintegrate the disabled ranks (or, where the release does not list them, the
         ranks a drill took down) and wait for the rebuild."""
         state = wait_answer(
-            lambda limit: self.health(timeout=limit), self.label, deadline.remaining()
-        )
+            lambda limit: self.health(timeout=limit), self.label, deadline.remaining(),
+            self.cluster.progress,
+        )  # fmt: skip
         if state.disabled_targets == 0:
             return
         self._since = state.version

@@ -29,11 +29,15 @@ CALL_TIMEOUT = 20.0
 #: `done` for about 5 s between two passes).
 REBUILD_SETTLE = 15.0
 
+Progress = Callable[[str], None]
+
 
 def wait_members(
-    dmg: Dmg, ready: Callable[[dict[int, str]], bool], timeout: float, what: str
-) -> list[Member]:
-    """Poll `dmg system query` until `ready({rank: state})`; DrillError after `timeout`."""
+    dmg: Dmg, ready: Callable[[dict[int, str]], bool], timeout: float, what: str,
+    progress: Progress | None = None,
+) -> list[Member]:  # fmt: skip
+    """Poll `dmg system query` until `ready({rank: state})`, saying to `progress` now and
+    then that it waits and what it sees; DrillError after `timeout`."""
     deadline = Deadline(timeout)
 
     def probe() -> list[Member]:
@@ -46,18 +50,19 @@ def wait_members(
         return members
 
     try:
-        return poll(probe, deadline, what)
+        return poll(probe, deadline, what, progress=progress)
     except WaitTimeout as exc:
         raise DrillError(f"{exc}") from None
 
 
 def wait_rebuilt(
     query: Callable[[float], PoolState], label: str, since: int | None, timeout: float,
-    settle: float,
+    settle: float, progress: Progress | None = None,
 ) -> PoolState:  # fmt: skip
     """Poll the pool until its rebuild is over: `done` with status 0, a map version above
     `since` (None: any), and the same for `settle` seconds. A pool service that does not
-    answer is "not yet". DrillError, with the last answer, after `timeout`."""
+    answer is "not yet". The wait says to `progress` now and then what it sees. DrillError,
+    with the last answer, after `timeout`."""
     deadline = Deadline(timeout)
     steady: list[Any] = [None, 0.0]  # the answer seen, since when
 
@@ -82,7 +87,7 @@ def wait_rebuilt(
     try:
         # polls at least twice within the settling time
         interval = min(MAX_INTERVAL, max(FIRST_INTERVAL, settle / 2))
-        return poll(probe, deadline, f"the rebuild of pool {label} to end", interval)
+        return poll(probe, deadline, f"the rebuild of pool {label} to end", interval, progress)
     except WaitTimeout as exc:
         raise DrillError(
             f"{exc}. The rebuild of real DAOS 2.6.5 ends about 90 s after a rank stops and 50 s "
@@ -91,15 +96,19 @@ def wait_rebuilt(
         ) from None
 
 
-def wait_answer(query: Callable[[float], PoolState], label: str, timeout: float) -> PoolState:
-    """The pool's first answer, waiting while its service does not answer."""
+def wait_answer(
+    query: Callable[[float], PoolState], label: str, timeout: float,
+    progress: Progress | None = None,
+) -> PoolState:  # fmt: skip
+    """The pool's first answer, waiting while its service does not answer (saying so to
+    `progress` now and then)."""
     deadline = Deadline(timeout)
 
     def probe() -> PoolState:
         return _answer(query, deadline)
 
     try:
-        return poll(probe, deadline, f"pool {label} to answer `dmg pool query`")
+        return poll(probe, deadline, f"pool {label} to answer `dmg pool query`", progress=progress)
     except WaitTimeout as exc:
         raise DrillError(str(exc)) from None
 
