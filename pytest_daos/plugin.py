@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import os
 import signal
 import time
 from collections.abc import Generator
@@ -21,7 +22,7 @@ from . import factories, signals
 from .cluster.api import Owner, PrerequisiteError, SimBase, prepare
 from .errors import PytestDaosError
 from .runstate import STASH, RunState, run_state
-from .settings import OPTIONS, Option, register_options, resolve
+from .settings import OPTIONS, Option, SettingsError, given_settings, register_options, resolve
 
 #: The sim recipe's base image and why it was chosen, for the header.
 SIM_BASE = pytest.StashKey[SimBase]()
@@ -33,17 +34,34 @@ REPORT_KEY = "pytest_daos_report"
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("daos", "pytest-daos: a DAOS cluster in Docker for tests")
-    register_options(group.addoption, dest=lambda option: option.ini, help=_help)
+    register_options(group.addoption, dest=lambda option: option.ini, help=Option.described)
     for option in OPTIONS:
         if option.multiple:
             parser.addini(option.ini, option.help, type="linelist", default=[])
+        elif option.flag:  # unset: None, so the environment and the default still apply
+            parser.addini(option.ini, option.help, type="bool", default=None)
         else:
             parser.addini(option.ini, option.help, default="")
 
 
-def _help(option: Option) -> str:
-    default = f" (default: {option.default})" if option.default is not None else ""
-    return f"{option.help}{default}; ini {option.ini}, environment {option.env}"
+def _ini_value(config: pytest.Config, option: Option) -> Any:
+    """The ini file's value of `option` as pytest reads it (a boolean as a bool); a value
+    pytest cannot read as the option's type is a SettingsError naming the key."""
+    try:
+        return config.getini(option.ini)
+    except (ValueError, TypeError, pytest.UsageError) as exc:
+        raise SettingsError(f"ini key {option.ini}: {exc}: write {option.ini_kind}") from None
+
+
+def _ini_source(config: pytest.Config, option: Option) -> str:
+    """Where pytest read the ini value of `option`: `-o` (`--override-ini`), or the ini
+    file as pytest's header names it (from the rootdir)."""
+    overrides = config.getoption("override_ini", None) or []
+    if any(item.partition("=")[0] == option.ini for item in overrides):
+        return f"-o {option.ini}"
+    if config.inipath is None:
+        return "the ini file"
+    return os.path.relpath(config.inipath, config.rootpath)
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -59,7 +77,8 @@ def pytest_configure(config: pytest.Config) -> None:
     try:
         settings = resolve(
             cli=lambda option: config.getoption(option.ini),
-            ini=lambda option: config.getini(option.ini),
+            ini=lambda option: _ini_value(config, option),
+            ini_source=lambda option: _ini_source(config, option),
         )
         # a recipe that cannot be made is a usage error, found now (and without a network)
         prepared = prepare(settings)
@@ -88,11 +107,17 @@ def pytest_configure_node(node: Any) -> None:
         _install_sigterm(node.config)
 
 
-def pytest_report_header(config: pytest.Config) -> str:
+def pytest_report_header(config: pytest.Config) -> list[str]:
+    """The system the run's settings name; with -v also where each setting not left at
+    its default came from."""
     state = run_state(config)
     base = config.stash.get(SIM_BASE, None)
     recipe = state.settings.recipe + (f" on {base.describe()}" if base is not None else "")
-    return f"daos: {state.describe(recipe)}"
+    lines = [f"daos: {state.describe(recipe)}"]
+    if config.get_verbosity() > 0:
+        given = ", ".join(given_settings(state.settings)) or "the defaults"
+        lines.append(f"daos settings: {given}")
+    return lines
 
 
 def _fixture_functions(item: pytest.Item) -> list[Any]:
