@@ -66,6 +66,11 @@ class ClusterRecord:
     sharers: list[dict[str, Any]] = field(default_factory=list)  # Owners of other sessions
     left: list[str] = field(default_factory=list)  # sessions done with the cluster
     rebuild_settle: float | None = None  # the recipe's (None: the handle's default)
+    #: the settings it was started with, as people write them (`settings.shown_values`;
+    #: empty in a record an older pytest-daos wrote), and those not left at their
+    #: default with where each came from (`settings.given_settings`)
+    settings: dict[str, str] = field(default_factory=dict)
+    given: list[str] = field(default_factory=list)
 
     @property
     def session(self) -> str:
