@@ -23,7 +23,7 @@ from typing import Any
 from .. import signals
 from ..client.cluster import DaosCluster
 from ..report import StartReport
-from ..settings import Settings
+from ..settings import Settings, given_settings, shown_values
 from ..waiting import Deadline, NotYet, WaitTimeout, poll
 from . import config_files, guardian
 from .checks import check_docker
@@ -272,6 +272,8 @@ class ClusterLifecycle:
             ready=ready,
             settings_key=self.settings_key,
             rebuild_settle=self.recipe.rebuild_settle,
+            settings=shown_values(self.settings),
+            given=given_settings(self.settings),
         )
 
     # -- a recorded cluster -----------------------------------------------------------------
