@@ -144,15 +144,19 @@ def _source(given: Mapping[str, str], *names: str) -> str:
 
 
 def _given(
-    option: Option, cli: Getter, ini: Getter, environ: Mapping[str, str]
+    option: Option,
+    cli: Getter,
+    environ: Mapping[str, str],
+    ini: Getter,
+    ini_source: Callable[[Option], str],
 ) -> tuple[str, str, str | bool | list[str]] | None:
     """What the first of the command line, the environment and the ini file that gives
-    `option` gives: (which of the three: "cli", "env" or "ini"; "source=value" for a
-    message; the value as given), or None."""
+    `option` gives: (where, for people: "--daos-version", "PYTEST_DAOS_VERSION" or the ini
+    file; "source=value", for a message; the value as given), or None."""
     for where, source, raw in (
-        ("cli", option.cli, cli(option)),
-        ("env", f"environment variable {option.env}", environ.get(option.env)),
-        ("ini", f"ini key {option.ini}", ini(option)),
+        (option.cli, option.cli, cli(option)),
+        (option.env, f"environment variable {option.env}", environ.get(option.env)),
+        (ini_source(option), f"ini key {option.ini}", ini(option)),
     ):
         if raw is not None and raw != "" and raw != []:
             shown = " ".join(raw) if isinstance(raw, list) else raw
@@ -186,15 +190,12 @@ def resolve(
     given: dict[str, str] = {}  # option name -> "source=value", for messages
     sources: dict[str, str] = {}  # option name -> where it came from, for people
     for option in OPTIONS:
-        found = _given(option, cli, ini, environ)
+        found = _given(option, cli, environ, ini, ini_source)
         if found is None:
             if option.default is not None:
                 values[option.name] = option.parse(option.default)
             continue
-        where, given[option.name], raw = found
-        sources[option.name] = {"cli": option.cli, "env": option.env}.get(where) or ini_source(
-            option
-        )
+        sources[option.name], given[option.name], raw = found
         try:
             values[option.name] = _parsed(option, raw)
         except ValueError as exc:
@@ -253,9 +254,9 @@ def given_settings(settings: Settings) -> list[str]:
 
 
 def differences(recorded: Mapping[str, str], settings: Settings) -> list[str]:
-    """What makes the cluster whose settings were `recorded` (`shown_values`) another
-    than `settings` would start, as `daos_version: 2.6 in the cluster, 2.4 here` (the
-    RUN_SETTINGS left out; a setting the record does not have is not compared)."""
+    """How the cluster whose settings were `recorded` (`shown_values`) differs from the
+    one `settings` would start: `daos_version: 2.6 in the cluster, 2.4 here` for each
+    setting (the RUN_SETTINGS left out; one the record does not have is not compared)."""
     here = shown_values(settings)
     return [
         f"{option.ini}: {recorded[option.name]} in the cluster, {here[option.name]} here"
