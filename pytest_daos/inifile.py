@@ -108,8 +108,17 @@ class IniFile:
     def addopts(self) -> list[str]:
         """The file's `addopts`, then `PYTEST_ADDOPTS`, split as pytest splits them."""
         given = self.values.get("addopts", [])
-        words = shlex.split(given) if isinstance(given, str) else [str(w) for w in given]
-        return words + shlex.split(os.environ.get("PYTEST_ADDOPTS", ""))
+        words = _split(given, f"addopts in {self.path}") if isinstance(given, str) else given
+        environment = _split(os.environ.get("PYTEST_ADDOPTS", ""), "PYTEST_ADDOPTS")
+        return [str(word) for word in words] + environment
+
+
+def _split(text: str, where: str) -> list[str]:
+    """`text` split into words as a shell splits them, as pytest splits addopts."""
+    try:
+        return shlex.split(text)
+    except ValueError as exc:
+        raise IniFileError(f"{where}: {exc}: close its quotes") from None
 
 
 def _truth(option: Option, text: str) -> bool:

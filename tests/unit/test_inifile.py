@@ -168,3 +168,9 @@ def test_files_pytest_reads_by_name_in_its_order():
     names = list(inifile.BY_NAME)
     classic = ["pytest.ini", ".pytest.ini", "pyproject.toml", "tox.ini", "setup.cfg"]
     assert names == (["pytest.toml", ".pytest.toml"] if NATIVE else []) + classic
+
+
+def test_addopts_whose_quotes_do_not_close_are_one_message(pytester, monkeypatch):
+    monkeypatch.setenv("PYTEST_ADDOPTS", "--daos-dmg='ssh admin01")
+    with pytest.raises(IniFileError, match="^PYTEST_ADDOPTS: No closing quotation: close its"):
+        find().addopts()
