@@ -172,5 +172,5 @@ def test_files_pytest_reads_by_name_in_its_order():
 
 def test_addopts_whose_quotes_do_not_close_are_one_message(pytester, monkeypatch):
     monkeypatch.setenv("PYTEST_ADDOPTS", "--daos-dmg='ssh admin01")
-    with pytest.raises(IniFileError, match="^PYTEST_ADDOPTS: No closing quotation: close its"):
+    with pytest.raises(IniFileError, match=r"^PYTEST_ADDOPTS: No closing quotation: close its"):
         find().addopts()
