@@ -113,10 +113,10 @@ def _check_clean(expected_nr: int) -> None:
         raise BenchError("left behind: " + "; ".join(found))
 
 
-def _clean_up(recipe: Recipe) -> None:
+def _clean_up() -> None:
     """After a failure: the kept or recorded cluster, the references' containers."""
     try:
-        cli(["down", "--force", *recipe.args], timeout=120)
+        cli(["down", "--force"], timeout=120)  # (it reads the record: no recipe options)
     except Exception as exc:
         print(f"cleanup: pytest-daos down: {exc}", file=sys.stderr)
     try:
@@ -155,7 +155,7 @@ class RecipeRun:
             value = action()
             _check_clean(self.nr)
         except BaseException:
-            _clean_up(self.recipe)
+            _clean_up()
             raise
         self.elapsed[name] = time.monotonic() - begun
         self.clock.say(f"{self.recipe.name}: {name} done in {self.elapsed[name]:.1f}s")

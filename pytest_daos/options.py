@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 import re
 import shlex
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,6 +21,7 @@ from .sizes import parse_bytes, parse_gib
 RECIPES = ("upstream", "local", "sim")
 PRIVILEGED_MODES = ("auto", "yes", "no")
 REMOTE_SHELL_MODES = ("auto", "yes", "no")
+SYSTEMS = ("docker", "existing")
 
 
 def _parse_bool(text: str) -> bool:
@@ -114,6 +115,7 @@ class Option:
     help: str
     flag: bool = False  # a command-line switch without a value
     multiple: bool = False  # repeatable; the value is a tuple of parsed items
+    metavar: str = "VALUE"  # what the value is, in --help: its kind (GIB) or its choices
 
     @property
     def cli(self) -> str:
@@ -127,73 +129,95 @@ class Option:
     def env(self) -> str:
         return "PYTEST_DAOS_" + self.name.upper()
 
+    @property
+    def ini_kind(self) -> str:
+        """What the ini key takes, for a message about a value it cannot take."""
+        if self.flag:
+            return "true or false (in TOML a boolean)"
+        if self.multiple:
+            return "one KEY=VALUE per line (in TOML a list of strings)"
+        return "text (in TOML a string, in quotes)"
+
+    def described(self) -> str:
+        """The help of `--help` (pytest's and the command's): the text, the default, and
+        the option's other two names, in the order they count."""
+        default = f" (default: {self.default})" if self.default is not None else ""
+        return f"{self.help}{default}; environment {self.env}, ini {self.ini}"
+
 
 OPTIONS: tuple[Option, ...] = (
     Option("iface", _text, None,
            "network interface whose IPv4 address the cluster uses (default: the interface of "
-           "the default route, else lo)"),
+           "the default route, else lo)", metavar="IFACE"),
     Option("version", _choice(SUPPORTED_VERSIONS), "2.6",
-           "DAOS release to run: 2.0, 2.4 or 2.6 (2.0.3, 2.4.2, 2.6.5)"),
+           "DAOS release to run: 2.0, 2.4 or 2.6 (2.0.3, 2.4.2, 2.6.5)",
+           metavar="|".join(SUPPORTED_VERSIONS)),
     Option("recipe", _text, "upstream",
            "image recipe: upstream (the DAOS project's vcluster Dockerfiles, from GitHub), "
            "local (a DAOS install tree on this host, see --daos-prefix), sim (the pytest-daos "
            "stand-in for DAOS, built offline), or the path of a recipe file (TOML, see "
-           "docs/recipes.md)"),
+           "docs/recipes.md)", metavar="upstream|local|sim|FILE"),
     Option("prefix", _text, None,
            "local recipe: the DAOS install tree (the PREFIX of `scons install PREFIX=...`); "
-           "its release is read from the tree"),
+           "its release is read from the tree", metavar="PATH"),
     Option("local_base_image", _text, "pytest-daos/local-base:bookworm",
            "base image of the local recipe's images (without DAOS's libraries; its glibc as "
-           "new as this host's; scripts/host-setup.sh makes the default offline)"),
+           "new as this host's; scripts/host-setup.sh makes the default offline)", metavar="IMAGE"),
     Option("build_arg", _build_arg, None,
            "KEY=VALUE build argument for the recipe's images, overriding the recipe's own "
            "(repeatable; in the ini file one per line, in the environment separated by spaces)",
-           multiple=True),
+           multiple=True, metavar="KEY=VALUE"),
     Option("sim_base_image", _text, None,
            "base image of the sim recipe's images (needs python3 and PyYAML, or pip access; "
            "default: python:3.11-slim-bookworm, or where that one is not on this host and "
            "cannot be pulled, pytest-daos/sim-base:bookworm if present, which "
-           "scripts/host-setup.sh makes offline)"),
+           "scripts/host-setup.sh makes offline)", metavar="IMAGE"),
     Option("sim_join_delay", _parse_positive_float, "1",
-           "sim recipe: seconds from format to the rank joining (real DAOS 2.6.5: 3 to 10)"),
+           "sim recipe: seconds from format to the rank joining (real DAOS 2.6.5: 3 to 10)",
+           metavar="SECONDS"),
     Option("sim_fault_delay", _parse_positive_float, "0.2",
            "sim recipe: seconds each wait of a rank fault takes: SWIM declaring the rank dead, "
            "the pool acting on it, each rebuild pass and the pause between passes (real DAOS "
-           "2.6.5: 20 to 60 each)"),
+           "2.6.5: 20 to 60 each)", metavar="SECONDS"),
     Option("engines", _parse_count, "1",
            "engines (ranks 0..N-1) in the server node; 2 or more for fault drills (stop, kill, "
            "exclude and bring back a rank, see docs/drills.md): each needs a core, "
-           "--daos-scm-size GiB of SCM (4 at least) and 512 of --daos-hugepages"),
-    Option("scm_size", parse_gib, "4", "SCM (tmpfs) size of each engine, in GiB"),
-    Option("bdev_size", parse_gib, "8", "size of the file that emulates NVMe, in GiB"),
+           "--daos-scm-size GiB of SCM (4 at least) and 512 of --daos-hugepages", metavar="COUNT"),
+    Option("scm_size", parse_gib, "4", "SCM (tmpfs) size of each engine, in GiB", metavar="GIB"),
+    Option("bdev_size", parse_gib, "8", "size of the file that emulates NVMe, in GiB",
+           metavar="GIB"),
     Option("hugepages", _parse_positive_int, "1024",
            "hugepages the server's engines need (nr_hugepages, 512 per engine at least when "
-           "there are several); raised on the host if short"),
+           "there are several); raised on the host if short", metavar="COUNT"),
     Option("prefetch", _parse_positive_int, "2",
            "containers the daos_container fixture keeps ready in each session pool, made "
            "while earlier tests run and destroyed after them in the background (0: made in "
-           "each test's own setup; the marker daos_fresh_container does so for one test)"),
+           "each test's own setup; the marker daos_fresh_container does so for one test)",
+           metavar="COUNT"),
     Option("pool_size", _check_size, "2G",
            "size of the session pool (dmg --size: 2G is 2*10**9 bytes, 2GiB is 2*2**30; from "
-           "DAOS 2.4 also a percentage of the free space, as dmg takes it)"),
+           "DAOS 2.4 also a percentage of the free space, as dmg takes it)", metavar="SIZE"),
     Option("privileged", _choice(PRIVILEGED_MODES), "auto",
            "run nodes with --privileged (yes), with explicit capabilities and unconfined "
-           "profiles (no), or try privileged and fall back (auto)"),
-    Option("system", _choice(("docker", "existing")), "docker",
+           "profiles (no), or try privileged and fall back (auto)",
+           metavar="|".join(PRIVILEGED_MODES)),
+    Option("system", _choice(SYSTEMS), "docker",
            "docker: the plugin runs the cluster; existing: use a DAOS system someone else "
-           "runs, through --daos-dmg and --daos-cmd"),
+           "runs, through --daos-dmg and --daos-cmd", metavar="|".join(SYSTEMS)),
     Option("dmg", _command_prefix, None,
            "with --daos-system=existing: command prefix that runs dmg (e.g. 'ssh admin01'; "
-           "default: dmg on this host)"),
+           "default: dmg on this host)", metavar="PREFIX"),
     Option("cmd", _command_prefix, None,
            "with --daos-system=existing: command prefix that runs daos and client commands "
-           "(e.g. 'ssh client01'; default: this host)"),
+           "(e.g. 'ssh client01'; default: this host)", metavar="PREFIX"),
     Option("remote_shell", _choice(REMOTE_SHELL_MODES), "auto",
            "with --daos-system=existing: whether the prefixes hand their command to a shell on "
            "the far side, which then gets it as one quoted string: auto (when the prefix's "
-           "program is ssh), yes, no (the words go to the prefix as they are)"),
+           "program is ssh), yes, no (the words go to the prefix as they are)",
+           metavar="|".join(REMOTE_SHELL_MODES)),
     Option("start_timeout", _parse_positive_float, "300",
-           "seconds the nodes may take to start, format and join (image builds not counted)"),
+           "seconds the nodes may take to start, format and join (image builds not counted)",
+           metavar="SECONDS"),
     Option("rebuild", _parse_bool, "false", "rebuild every image even when cached", flag=True),
     Option("keep", _parse_bool, "false",
            "leave the cluster running at the end (pytest-daos status/down reach it)", flag=True),
@@ -207,22 +231,28 @@ OPTIONS: tuple[Option, ...] = (
     Option("state_dir", _text, None,
            "folder for the cluster record, build logs and locks, made private (0700); one "
            "that is a symlink, another user's or writable by others is refused (default: "
-           "<tmp>/pytest-daos-<uid>)"),
+           "<tmp>/pytest-daos-<uid>)", metavar="PATH"),
 )  # fmt: skip
 
 
 def register_options(
-    add: Callable[..., Any], dest: Callable[[Option], str], help: Callable[[Option], str]
+    add: Callable[..., Any],
+    dest: Callable[[Option], str],
+    help: Callable[[Option], str],
+    names: Collection[str] | None = None,
 ) -> None:
-    """Register every option with an argparse-like `add(flag, **keywords)`: pytest's
-    option group and the `pytest-daos` command's parser alike. An option not given is
-    None, so the resolver can fall back to the ini file and the environment."""
+    """Register the options (those in `names`; None: every one) with an argparse-like
+    `add(flag, **keywords)`: pytest's option group and each `pytest-daos` subcommand's
+    parser alike, each value shown by its metavar. An option not given is None, so the
+    resolver can fall back to the environment and the ini file."""
     for option in OPTIONS:
+        if names is not None and option.name not in names:
+            continue
         keywords: dict[str, Any] = {"default": None, "dest": dest(option), "help": help(option)}
         if option.flag:
             keywords.update(action="store_const", const=True)
         elif option.multiple:
-            keywords.update(action="append", metavar="KEY=VALUE")
+            keywords.update(action="append", metavar=option.metavar)
         else:
-            keywords.update(metavar="VALUE")
+            keywords.update(metavar=option.metavar)
         add(option.cli, **keywords)

@@ -30,7 +30,7 @@ from .progress import (
     show_header,
 )
 from .runstate import STASH, RunState, run_state
-from .settings import OPTIONS, Option, register_options, resolve
+from .settings import OPTIONS, Option, SettingsError, given_settings, register_options, resolve
 
 #: The sim recipe's base image and why it was chosen, for the header.
 SIM_BASE = pytest.StashKey[SimBase]()
@@ -44,17 +44,34 @@ RELAY = pytest.StashKey[ProgressRelay]()
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("daos", "pytest-daos: a DAOS cluster in Docker for tests")
-    register_options(group.addoption, dest=lambda option: option.ini, help=_help)
+    register_options(group.addoption, dest=lambda option: option.ini, help=Option.described)
     for option in OPTIONS:
         if option.multiple:
             parser.addini(option.ini, option.help, type="linelist", default=[])
+        elif option.flag:  # unset: None, so the environment and the default still apply
+            parser.addini(option.ini, option.help, type="bool", default=None)
         else:
             parser.addini(option.ini, option.help, default="")
 
 
-def _help(option: Option) -> str:
-    default = f" (default: {option.default})" if option.default is not None else ""
-    return f"{option.help}{default}; ini {option.ini}, environment {option.env}"
+def _ini_value(config: pytest.Config, option: Option) -> Any:
+    """The ini file's value of `option` as pytest reads it (a boolean as a bool); a value
+    pytest cannot read as the option's type is a SettingsError naming the key."""
+    try:
+        return config.getini(option.ini)
+    except (ValueError, TypeError, pytest.UsageError) as exc:
+        raise SettingsError(f"ini key {option.ini}: {exc}: write {option.ini_kind}") from None
+
+
+def _ini_source(config: pytest.Config, option: Option) -> str:
+    """Where pytest read the ini value of `option`: `-o` (`--override-ini`), or the ini
+    file as pytest's header names it (from the rootdir)."""
+    overrides = config.getoption("override_ini", None) or []
+    if any(item.partition("=")[0] == option.ini for item in overrides):
+        return f"-o {option.ini}"
+    if config.inipath is None:
+        return "the ini file"
+    return os.path.relpath(config.inipath, config.rootpath)
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -70,7 +87,8 @@ def pytest_configure(config: pytest.Config) -> None:
     try:
         settings = resolve(
             cli=lambda option: config.getoption(option.ini),
-            ini=lambda option: config.getini(option.ini),
+            ini=lambda option: _ini_value(config, option),
+            ini_source=lambda option: _ini_source(config, option),
         )
         # a recipe that cannot be made is a usage error, found now (and without a network)
         prepared = prepare(settings)
@@ -105,39 +123,35 @@ def pytest_configure_node(node: Any) -> None:
 
 
 def pytest_report_header(config: pytest.Config) -> list[str]:
-    """The DAOS system of the run, when a pytest-daos option is set (else after collection,
-    when a selected test needs DAOS)."""
-    return [_header(config)] if _given(config) else []
+    """The DAOS system of the run, when a pytest-daos setting is given (else after
+    collection, when a selected test needs DAOS); with -v also where each setting not left
+    at its default came from."""
+    return _header(config) if _given(config) else []
 
 
 def pytest_report_collectionfinish(config: pytest.Config, items: list[pytest.Item]) -> list[str]:
-    """The header's line after collection when no option is set but a selected test needs
-    DAOS (a pytest-xdist worker's for its controller to show)."""
+    """The header's lines after collection when no setting is given but a selected test
+    needs DAOS (a pytest-xdist worker's for its controller to show)."""
     if _given(config) or not any(_uses_daos(item) for item in items):
         return []
-    return show_header(config, lambda: _header(config))
+    return show_header(config, lambda: "\n".join(_header(config)))
 
 
-def _header(config: pytest.Config) -> str:
+def _header(config: pytest.Config) -> list[str]:
     state = run_state(config)
     base = config.stash.get(SIM_BASE, None)
     recipe = state.settings.recipe + (f" on {base.describe()}" if base is not None else "")
-    return f"daos: {state.describe(recipe)}"
+    lines = [f"daos: {state.describe(recipe)}"]
+    if config.get_verbosity() > 0:
+        given = ", ".join(given_settings(state.settings)) or "the defaults"
+        lines.append(f"daos settings: {given}")
+    return lines
 
 
 def _given(config: pytest.Config) -> bool:
-    """Whether a pytest-daos option is set: on the command line, in the ini file or in the
-    environment."""
-    values = (
-        value
-        for option in OPTIONS
-        for value in (
-            config.getoption(option.ini),
-            config.getini(option.ini),
-            os.environ.get(option.env),
-        )
-    )
-    return any(value not in (None, "", [], False) for value in values)
+    """Whether a pytest-daos setting is given: on the command line, in the environment or
+    in the ini file."""
+    return bool(run_state(config).settings.sources)
 
 
 def _fixture_functions(item: pytest.Item) -> list[Any]:

@@ -1,20 +1,24 @@
-"""One frozen `Settings`, resolved once: command line > ini > environment > default.
+"""One frozen `Settings`, resolved once: command line > environment > ini > default.
 
 The options themselves, their three names and their parsers are the table `OPTIONS`
 (`options.py`); what a DAOS release needs is in `releases.py`. Here the options become
 `Settings`, and the settings a cluster fixture asks for (`daos_cluster(engines=2)`) are put
 on top of them; both are checked together, so a combination that cannot run fails at once,
-in one line naming where its values came from.
+in one line naming where its values came from. The environment beats the ini file as in
+pytest's ecosystem (`PYTEST_ADDOPTS`, pytest-timeout's `PYTEST_TIMEOUT`): a tox `set_env`
+or a CI job's variable overrides what the project's ini file says.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import os
 import tempfile
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 
 from .errors import PytestDaosError
@@ -33,6 +37,7 @@ __all__ = [
     "HUGEPAGES_PER_ENGINE",
     "OPTIONS",
     "RECIPES",
+    "RUN_SETTINGS",
     "SCM_MINIMUM_GIB",
     "SUPPORTED_VERSIONS",
     "Getter",
@@ -41,9 +46,12 @@ __all__ = [
     "SettingsError",
     "apply_overrides",
     "default_state_dir",
+    "differences",
     "engines_problem",
+    "given_settings",
     "register_options",
     "resolve",
+    "shown_values",
 ]
 
 
@@ -87,6 +95,17 @@ class Settings:
     keep: bool = _default("keep")
     reuse: bool = _default("reuse")
     state_dir: Path = field(default_factory=lambda: default_state_dir())
+    #: where each setting not left at its default came from, by option name: its
+    #: command-line option, environment variable or ini file (`given_settings` shows
+    #: them); not part of what makes two settings equal, nor of their hash or repr
+    sources: Mapping[str, str] = field(
+        default_factory=lambda: MappingProxyType({}), compare=False, repr=False
+    )
+
+    @property
+    def key(self) -> str:
+        """Equal for runs of equal settings (a failed start fails them all at once)."""
+        return hashlib.sha256(repr(self).encode()).hexdigest()
 
 
 def default_state_dir() -> Path:
@@ -131,44 +150,60 @@ def _source(given: Mapping[str, str], *names: str) -> str:
 
 
 def _given(
-    option: Option, cli: Getter, ini: Getter, environ: Mapping[str, str]
-) -> tuple[str, str | bool | list[str]] | None:
-    """What the first of the command line, the ini file and the environment that gives
-    `option` gives: ("source=value", the value as given), or None."""
-    for source, raw in (
-        (option.cli, cli(option)),
-        (f"ini key {option.ini}", ini(option)),
-        (f"environment variable {option.env}", environ.get(option.env)),
+    option: Option,
+    cli: Getter,
+    environ: Mapping[str, str],
+    ini: Getter,
+    ini_source: Callable[[Option], str],
+) -> tuple[str, str, str | bool | list[str]] | None:
+    """What the first of the command line, the environment and the ini file that gives
+    `option` gives: (where, for people: "--daos-version", "PYTEST_DAOS_VERSION" or the ini
+    file; "source=value", for a message; the value as given), or None."""
+    for where, source, raw in (
+        (option.cli, option.cli, cli(option)),
+        (option.env, f"environment variable {option.env}", environ.get(option.env)),
+        (ini_source(option), f"ini key {option.ini}", ini(option)),
     ):
         if raw is not None and raw != "" and raw != []:
             shown = " ".join(raw) if isinstance(raw, list) else raw
-            return f"{source}={shown}", raw
+            return where, f"{source}={shown}", raw
     return None
 
 
-def resolve(cli: Getter, ini: Getter, environ: Mapping[str, str] | None = None) -> Settings:
-    """Resolve every option: command line, then ini, then environment, then default.
+def _parsed(option: Option, raw: str | bool | list[str]) -> Any:
+    """The value of `option` given as `raw` (a repeatable option's: a tuple of items)."""
+    if option.multiple:
+        items = raw.split() if isinstance(raw, str) else list(raw)  # type: ignore[arg-type]
+        return tuple(option.parse(str(item)) for item in items)
+    return option.parse(str(raw))
 
-    `cli` and `ini` return None (or "" for an unset ini key) when the option is not given
-    there; a command-line switch returns True when given. Raises SettingsError naming the
-    source of a bad value.
+
+def resolve(
+    cli: Getter,
+    ini: Getter,
+    environ: Mapping[str, str] | None = None,
+    ini_source: Callable[[Option], str] = lambda option: "the ini file",
+) -> Settings:
+    """Resolve every option: command line, then environment, then ini file, then default.
+
+    `cli` and `ini` return None (or "" or [] for an unset ini key) when the option is not
+    given there; a command-line switch returns True when given, an ini boolean True or
+    False. `ini_source` names where the ini file's value of an option came from (the
+    file, for `Settings.sources`). Raises SettingsError naming the source of a bad value.
     """
     environ = os.environ if environ is None else environ
     values: dict[str, Any] = {}
     given: dict[str, str] = {}  # option name -> "source=value", for messages
+    sources: dict[str, str] = {}  # option name -> where it came from, for people
     for option in OPTIONS:
-        found = _given(option, cli, ini, environ)
+        found = _given(option, cli, environ, ini, ini_source)
         if found is None:
             if option.default is not None:
                 values[option.name] = option.parse(option.default)
             continue
-        given[option.name], raw = found
+        sources[option.name], given[option.name], raw = found
         try:
-            if option.multiple:
-                items = raw.split() if isinstance(raw, str) else list(raw)  # type: ignore[arg-type]
-                values[option.name] = tuple(option.parse(str(item)) for item in items)
-            else:
-                values[option.name] = option.parse(str(raw))
+            values[option.name] = _parsed(option, raw)
         except ValueError as exc:
             raise SettingsError(f"{given[option.name]}: {exc}") from None
     _check_together(values, given, option_fix)
@@ -178,7 +213,64 @@ def resolve(cli: Getter, ini: Getter, environ: Mapping[str, str] | None = None) 
         values["state_dir"] = Path(values["state_dir"])
     else:
         values.pop("state_dir", None)
-    return Settings(**values)
+    return Settings(**values, sources=MappingProxyType(sources))
+
+
+#: The settings that say how a run uses a cluster, not which cluster it is: a kept
+#: cluster serves runs that differ in these.
+RUN_SETTINGS = frozenset(
+    {"pool_size", "prefetch", "start_timeout", "rebuild", "required", "keep", "reuse",
+     "state_dir", "system", "dmg", "cmd", "remote_shell"}
+)  # fmt: skip
+
+
+def _shown(value: Any) -> str:
+    """A setting's value as people write it: `true`, `300`, `A=1 B=2`, `(none)`."""
+    if value is None or value == "" or value == ():
+        return "(none)"
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, float):
+        return f"{value:g}"
+    if isinstance(value, tuple):
+        return " ".join("=".join(item) for item in value)
+    return str(value)
+
+
+def shown_values(settings: Settings) -> dict[str, str]:
+    """Every setting's value as people write it, by option name (a cluster's record keeps
+    them, to say later what differs)."""
+    return {option.name: _shown(getattr(settings, _field(option.name))) for option in OPTIONS}
+
+
+def _field(name: str) -> str:
+    """The attribute of Settings that holds option `name`."""
+    return "build_args" if name == "build_arg" else name
+
+
+def given_settings(settings: Settings) -> list[str]:
+    """Each setting not left at its default and where it came from, as
+    `daos_version=2.0 from PYTEST_DAOS_VERSION`, in the order of OPTIONS."""
+    shown = shown_values(settings)
+    return [
+        f"{option.ini}={shown[option.name]} from {settings.sources[option.name]}"
+        for option in OPTIONS
+        if option.name in settings.sources
+    ]
+
+
+def differences(recorded: Mapping[str, str], settings: Settings) -> list[str]:
+    """How the cluster whose settings were `recorded` (`shown_values`) differs from the
+    one `settings` would start: `daos_version: 2.6 in the cluster, 2.4 here` for each
+    setting (the RUN_SETTINGS left out; one the record does not have is not compared)."""
+    here = shown_values(settings)
+    return [
+        f"{option.ini}: {recorded[option.name]} in the cluster, {here[option.name]} here"
+        for option in OPTIONS
+        if option.name not in RUN_SETTINGS
+        and option.name in recorded
+        and recorded[option.name] != here[option.name]
+    ]
 
 
 def apply_overrides(settings: Settings, overrides: Mapping[str, Any]) -> Settings:
@@ -197,7 +289,7 @@ def apply_overrides(settings: Settings, overrides: Mapping[str, Any]) -> Setting
         except ValueError as exc:
             raise SettingsError(f"{name}={value!r}: {exc}") from None
     given = {name: f"{name}={value!r}" for name, value in overrides.items()}
-    _check_together(
-        {**dataclasses.asdict(settings), **values}, given, lambda name, value: f"{name}={value}"
-    )
-    return dataclasses.replace(settings, **values)
+    current = {field.name: getattr(settings, field.name) for field in dataclasses.fields(settings)}
+    _check_together({**current, **values}, given, lambda name, value: f"{name}={value}")
+    sources = {**settings.sources, **dict.fromkeys(values, "a cluster fixture")}
+    return dataclasses.replace(settings, **values, sources=MappingProxyType(sources))

@@ -6,6 +6,7 @@ from __future__ import annotations
 import enum
 
 from ..errors import PytestDaosError
+from ..settings import Settings, differences
 from .containers import ClusterConflict
 from .labels import Owner
 from .record import ClusterRecord
@@ -16,7 +17,9 @@ class Decision(enum.Enum):
 
     START = "no cluster is recorded: start one"
     ATTACH = "started by another worker of this session"
-    REUSE = "a cluster with the same settings is running and reuse is asked for"
+    REUSE = (
+        "a cluster with the same settings runs and reuse is asked for (or it is kept, as the run's)"
+    )
     REPLACE = "its owner is gone, or it is kept with other settings and reuse is asked for"
     CONFLICT = "a live session's cluster, or a kept one, holds the host"
     FAILED = "this run's start with these settings failed already: the same error, at once"
@@ -31,15 +34,18 @@ def decide(
     compatible: bool,
     alive: bool,
     settings_key: str = "",
+    keep: bool = False,
 ) -> Decision:
     """The choice for a run of `session` that finds `record`: `compatible` says the record
     is what this run would start, `alive` that a session using it still runs (a live
     session's cluster with the same settings is shared; the last session out removes
-    it). A record that is not ready (a start under way, or killed half-way) is never
-    attached to or reused: it is a conflict while its owner runs, and replaced once it
-    is gone. The record of a failed
-    start of this run with the same settings (`settings_key`) fails the caller at once,
-    as it failed the worker that tried; any other failed start left nothing to keep."""
+    it). A run that keeps its cluster (`keep`: `--daos-keep`, `pytest-daos up`) uses a
+    kept one with the same settings, as `--daos-reuse` does, and never shares a live
+    session's, which that session would remove. A record that is not ready (a start
+    under way, or killed half-way) is never attached to or reused: it is a conflict while
+    its owner runs, and replaced once it is gone. The record of a failed start of this run
+    with the same settings (`settings_key`) fails the caller at once, as it failed the
+    worker that tried; any other failed start left nothing to keep."""
     if record is None:
         return Decision.START
     if record.failure:
@@ -50,17 +56,21 @@ def decide(
     if record.session == session:
         same = not record.settings_key or record.settings_key == settings_key
         return Decision.ATTACH if same else Decision.OTHER_SETTINGS
-    if reuse and compatible:
+    if compatible and (reuse or (keep and record.keep)):
         return Decision.REUSE
-    if alive and compatible and not record.keep:
+    if alive and compatible and not record.keep and not keep:
         return Decision.SHARE
     if (alive or record.keep) and not (record.keep and reuse):
         return Decision.CONFLICT
     return Decision.REPLACE
 
 
-def conflict(record: ClusterRecord) -> ClusterConflict:
-    """The error for a cluster this run may not touch: whose it is and what to do."""
+def conflict(
+    record: ClusterRecord, settings: Settings | None = None, compatible: bool | None = None
+) -> ClusterConflict:
+    """The error for a cluster this run may not touch: whose it is and what to do. For a
+    kept one, `settings` (the run's) tell what differs from the settings it was started
+    with; `compatible` False: it is not what they would start, even where none differs."""
     if not record.ready:
         return ClusterConflict(
             f"the DAOS cluster of pytest-daos {Owner(**record.owner).describe()} (session "
@@ -78,11 +88,26 @@ def conflict(record: ClusterRecord) -> ClusterConflict:
         if record.keep
         else "wait for that run to end"
     )
+    other = _other(record, settings, compatible) if record.keep else ""
+    if other:
+        fix = f"{other}: remove it with `pytest-daos down` first"
     return ClusterConflict(
         f"{holder} (session {record.session}) holds this host, and only one fits (host "
         f"network): {fix}",
         waitable=not record.keep,
     )
+
+
+def _other(record: ClusterRecord, settings: Settings | None, compatible: bool | None) -> str:
+    """How the kept cluster differs from what `settings` would start ("": not known)."""
+    differ = differences(record.settings, settings) if settings is not None else []
+    if differ:
+        return f"it runs other settings ({'; '.join(differ)})"
+    if compatible is False and record.settings:
+        return "it runs these settings on other images or configuration (built since)"
+    if compatible is False:
+        return "it is not what these settings start (its record does not say its settings)"
+    return ""
 
 
 class OtherSettings(PytestDaosError, RuntimeError):

@@ -13,7 +13,6 @@ removes the recorded cluster at the end of the run that owns it.
 
 from __future__ import annotations
 
-import hashlib
 import time
 from collections.abc import Callable
 from dataclasses import asdict
@@ -23,7 +22,7 @@ from typing import Any
 from .. import signals
 from ..client.cluster import DaosCluster
 from ..report import Phase, StartReport
-from ..settings import Settings
+from ..settings import Settings, given_settings, shown_values
 from ..waiting import Deadline, NotYet, WaitTimeout, poll
 from . import config_files, guardian
 from .checks import check_docker
@@ -51,6 +50,7 @@ from .record import (
     failure_record,
     finish_recorded,
     load_record,
+    made_as,
     save_record,
 )
 from .recorded import RecordedCluster
@@ -272,8 +272,10 @@ class ClusterLifecycle:
             hugepages=self._reservation.to_dict() if self._reservation else None,
             report=self.report.to_dict(),
             ready=ready,
-            settings_key=self.settings_key,
+            settings_key=self.settings.key,
             rebuild_settle=self.recipe.rebuild_settle,
+            settings=shown_values(self.settings),
+            given=given_settings(self.settings),
         )
 
     # -- a recorded cluster -----------------------------------------------------------------
@@ -286,7 +288,7 @@ class ClusterLifecycle:
             return None
         found = RecordedCluster(record, self.client, self.folder, self.hugepages, self.progress)
         used = found.use(
-            self.owner, self.settings, self.settings_key,
+            self.owner, self.settings, self.settings.key,
             compatible=lambda: self._compatible(record, builder),
         )  # fmt: skip
         if used is None:
@@ -299,26 +301,15 @@ class ClusterLifecycle:
         return cluster
 
     def _compatible(self, record: ClusterRecord, builder: ImageBuilder) -> bool:
-        rows = builder.current(self.recipe)
-        if any(image_id is None for _, _, image_id in rows) or not isinstance(
-            self.iface, Interface
-        ):
+        if not isinstance(self.iface, Interface):
             return False
-        key = compat_key(
-            self.recipe, [key for _, key, _ in rows], self._config(self.iface),
-            self.settings.privileged,
-        )  # fmt: skip
-        return key == record.compat
-
-    @property
-    def settings_key(self) -> str:
-        """Equal for runs of equal settings (a failed start fails them all at once)."""
-        return hashlib.sha256(repr(self.settings).encode()).hexdigest()
+        current = builder.current(self.recipe)
+        return made_as(record, self.recipe, current, self._config(self.iface), self.settings)
 
     def _record_failure(self, error: Exception) -> None:
         """Record the failed start (nothing of it is left), so that the other workers of
         this run fail at once with its error instead of trying again."""
-        failed = failure_record(self.owner, self.recipe, str(error), self.settings_key)
+        failed = failure_record(self.owner, self.recipe, str(error), self.settings.key)
         try:
             save_record(self.folder, failed)
         except Exception as exc:  # the start's own error is the one to show

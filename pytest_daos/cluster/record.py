@@ -24,6 +24,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..settings import Settings
 from .config_files import ClusterConfig
 from .containers import belongs_to, stop_and_remove
 from .host import docker_client
@@ -66,6 +67,11 @@ class ClusterRecord:
     sharers: list[dict[str, Any]] = field(default_factory=list)  # Owners of other sessions
     left: list[str] = field(default_factory=list)  # sessions done with the cluster
     rebuild_settle: float | None = None  # the recipe's (None: the handle's default)
+    #: the settings it was started with, as people write them (`settings.shown_values`;
+    #: empty in a record an older pytest-daos wrote), and those not left at their
+    #: default with where each came from (`settings.given_settings`)
+    settings: dict[str, str] = field(default_factory=dict)
+    given: list[str] = field(default_factory=list)
 
     @property
     def session(self) -> str:
@@ -100,6 +106,22 @@ def compat_key(
     """Equal when a running cluster is what these settings would start."""
     text = json.dumps([recipe.name, image_keys, asdict(config), privileged], sort_keys=True)
     return hashlib.sha256(text.encode()).hexdigest()
+
+
+def made_as(
+    record: ClusterRecord,
+    recipe: Recipe,
+    images: list[tuple[Any, str, str | None]],
+    config: ClusterConfig,
+    settings: Settings,
+) -> bool:
+    """Whether the recorded cluster is what `settings` would start now: every image of
+    `recipe` is built (`images`: `ImageBuilder.current`'s spec, key and image id of each)
+    and the compatibility key is the record's."""
+    if any(image_id is None for _, _, image_id in images):
+        return False
+    keys = [key for _, key, _ in images]
+    return compat_key(recipe, keys, config, settings.privileged) == record.compat
 
 
 def load_record(folder: Path) -> ClusterRecord | None:

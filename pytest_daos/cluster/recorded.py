@@ -5,7 +5,8 @@ The host's record names at most one cluster. A start reads it under the host loc
 one with the same settings, `--daos-reuse`), shares it (a live session's with the same
 settings), removes it first (its owner is gone, its start was killed, a kept one does not
 fit or its nodes stopped running), or refuses to touch it: `EarlierFailure`,
-`OtherSettings`, or a `ClusterConflict` the start may wait out.
+`OtherSettings`, or a `ClusterConflict` the start may wait out (a kept one's says what
+differs from the run's settings).
 """
 
 from __future__ import annotations
@@ -57,19 +58,25 @@ class RecordedCluster:
             self.remove(f"the kept cluster of session {record.session}: its nodes are not running")
             return None
         alive = record.in_use()
-        fits = (
+        asked = (
             record.ready
             and record.session != owner.session
-            and (settings.reuse or (alive and not record.keep))
-            and compatible()
+            and (
+                settings.reuse
+                or (settings.keep and record.keep)
+                or (alive and not record.keep and not settings.keep)
+            )
         )
-        decision = decide(record, owner.session, settings.reuse, fits, alive, settings_key)
+        fits = asked and compatible()
+        decision = decide(
+            record, owner.session, settings.reuse, fits, alive, settings_key, keep=settings.keep
+        )
         if decision is Decision.FAILED:
             raise EarlierFailure(record.failure)
         if decision is Decision.OTHER_SETTINGS:
             raise OtherSettings()
         if decision is Decision.CONFLICT:
-            raise conflict(record)
+            raise conflict(record, settings, compatible=fits if asked else None)
         if decision is Decision.REPLACE:
             reason = "incompatible kept" if record.keep else "dead session's"
             if not record.ready:

@@ -22,10 +22,10 @@ def options_table() -> str:
         "|---|---|---|---|",
     ]
     for option in OPTIONS:
-        name = option.cli + ("" if option.flag else "=VALUE")
+        name = option.cli + ("" if option.flag else f"={option.metavar}")
         default = "off" if option.flag else (code(option.default) if option.default else "")
         rows.append(
-            f"| {code(name)} | {code(option.ini)}, {code(option.env)} | {default} | "
+            f"| {cell(code(name))} | {code(option.ini)}, {code(option.env)} | {default} | "
             f"{cell(one_line(option.help))} |"
         )
     return "\n".join(rows)

@@ -1,7 +1,9 @@
-"""`pytest-daos build` and `pytest-daos prune` on a real engine, with a small recipe file."""
+"""`pytest-daos build` and `pytest-daos prune` on a real engine, with a small recipe file;
+`pytest-daos up` twice."""
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 import time
@@ -107,3 +109,41 @@ def test_prune_removes_only_stale_images_of_ours(
     assert not old & remaining
     assert new <= remaining
     assert docker.images.get(base_image).id in remaining  # not ours: never touched
+
+
+def test_up_twice_says_the_cluster_is_up_and_other_settings_say_what_differs(
+    tmp_path: Path, base_image: str, leaves_nothing_behind: None
+) -> None:
+    """Like `docker compose up`: a second `up` with the same settings finds the cluster up
+    and exits 0; one with other settings exits 1 naming them and the fix."""
+
+    def run(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            cli(*args, f"--daos-state-dir={tmp_path / 'state'}"),
+            capture_output=True, text=True, timeout=600, cwd=tmp_path,
+        )  # fmt: skip
+
+    sim = ("--daos-recipe=sim", f"--daos-sim-base-image={base_image}")
+    try:
+        first = run("up", *sim)
+        assert first.returncode == 0, first.stdout + first.stderr
+        assert "DAOS 2.6.5 is up on " in first.stdout
+        session = re.search(r"^session (\w+): sim recipe", first.stdout, re.MULTILINE)
+        assert session is not None, first.stdout
+
+        again = run("up", *sim)
+        assert again.returncode == 0, again.stdout + again.stderr
+        assert "DAOS 2.6.5 is already up on " in again.stdout
+        assert f"session {session.group(1)}: sim recipe" in again.stdout  # the same cluster
+        assert "rank 0: joined" in again.stdout
+
+        other = run("up", *sim, "--daos-scm-size=5")
+        assert other.returncode == 1
+        assert other.stderr.splitlines() == [
+            f"pytest-daos: a kept DAOS cluster (session {session.group(1)}) holds this host, "
+            "and only one fits (host network): it runs other settings (daos_scm_size: 4 in "
+            "the cluster, 5 here): remove it with `pytest-daos down` first"
+        ]
+    finally:
+        down = run("down")
+    assert down.returncode == 0, down.stdout + down.stderr

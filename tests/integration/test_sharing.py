@@ -91,3 +91,32 @@ def test_keep_then_reuse_then_down(pytester, run_sim, leaves_nothing_behind):
 
     down = pytester.run(sys.executable, "-m", "pytest_daos.cli", "down", timeout=120)
     assert down.ret == 0, down.stdout.str() + down.stderr.str()
+
+
+def test_up_reads_the_projects_ini_file_and_a_reuse_run_attaches(
+    pytester, base_image, leaves_nothing_behind
+):
+    """`pytest-daos up` in the project's folder starts the cluster of its ini file's
+    settings (the sim recipe, 6 GiB of NVMe), which `pytest --daos-reuse` there reuses."""
+    pytester.makeini(
+        f"[pytest]\ndaos_recipe = sim\ndaos_sim_base_image = {base_image}\ndaos_bdev_size = 6\n"
+    )
+    pytester.makepyfile(test_reuse=REUSE)
+    command = (sys.executable, "-m", "pytest_daos.cli")
+    try:
+        up = pytester.run(*command, "up", timeout=600)
+        assert up.ret == 0, up.stdout.str() + up.stderr.str()
+        up.stdout.fnmatch_lines(
+            [
+                "DAOS 2.6.5 is up on *, kept running:",
+                "started with: *daos_bdev_size=6 from tox.ini*",
+            ]
+        )
+        reused = pytester.runpytest_subprocess(
+            "-p", "no:cacheprovider", "--daos-reuse", timeout=600
+        )
+        reused.assert_outcomes(passed=1)
+        reused.stdout.fnmatch_lines(["no start: reused the kept cluster of session *"])
+    finally:
+        down = pytester.run(*command, "down", timeout=120)
+    assert down.ret == 0, down.stdout.str() + down.stderr.str()

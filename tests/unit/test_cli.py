@@ -63,7 +63,7 @@ def test_build_without_engine_says_how_to_start_one(nowhere, capsys):
         (["prune", "--daos-recipe=/bin/ls"],
          "pytest-daos: /bin/ls: not a recipe file: it is not text (a recipe file is TOML, see "
          "docs/recipes.md)"),
-        (["doctor", "--daos-start-timeout=nan"],
+        (["up", "--daos-start-timeout=nan"],
          "pytest-daos: --daos-start-timeout=nan: 'nan' is not a positive finite number of "
          "seconds"),
         (["up", "--daos-hugepages=abc"],
@@ -77,10 +77,11 @@ def test_bad_input_is_one_line_before_any_docker_call(nowhere, capsys, args, mes
     assert captured.out == ""
 
 
-def test_the_commands_of_a_kept_cluster_need_no_recipe(nowhere, capsys, tmp_path):
+def test_the_commands_of_a_kept_cluster_need_no_recipe(nowhere, capsys, tmp_path, monkeypatch):
     """`status`, `logs` and `down` read the record: a recipe that cannot be made (say, a
     relative path from another folder) does not stop them."""
-    assert main(["status", "--daos-recipe=/bin/ls", f"--daos-state-dir={tmp_path}"]) == 1
+    monkeypatch.setenv("PYTEST_DAOS_RECIPE", "/bin/ls")
+    assert main(["status", f"--daos-state-dir={tmp_path}"]) == 1
     captured = capsys.readouterr()
     assert captured.out == f"no pytest-daos cluster is recorded in {tmp_path}\n"
     assert captured.err == ""

@@ -7,6 +7,7 @@ import pytest
 
 from pytest_daos.cluster.decision import Decision, conflict, decide
 from pytest_daos.cluster.record import ClusterRecord
+from pytest_daos.settings import Settings, shown_values
 
 MINE, OTHER = "aaaaaaaaaaaa", "bbbbbbbbbbbb"
 
@@ -80,9 +81,44 @@ def test_an_xdist_worker_refuses_a_fixture_with_other_settings_before_any_start(
     from pytest_daos.cluster.decision import OtherSettings
     from pytest_daos.cluster.labels import Owner
     from pytest_daos.runstate import RunState
-    from pytest_daos.settings import Settings
 
     worker = RunState(Settings(state_dir=tmp_path), Owner.current(), worker=True)
     with pytest.raises(OtherSettings, match=r"other settings \(scm_size=8\).*without -n"):
         worker.cluster_for({"scm_size": 8})
     assert worker.session is None and list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    ("found", "compatible", "alive", "expected"),
+    [
+        (record(keep=True), True, False, Decision.REUSE),  # `pytest-daos up` twice
+        (record(keep=True), False, False, Decision.CONFLICT),  # kept, other settings
+        (record(), True, True, Decision.CONFLICT),  # never shared: its session removes it
+        (record(), False, False, Decision.REPLACE),  # its owner is gone
+    ],
+)
+def test_decide_for_a_run_that_keeps_its_cluster(found, compatible, alive, expected):
+    assert decide(found, MINE, False, compatible, alive, keep=True) is expected
+
+
+def test_a_conflict_with_a_kept_cluster_says_which_settings_differ():
+    kept = record(keep=True)
+    kept.settings = shown_values(Settings(version="2.6", engines=1, pool_size="2G"))
+    here = Settings(version="2.4", engines=1, pool_size="8G", prefetch=0)
+    assert str(conflict(kept, here, compatible=False)) == (
+        f"a kept DAOS cluster (session {OTHER}) holds this host, and only one fits (host "
+        "network): it runs other settings (daos_version: 2.6 in the cluster, 2.4 here): "
+        "remove it with `pytest-daos down` first"
+    )
+    same = str(conflict(kept, Settings(version="2.6"), compatible=True))
+    assert same.endswith("reuse it with --daos-reuse (same settings) or remove it with "
+                         "`pytest-daos down`")  # fmt: skip
+
+
+def test_a_kept_cluster_of_an_older_record_is_not_what_these_settings_start():
+    """A record an older pytest-daos wrote has no settings: nothing to compare."""
+    message = str(conflict(record(keep=True), Settings(), compatible=False))
+    assert message.endswith(
+        "it is not what these settings start (its record does not say its settings): remove "
+        "it with `pytest-daos down` first"
+    )

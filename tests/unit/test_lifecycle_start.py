@@ -291,7 +291,7 @@ def test_a_failed_start_fails_the_other_workers_of_the_run_at_once(world, monkey
     assert decide(record, "another", False, False, True) is Decision.REPLACE
     other = a_lifecycle(world, owner=owner)
     assert decide(record, owner.session, False, False, True, "other settings") is (Decision.REPLACE)
-    assert decide(record, owner.session, False, False, True, other.settings_key) is (
+    assert decide(record, owner.session, False, False, True, other.settings.key) is (
         Decision.FAILED
     )
 
@@ -446,3 +446,62 @@ def test_a_real_recipe_keeps_the_handles_default(world):
     run.recipe = upstream_recipe("2.6").with_commits(lambda url: COMMIT)
     assert run.start().rebuild_settle == drills.REBUILD_SETTLE
     run.finish()
+
+
+# -- a start that keeps its cluster (`pytest-daos up`, --daos-keep) finds a kept one ----------
+
+
+def test_a_kept_cluster_is_used_by_a_start_with_the_same_settings_that_keeps(world, monkeypatch):
+    """`pytest-daos up` twice: the second finds the first's cluster and uses it."""
+    client, folder, _ = world
+    monkeypatch.setattr(recorded, "attach_record", lambda c, r: (Attached(), "handles"))
+    first = a_lifecycle(world, keep=True)
+    first.start()
+    record = load_record(folder)
+    assert record is not None and record.settings["hugepages"] == str(PAGES)
+    again = a_lifecycle(world, keep=True)
+    assert again.start() == "handles"
+    assert again.report.attached == f"reused the kept cluster of session {first.owner.session}"
+    assert len(client.containers.list()) == 3 and load_record(folder) == record  # untouched
+
+
+def test_a_kept_cluster_with_other_settings_is_refused_saying_what_differs(world):
+    client, folder, kernel = world
+    a_lifecycle(world, keep=True).start()
+    other = a_lifecycle(world, keep=True, pages=PAGES + 1)
+    with pytest.raises(ClusterConflict) as caught:
+        other.start()
+    assert not caught.value.waitable  # at once: a kept cluster does not go by itself
+    assert str(caught.value).endswith(
+        f"it runs other settings (daos_hugepages: {PAGES} in the cluster, {PAGES + 1} here): "
+        "remove it with `pytest-daos down` first"
+    )
+    assert len(client.containers.list()) == 3 and nr(kernel.root) == PAGES  # untouched
+    record = load_record(folder)
+    assert record is not None and record.keep
+
+
+def test_a_kept_cluster_on_other_images_with_the_same_settings_is_refused(world, monkeypatch):
+    a_lifecycle(world, keep=True).start()
+    rebuilt = [(spec, "another key", f"sha256:{spec.name}") for spec in a_recipe().images]
+    monkeypatch.setattr(FakeBuilder, "current", lambda self, recipe: rebuilt)
+    with pytest.raises(ClusterConflict, match="these settings on other images or configuration"):
+        a_lifecycle(world, keep=True).start()
+
+
+def test_a_start_that_keeps_never_shares_a_live_sessions_cluster(world):
+    """That session would remove it at its end: the start waits for it to go instead."""
+    client, _, _ = world
+    running = a_lifecycle(world)
+    running.start()
+    said: list[str] = []
+    keeper = a_lifecycle(world, keep=True, start_timeout=1, progress=said.append)
+    with pytest.raises(ClusterConflict, match="wait for that run to end"):
+        keeper.start()
+    assert len(said) == 1 and "waiting up to 1s" in said[0]
+    running.finish()
+    assert client.containers.list() == []
+
+
+def a_recipe() -> recipes.Recipe:
+    return load_recipe(Settings(recipe="sim"))

@@ -4,12 +4,20 @@ are touched, and a reservation from another boot of the host is not applied."""
 
 from __future__ import annotations
 
+import json
+
 from fake_docker import FakeClient, FakeContainer
 from test_hugepages import FakeKernel, SyncingHugepages, nr
 
 from pytest_daos.cluster.hugepages import Reservation
 from pytest_daos.cluster.labels import SESSION_LABEL
-from pytest_daos.cluster.record import ClusterRecord, load_record, remove_recorded, save_record
+from pytest_daos.cluster.record import (
+    RECORD_FILE,
+    ClusterRecord,
+    load_record,
+    remove_recorded,
+    save_record,
+)
 
 SESSION = "aaaaaaaaaaaa"
 
@@ -93,3 +101,18 @@ def test_a_reservation_of_this_boot_is_given_back(tmp_path):
     assert loaded is not None and Reservation.from_dict(loaded.hugepages or {}) == reservation
     assert remove_recorded(FakeClient(), folder, loaded, pages) == []
     assert nr(root) == 0
+
+
+def test_a_record_keeps_the_settings_and_an_older_one_without_them_still_loads(tmp_path):
+    record = ClusterRecord(
+        owner={"session": "s1", "pid": 7, "boot": "b", "started": 1.0}, keep=True, compat="k",
+        containers={}, recipe="sim", daos_version="2.6.5", iface="lo", ip="127.0.0.1",
+        log_files={}, settings={"version": "2.6"}, given=["daos_recipe=sim from --daos-recipe"],
+    )  # fmt: skip
+    save_record(tmp_path, record)
+    assert load_record(tmp_path) == record
+    data = json.loads((tmp_path / RECORD_FILE).read_text())
+    del data["settings"], data["given"]  # as an older pytest-daos wrote it
+    (tmp_path / RECORD_FILE).write_text(json.dumps(data))
+    older = load_record(tmp_path)
+    assert older is not None and (older.settings, older.given) == ({}, [])

@@ -6,7 +6,16 @@ from pathlib import Path
 
 import pytest
 
-from pytest_daos.settings import OPTIONS, Settings, SettingsError, apply_overrides, resolve
+from pytest_daos.settings import (
+    OPTIONS,
+    Settings,
+    SettingsError,
+    apply_overrides,
+    differences,
+    given_settings,
+    resolve,
+    shown_values,
+)
 from pytest_daos.sizes import parse_bytes, parse_gib
 
 
@@ -25,16 +34,82 @@ def test_defaults():
     assert settings.state_dir.name.startswith("pytest-daos-")
 
 
-def test_command_line_beats_ini_beats_environment():
+def test_command_line_beats_environment_beats_ini():
     env = {"PYTEST_DAOS_SCM_SIZE": "3", "PYTEST_DAOS_BDEV_SIZE": "9", "PYTEST_DAOS_HUGEPAGES": "7"}
     settings = resolve(
         getter({"scm_size": "5G"}),
-        getter({"scm_size": "4", "bdev_size": "10GiB"}),
+        getter({"scm_size": "4", "bdev_size": "10GiB", "pool_size": "3G"}),
         environ=env,
     )
-    assert settings.scm_size == 5
-    assert settings.bdev_size == 10
+    assert settings.scm_size == 5  # the command line over both
+    assert settings.bdev_size == 9  # the environment over the ini file
     assert settings.hugepages == 7
+    assert settings.pool_size == "3G"  # the ini file over the default
+
+
+def test_a_tox_set_env_overrides_the_projects_ini_file():
+    """A project's ini says `daos_version = 2.4`, tox's `set_env` PYTEST_DAOS_VERSION=2.0."""
+    settings = resolve(getter({}), getter({"version": "2.4"}), {"PYTEST_DAOS_VERSION": "2.0"})
+    assert settings.version == "2.0"
+
+
+def test_each_setting_not_left_at_its_default_says_where_it_came_from():
+    settings = resolve(
+        getter({"recipe": "sim"}),
+        getter({"version": "2.4", "scm_size": "5", "keep": False, "build_arg": ["C=3"]}),
+        {"PYTEST_DAOS_VERSION": "2.0", "PYTEST_DAOS_BUILD_ARG": "A=1 B=2"},
+        ini_source=lambda option: "pyproject.toml",
+    )
+    assert given_settings(settings) == [
+        "daos_version=2.0 from PYTEST_DAOS_VERSION",
+        "daos_recipe=sim from --daos-recipe",
+        "daos_build_arg=A=1 B=2 from PYTEST_DAOS_BUILD_ARG",
+        "daos_scm_size=5 from pyproject.toml",
+        "daos_keep=false from pyproject.toml",
+    ]
+    assert given_settings(resolve(getter({}), getter({}), environ={})) == []
+
+
+def test_where_a_setting_came_from_changes_neither_equality_nor_hash():
+    """Settings are keys (a run's failed starts by settings): equal values are one key."""
+    from_cli = resolve(getter({"version": "2.4"}), getter({}), environ={})
+    from_env = resolve(getter({}), getter({}), {"PYTEST_DAOS_VERSION": "2.4"})
+    assert from_cli.sources != from_env.sources
+    assert from_cli == from_env and hash(from_cli) == hash(from_env)
+    assert {from_cli: "failed"}[from_env] == "failed"
+    assert repr(from_cli) == repr(from_env)  # (the settings key of a record is its hash)
+    with pytest.raises(TypeError):
+        from_cli.sources["version"] = "elsewhere"  # type: ignore[index]
+
+
+@pytest.mark.parametrize(
+    ("ini", "env", "keep"),
+    [(True, None, True), (False, "yes", True), (True, "no", False), (None, "yes", True),
+     ([], "1", True), (None, None, False)],
+)  # fmt: skip
+def test_an_ini_boolean_is_below_the_environment_and_an_unset_one_falls_through(ini, env, keep):
+    """pytest's getini gives an ini boolean as a bool, and an unset one as None (pytest 9)
+    or [] (pytest 8)."""
+    environ = {} if env is None else {"PYTEST_DAOS_KEEP": env}
+    assert resolve(getter({}), getter({"keep": ini}), environ).keep is keep
+
+
+def test_a_cluster_fixtures_argument_is_a_source_too():
+    settings = resolve(getter({}), getter({}), {"PYTEST_DAOS_ENGINES": "1"})
+    both = apply_overrides(settings, {"engines": 2})
+    assert given_settings(both) == ["daos_engines=2 from a cluster fixture"]
+    assert given_settings(settings) == ["daos_engines=1 from PYTEST_DAOS_ENGINES"]
+
+
+def test_what_differs_leaves_out_how_a_run_uses_the_cluster():
+    started = shown_values(Settings(version="2.6", engines=1, pool_size="2G", keep=True))
+    here = Settings(version="2.4", engines=1, pool_size="5G", build_args=(("A", "1"),))
+    assert differences(started, here) == [
+        "daos_version: 2.6 in the cluster, 2.4 here",
+        "daos_build_arg: (none) in the cluster, A=1 here",
+    ]
+    assert differences(started, Settings(pool_size="9G", reuse=True)) == []
+    assert differences({}, here) == []  # a record that does not say its settings
 
 
 def test_unset_ini_value_falls_through():

@@ -32,7 +32,7 @@ LAYERS: dict[str, tuple[str, ...]] = {
     "cluster": ("cluster/",),
     "client": ("client/",),
     "leaves": ("settings.py", "options.py", "releases.py", "errors.py", "waiting.py",
-               "report.py", "pictures.py", "signals.py", "sizes.py"),
+               "report.py", "pictures.py", "signals.py", "sizes.py", "inifile.py"),
 }  # fmt: skip
 
 
