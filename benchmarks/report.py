@@ -52,7 +52,8 @@ measured is the repository's HEAD, copied out before the run.
   for {IDLE_WINDOW_S:g} s ({QUICK_IDLE_WINDOW_S:g} s in quick mode), no test running; each
   sample is the node's CPU time since the reading before, in cores. The series shows what the
   nodes take beside a suite that runs right after its start: DAOS's engine works on after
-  format, then settles (results measured before held one sample of about a second).
+  format, then settles. `python -m benchmarks --only idle` measures it alone into the
+  earlier results (which held one sample of about a second before).
 - **Reuse**: `--daos-reuse` runs of a test that uses only `daos_cluster` (attach) and of one
   that uses `daos_pool` with each `--daos-pool-size` (the pool's creation is that test's
   setup), on the kept cluster, after the cores are sampled; then `pytest-daos down`.

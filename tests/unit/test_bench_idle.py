@@ -5,14 +5,19 @@ rows' explanation from it, and `--only idle` writing it into earlier results."""
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
 from typing import Any
 
 import pytest
 from docker.errors import InvalidVersion
 
-from benchmarks import idle, tables
+from benchmarks import __main__ as bench_main
+from benchmarks import idle, scenarios, tables
 from benchmarks.capture import ROLE_LABEL
 from benchmarks.host import SESSION_LABEL
+from benchmarks.plan import RECIPES, plan
+from benchmarks.runner import BenchError
 from benchmarks.targets import server_cores, xdist_targets
 
 GIGA = 1_000_000_000
@@ -256,3 +261,42 @@ def test_a_server_busy_to_the_end_of_the_window_is_said_so() -> None:
 def test_a_server_never_busy_is_not_named_whatever_an_older_sample_said() -> None:
     assert server_cores({**OLD, "idle_cores_over_time": series([0.05, 0.02])}) == ""
     assert server_cores({"idle_cores": {"server": 0.002}}) == ""
+
+
+# -- --only idle ----------------------------------------------------------------------------
+
+
+def recipe_run(tmp_path: Path, name: str) -> bench_main.RecipeRun:
+    state = {"git": "commit abc1234", "fresh_marker": None}
+    return bench_main.RecipeRun(
+        RECIPES[name], plan("full", None, None), tmp_path, bench_main.Clock(), state, 1024
+    )
+
+
+def test_only_idle_writes_the_series_into_the_earlier_results(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert bench_main._arguments(["--only", "idle"]).only == "idle"
+    monkeypatch.setattr(bench_main, "_check_clean", lambda nr: None)  # no Docker here
+    monkeypatch.setattr(scenarios, "idle_after_start", lambda bench: dict(SERIES))
+    earlier = {"recipe": "local", "keep_reuse": {"down_s": 1.5, **OLD}, "warm": {"x": 1}}
+    (tmp_path / "local.json").write_text(json.dumps(earlier))
+    bench_main._add_only(recipe_run(tmp_path, "local"), tmp_path, "idle")
+    written = json.loads((tmp_path / "local.json").read_text())
+    assert written["warm"] == {"x": 1}
+    shared = written["keep_reuse"]
+    assert (shared["down_s"], shared["idle_cores"]) == (1.5, OLD["idle_cores"])
+    added = shared["idle_cores_over_time"]
+    assert added["samples"] == SERIES["samples"]
+    assert added["plugin"] == "commit abc1234" and set(added["loadavg"]) == {"start", "end"}
+
+
+def test_only_drill_passes_a_recipe_that_does_not_measure_it(tmp_path: Path) -> None:
+    (tmp_path / "local.json").write_text("{}")
+    bench_main._add_only(recipe_run(tmp_path, "local"), tmp_path, "drill")
+    assert (tmp_path / "local.json").read_text() == "{}"
+
+
+def test_only_needs_the_results_of_an_earlier_run(tmp_path: Path) -> None:
+    with pytest.raises(BenchError, match=r"local\.json does not exist: run `python -m bench"):
+        bench_main._add_only(recipe_run(tmp_path, "local"), tmp_path, "idle")
