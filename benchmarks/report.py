@@ -48,12 +48,12 @@ measured is the repository's HEAD, copied out before the run.
 - **Teardown**: from the start of `pytest_sessionfinish` (every test and fixture done) to
   the exit of the pytest process.
 - **Cores after a start**: right after the `--daos-keep` run ends (a start, one test, the
-  cluster left running), Docker's CPU counters of each node are read every {EVERY_S:g} s
-  for {IDLE_WINDOW_S:g} s ({QUICK_IDLE_WINDOW_S:g} s in quick mode), no test running; each
-  sample is the node's CPU time since the reading before, in cores. The series shows what the
-  nodes take beside a suite that runs right after its start: DAOS's engine works on after
-  format, then settles. `python -m benchmarks --only idle` measures it alone into the
-  earlier results (which held one sample of about a second before).
+  cluster left running), Docker's CPU counters of each node are read every {EVERY_S:g} s for
+  {IDLE_WINDOW_S:g} s ({QUICK_IDLE_WINDOW_S:g} s in quick mode) while no test runs; each sample is
+  the node's CPU time since the reading before, in cores. The series shows what the nodes
+  take beside a suite that runs right after its start: DAOS's engine works on after format,
+  then settles. `python -m benchmarks --only idle` measures it alone into the earlier
+  results (which held one sample of about a second before).
 - **Reuse**: `--daos-reuse` runs of a test that uses only `daos_cluster` (attach) and of one
   that uses `daos_pool` with each `--daos-pool-size` (the pool's creation is that test's
   setup), on the kept cluster, after the cores are sampled; then `pytest-daos down`.
