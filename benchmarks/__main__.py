@@ -1,4 +1,5 @@
-"""`python -m benchmarks [--quick] [--recipes sim,local] [--repeat N] [--out DIR] [--only drill]`
+"""`python -m benchmarks [--quick] [--recipes sim,local] [--repeat N] [--out DIR]
+[--only drill|idle]`
 
 Runs the measurements of each recipe (sim; local where /opt/daos exists), writes
 `<recipe>.json`, then the report and its plots. Run it from the repository root with the
@@ -16,14 +17,14 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, TypeVar
 
 from . import plugin_code, report, scenarios
 from .host import leftovers, machine, nr_hugepages, remove_bench_containers
-from .plan import RECIPES, Plan, Recipe, plan
+from .plan import IDLE_WINDOW_S, QUICK_IDLE_WINDOW_S, RECIPES, Plan, Recipe, plan
 from .runner import BenchError, cli
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -79,10 +80,11 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
     )
     parser.add_argument(
         "--only",
-        choices=("drill",),
+        choices=tuple(ONLY),
         default=None,
-        help="measure only this (drill: the example fault drill, on the recipes that measure "
-        "it) and write it into each recipe's existing JSON results, then the report",
+        help="measure only this ("
+        + "; ".join(f"{name}: {only.what}" for name, only in ONLY.items())
+        + ") and write it into each recipe's existing JSON results, then the report",
     )
     parser.add_argument(
         "--out",
@@ -177,7 +179,8 @@ class RecipeRun:
         data["sizes"] = self.step(
             "starts against the settings", lambda: scenarios.sizes(bench, sessions)
         )
-        self.drill()
+        if self.recipe.drill:
+            data["drill"] = self.drill()
         if self.plan.suite is not None:
             tests, workers = self.plan.suite
             runs = self.step(
@@ -185,22 +188,33 @@ class RecipeRun:
             )
             data["xdist"].append({"tests": tests, "workers": runs})
 
-    def drill(self) -> None:
-        """The example fault drill, where the recipe measures it, with when and how it ran
-        (`--only drill` adds it to results measured earlier)."""
-        if not self.recipe.drill:
-            return
+    def drill(self) -> dict[str, Any]:
+        """The example fault drill, with when and how it ran (`--only drill` adds it to
+        results measured earlier)."""
         load = os.getloadavg()
         settings = self.step(
             "the example fault drill",
             lambda: scenarios.drill(self.bench, self.plan.drill_join_delays),
         )
-        self.data["drill"] = {
+        return {**self.stamp(load), "settings": settings}
+
+    def idle(self) -> dict[str, Any]:
+        """`--only idle`: the nodes' cores after a kept start, with when and how it ran (a
+        full run measures them in its keep/reuse step)."""
+        load = os.getloadavg()
+        series = self.step(
+            "the nodes' cores after a start", lambda: scenarios.idle_after_start(self.bench)
+        )
+        return {**series, **self.stamp(load)}
+
+    def stamp(self, load: tuple[float, ...]) -> dict[str, Any]:
+        """When, by what command and on which plugin code a measurement ran, and the host's
+        load as it began (`load`) and now."""
+        return {
             "date": _now(),
             "command": _command(),
             "plugin": self.state["git"],
             "loadavg": {"start": load, "end": os.getloadavg()},
-            "settings": settings,
         }
 
     def large_suite(self, seconds: float | None) -> None:
@@ -249,9 +263,37 @@ def _command() -> str:
     return shlex.join(["python", "-m", "benchmarks", *sys.argv[1:]])
 
 
-def _add_drill(run: RecipeRun, results_dir: Path) -> None:
-    """`--only drill`: the drill measured and written into the recipe's earlier results."""
-    if not run.recipe.drill:
+@dataclass(frozen=True)
+class Only:
+    """A measurement `--only` runs alone and writes into each recipe's earlier results."""
+
+    what: str
+    keys: tuple[str, ...]  # where in the results it goes
+    measures: Callable[[Recipe], bool]  # whether the recipe measures it
+    measure: Callable[[RecipeRun], Any]
+
+
+ONLY = {
+    "drill": Only(
+        "the example fault drill, on the recipes that measure it",
+        ("drill",),
+        lambda recipe: recipe.drill,
+        RecipeRun.drill,
+    ),
+    "idle": Only(
+        f"the cores each node takes after a start, sampled for {IDLE_WINDOW_S:g} s, "
+        f"{QUICK_IDLE_WINDOW_S:g} s with --quick",
+        ("keep_reuse", "idle_cores_over_time"),
+        lambda recipe: True,
+        RecipeRun.idle,
+    ),
+}
+
+
+def _add_only(run: RecipeRun, results_dir: Path, name: str) -> None:
+    """`--only NAME`: that measurement, written into the recipe's earlier results."""
+    only = ONLY[name]
+    if not only.measures(run.recipe):
         return
     path = results_dir / f"{run.recipe.name}.json"
     if not path.exists():
@@ -260,9 +302,13 @@ def _add_drill(run: RecipeRun, results_dir: Path) -> None:
             "`python -m benchmarks` (or --quick) for this recipe first"
         )
     earlier = json.loads(path.read_text())
-    run.drill()
-    path.write_text(json.dumps({**earlier, "drill": run.data["drill"]}, indent=1) + "\n")
-    run.clock.say(f"{run.recipe.name}: the drill added to {path}")
+    *parents, key = only.keys
+    place = earlier
+    for parent in parents:
+        place = place.setdefault(parent, {})
+    place[key] = only.measure(run)
+    path.write_text(json.dumps(earlier, indent=1) + "\n")
+    run.clock.say(f"{run.recipe.name}: --only {name} written into {path}")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -305,8 +351,8 @@ def main(argv: list[str] | None = None) -> int:
                     tempfile.TemporaryDirectory(prefix=f"pytest-daos-bench-{name}-")
                 )
                 run = RecipeRun(recipe, the_plan, Path(work), clock, state, nr)
-                if args.only == "drill":
-                    _add_drill(run, results_dir)
+                if args.only:
+                    _add_only(run, results_dir, args.only)
                     continue
                 run.measure()
                 runs.append(run)

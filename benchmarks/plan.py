@@ -55,13 +55,18 @@ DEFAULT_HUGEPAGES = 1024
 DEFAULT_SCM = 4
 
 
+#: The sim's join delay the drill's target holds with, as tests/integration runs the drill.
+DRILL_JOIN_DELAY = 0.2
+
+#: Seconds after the `--daos-keep` run over which the nodes' cores are sampled (quick mode:
+#: enough to see the sampling work).
+IDLE_WINDOW_S = 30.0
+QUICK_IDLE_WINDOW_S = 6.0
+
 #: pytest-xdist workers each make their own session pool. With the defaults (4 GiB SCM,
 #: an 8 GiB bdev, 2G pools) real DAOS 2.6.5 refuses the third or fourth with DER_NOSPACE
 #: (a 1.2G pool takes about a quarter of that SCM and, in 1 GiB clusters, of that bdev), so
 #: the suites run with room for four pools.
-#: The sim's join delay the drill's target holds with, as tests/integration runs the drill.
-DRILL_JOIN_DELAY = 0.2
-
 SUITE_ARGS = ("--daos-pool-size=1.2G", "--daos-scm-size=8", "--daos-bdev-size=16")
 
 
@@ -90,6 +95,8 @@ class Plan:
     budget: float | None
     #: the example drill's `--daos-sim-join-delay` values (None: the default), `repeat` runs each
     drill_join_delays: tuple[float | None, ...] = (DRILL_JOIN_DELAY, None)
+    #: seconds after the `--daos-keep` run over which the nodes' cores are sampled
+    idle_window_s: float = IDLE_WINDOW_S
 
 
 def plan(mode: str, repeat: int | None, budget: float | None) -> Plan:
@@ -107,6 +114,7 @@ def plan(mode: str, repeat: int | None, budget: float | None) -> Plan:
             round_trips=3,
             budget=budget,
             drill_join_delays=(DRILL_JOIN_DELAY,),  # one run: about 20 s
+            idle_window_s=QUICK_IDLE_WINDOW_S,
         )
     return Plan(
         mode="full",

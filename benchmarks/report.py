@@ -7,10 +7,11 @@ from pathlib import Path
 from typing import Any
 
 from . import plots, tables
-from .plan import SUITE_ARGS
+from .idle import EVERY_S
+from .plan import IDLE_WINDOW_S, QUICK_IDLE_WINDOW_S, SUITE_ARGS
 from .targets import Target, targets
 
-METHOD = """\
+METHOD = f"""\
 ## How it is measured
 
 Every figure is the median of its samples, with the lowest and highest in brackets; each
@@ -46,9 +47,16 @@ measured is the repository's HEAD, copied out before the run.
   + teardown; a container's share of it, its setup + teardown.
 - **Teardown**: from the start of `pytest_sessionfinish` (every test and fixture done) to
   the exit of the pytest process.
+- **Cores after a start**: right after the `--daos-keep` run ends (a start, one test, the
+  cluster left running), Docker's CPU counters of each node are read every {EVERY_S:g} s for
+  {IDLE_WINDOW_S:g} s ({QUICK_IDLE_WINDOW_S:g} s in quick mode) while no test runs; each sample is
+  the node's CPU time since the reading before, in cores. The series shows what the nodes
+  take beside a suite that runs right after its start: DAOS's engine works on after format,
+  then settles. `python -m benchmarks --only idle` measures it alone into the earlier
+  results (which held one sample of about a second before).
 - **Reuse**: `--daos-reuse` runs of a test that uses only `daos_cluster` (attach) and of one
   that uses `daos_pool` with each `--daos-pool-size` (the pool's creation is that test's
-  setup), on the kept cluster; then `pytest-daos down`.
+  setup), on the kept cluster, after the cores are sampled; then `pytest-daos down`.
 - **pytest-xdist**: suites of `daos_container` tests under `-n N`; the wall time of the
   pytest process and the number of `cluster start:` lines (one: the start is paid once).
   Each worker makes its own session pool: real DAOS 2.6.5 with the default sizes held

@@ -1,6 +1,7 @@
 """The measurements of one recipe, each a function of a `Bench` returning plain data for
-the JSON results: image builds, starts and per-test costs, keep/reuse/down, the
-references, starts against SCM size and hugepages, and the pytest-xdist suites."""
+the JSON results: image builds, starts and per-test costs, keep/reuse/down and the nodes'
+cores after a start, the references, starts against SCM size and hugepages, and the
+pytest-xdist suites."""
 
 from __future__ import annotations
 
@@ -8,14 +9,15 @@ import os
 import re
 import sys
 import tempfile
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from . import references, suites
-from .capture import ROLE_LABEL, ClusterSpec, capture
-from .host import SESSION_LABEL, docker_client
+from . import idle, references, suites
+from .capture import ClusterSpec, capture
+from .host import docker_client
 from .plan import DEFAULT_HUGEPAGES, DEFAULT_SCM, SUITE_ARGS, Plan, Recipe
 from .runner import BenchError, PytestRun, cli, run_command, run_pytest
 from .stats import suite_cost
@@ -166,17 +168,18 @@ def warm(bench: Bench, earlier: list[dict[str, Any]]) -> dict[str, Any]:
 
 
 def keep_reuse(bench: Bench, spec_folder: Path) -> dict[str, Any]:
-    """Keep, capture the nodes for the references, reuse (attach; each pool size), down."""
+    """Keep, the nodes' cores over time after it, capture the nodes for the references,
+    reuse (attach; each pool size), down."""
     result: dict[str, Any] = {"attach": [], "pool_create_s": {}}
-    kept = bench.pytest("keep", suites.FIRST, ["--daos-keep"], 1)
+    kept, ended = _kept(bench)
     result["keep_wall_s"] = kept.wall
     # its start is a warm start like any other; its end removes nothing
     result["start"] = {**_session(kept), "teardown_s": None}
     _said(bench, "warm start 1 (--daos-keep)", kept, result["start"])
     try:
+        result["idle_cores_over_time"] = idle_after(bench, ended)
         spec = capture(docker_client(), spec_folder, DEFAULT_HUGEPAGES, DEFAULT_POOL)
         spec.save(spec_folder / "spec.json")
-        result["idle_cores"] = idle_cores(docker_client())
         for _ in range(bench.plan.repeat):
             run = bench.pytest("reuse", suites.ATTACH, ["--daos-reuse"], 1)
             if run.summary.attached is None:
@@ -207,20 +210,37 @@ def keep_reuse(bench: Bench, spec_folder: Path) -> dict[str, Any]:
     return result
 
 
-def idle_cores(client: Any) -> dict[str, float]:
-    """The cores each node of the running cluster uses while no test runs (Docker's CPU
-    counters over about a second): the share of the host left to pytest and its workers."""
-    used = {}
-    for container in client.containers.list(filters={"label": SESSION_LABEL}):
-        stats = container.stats(stream=False)
-        now, before = stats["cpu_stats"], stats["precpu_stats"]
-        busy = now["cpu_usage"]["total_usage"] - before["cpu_usage"]["total_usage"]
-        elapsed = now.get("system_cpu_usage", 0) - before.get("system_cpu_usage", 0)
-        cores = now.get("online_cpus") or os.cpu_count() or 1
-        used[container.labels.get(ROLE_LABEL, container.name)] = (
-            busy / elapsed * cores if elapsed > 0 else 0.0
+def _kept(bench: Bench) -> tuple[PytestRun, float]:
+    """A `--daos-keep` run of the smallest suite, and when it ended (time.monotonic)."""
+    kept = bench.pytest("keep", suites.FIRST, ["--daos-keep"], 1)
+    return kept, time.monotonic() - (time.time() - kept.exited)
+
+
+def idle_after(bench: Bench, ended: float) -> dict[str, Any]:
+    """The cores each node of the kept cluster takes, no test running, sampled every
+    `idle.EVERY_S` seconds over the plan's window after the kept run `ended`."""
+    series = idle.sample(docker_client(), ended, bench.plan.idle_window_s)
+    server = idle.settling(series)
+    if server is not None:
+        settled = (
+            f"below {idle.SETTLED_CORES:g} from {server.settled_s:.0f}s"
+            if server.settled_s is not None
+            else f"not below {idle.SETTLED_CORES:g} within {server.window_s:.0f}s"
         )
-    return used
+        bench.progress(
+            f"server node after the kept run: up to {server.peak:.2f} cores "
+            f"({server.peak_at_s:.0f}s), {settled}"
+        )
+    return series
+
+
+def idle_after_start(bench: Bench) -> dict[str, Any]:
+    """`--only idle`: a kept start, the nodes' cores over the window after it, down."""
+    _, ended = _kept(bench)
+    try:
+        return idle_after(bench, ended)
+    finally:
+        bench.cli("down")
 
 
 def reference_runs(bench: Bench, spec_folder: Path) -> dict[str, Any]:

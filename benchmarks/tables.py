@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from . import idle
 from .plan import DRILL_JOIN_DELAY
 from .stats import median, suite_cost, text
 from .targets import DRILL_S, drill_setting, start_parts
@@ -161,17 +162,61 @@ def sharing(results: dict[str, Any]) -> list[str]:
         ["`--daos-reuse`: whole run", text([a["wall_s"] for a in attach])],
         ["`pytest-daos down`", text([shared["down_s"]])],
     ]
-    idle = shared.get("idle_cores")
-    if idle:
+    one_sample = shared.get("idle_cores")
+    series = shared.get("idle_cores_over_time")
+    if one_sample and not series:  # results measured before the series
         rows.append([
-            "cores the nodes use while no test runs (" + ", ".join(idle) + ")",
-            ", ".join(f"{cores:.2f}" for cores in idle.values()),
+            "cores the nodes use right after the `--daos-keep` run (one sample of about a "
+            "second; " + ", ".join(one_sample) + ")",
+            ", ".join(f"{cores:.2f}" for cores in one_sample.values()),
         ])  # fmt: skip
     rows += [
         [f"session pool of `--daos-pool-size={size}`: creation (first test's setup)", text(samples)]
         for size, samples in shared["pool_create_s"].items()
     ]
-    return ["### Keep, reuse, down; the session pool's size", "", *table(["", "time"], rows)]
+    return [
+        "### Keep, reuse, down; the session pool's size",
+        "",
+        *table(["", "time"], rows),
+        *idle_cores(series, results["machine"]["cores"]),
+    ]
+
+
+def idle_cores(series: dict[str, Any] | None, host_cores: int) -> list[str]:
+    """The cores each node took after the `--daos-keep` run, over time: its peak, when it
+    settled, what it took then and every sample."""
+    if not series:
+        return []
+    every, window = series["every_s"], series["window_s"]
+    rows = []
+    for role in idle.roles(series):
+        node = idle.settling(series, role)
+        if node is None:
+            continue
+        rows.append([
+            role,
+            f"{node.peak:.2f} ({node.peak_at_s:.0f} s)",
+            f"not within {window:g} s" if node.settled_s is None else f"{node.settled_s:.0f} s",
+            "-" if node.settled is None else f"{node.settled:.2f}",
+            ", ".join(f"{cores:.2f}" for cores in series["samples"][role]),
+        ])  # fmt: skip
+    measured = ""
+    if "date" in series:
+        measured = (
+            f" Measured {series['date']} by `{series['command']}`, plugin code {series['plugin']}."
+        )
+    header = ["node", "peak (when)", f"below {idle.SETTLED_CORES:g} core from", "then",
+              f"every {every:g} s"]  # fmt: skip
+    settled = idle.SETTLED_CORES
+    return [
+        f"Cores each node took after the `--daos-keep` run ended, no test running (the host "
+        f"has {host_cores}): Docker's CPU counters read every {every:g} s for {window:g} s, "
+        "each sample the node's CPU time since the reading before. *Below "
+        f"{settled:g} core from*: the seconds after the run's end from which every sample "
+        f"stayed below {settled:g}; *then*: the median of those samples.{measured}",
+        "",
+        *table(header, rows),
+    ]
 
 
 def xdist(results: dict[str, Any]) -> list[str]:

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from . import idle
 from .plan import DRILL_JOIN_DELAY
 from .stats import Stat, median
 from .suites import WORK_S
@@ -244,7 +245,9 @@ def _on_the_clock(results: dict[str, Any], create: float | None) -> list[Target]
     return rows
 
 
-def _xdist(results: dict[str, Any]) -> list[Target]:
+def xdist_targets(results: dict[str, Any]) -> list[Target]:
+    """-n 4 against -n 1 for each suite measured with both: one start, and -n 4 faster; where
+    it is not, what the runs' parts and the host's cores say."""
     rows = []
     for suite in results.get("xdist", []):
         tests, by_workers = suite["tests"], suite["workers"]
@@ -268,13 +271,8 @@ def _xdist(results: dict[str, Any]) -> list[Target]:
                 "against {1[2]:.1f} s with 4 workers and with 1; ".format(parts["4"], parts["1"])
                 + f"a test takes {per_four:.2f} s against {per_one:.2f} s: the workers, the "
                 f"Docker engine and DAOS share {results['machine']['cores']} cores"
+                + server_cores(results.get("keep_reuse", {}))
             )
-            idle = results.get("keep_reuse", {}).get("idle_cores", {})
-            if idle.get("server", 0.0) >= 0.1:
-                why += (
-                    f", of which the server node takes {idle['server']:.2f} while no test "
-                    "runs (its engine polls)"
-                )
         rows.append(
             Target(
                 f"{tests} tests, -n 4 against -n 1 (wall)",
@@ -287,6 +285,34 @@ def _xdist(results: dict[str, Any]) -> list[Target]:
             )
         )
     return rows
+
+
+def server_cores(shared: dict[str, Any]) -> str:
+    """What the server node takes beside a suite run right after its start: from the series
+    of its cores after the `--daos-keep` run where measured, else from the one sample that
+    older results hold; nothing when it takes less than `idle.SETTLED_CORES`."""
+    server = idle.settling(shared.get("idle_cores_over_time"))
+    if server is None:
+        sample = shared.get("idle_cores", {}).get("server", 0.0)
+        if sample < idle.SETTLED_CORES:
+            return ""
+        return (
+            f", of which the server node takes {sample:.2f} while no test runs (its engine polls)"
+        )
+    if not server.busy:
+        return ""
+    if server.settled_s is None:
+        return (
+            f", of which the server node took up to {server.peak:.2f} and had not settled "
+            f"below {idle.SETTLED_CORES:g} {server.window_s:g} s after a `--daos-keep` run of "
+            "one test ended: the suite's tests run beside it"
+        )
+    return (
+        f", of which the server node took up to {server.peak:.2f} until {server.settled_s:.0f} "
+        f"s after a `--daos-keep` run of one test ended and {server.settled or 0:.2f} from then "
+        "on (its engine's work after format, then settled): the suite's tests run right after "
+        "its start, inside that window"
+    )
 
 
 def _xdist_parts(runs: list[dict[str, Any]]) -> tuple[float, float, float]:
@@ -383,7 +409,7 @@ def targets(results: dict[str, Any]) -> list[Target]:
     return [
         *_start(results),
         *_per_test(results),
-        *_xdist(results),
+        *xdist_targets(results),
         *_teardown(results, real),
         *_attach(results),
         *drill_targets(results),
