@@ -280,9 +280,6 @@ def pytest_runtest_makereport(
 # -- the default fixtures, made by the factories a conftest can use too -------------------
 
 daos_cluster = factories.daos_cluster()
-daos_cluster.__doc__ = (
-    """The running DAOS system: nodes `server`, `admin`, `client`, `dmg()`, `daos()`."""
-)
 daos_client = factories.daos_client()
 daos_pool = factories.daos_pool()
 daos_pool_factory = factories.daos_pool_factory()
