@@ -1,7 +1,8 @@
 """What the package says of itself and what its archives hold: one version, the license
 file and the classifiers in its metadata, the project's tools as dependency groups (no
 extra the wheel does not serve), an sdist that holds what its own tests need, a wheel of
-the package alone, and a README whose links work on a package index page."""
+the package alone, a README whose links work on a package index page, and a changelog in
+Keep a Changelog's form."""
 
 from __future__ import annotations
 
@@ -155,3 +156,22 @@ def test_a_relative_link_is_found(text: str):
 @pytest.mark.parametrize("text", ["[a](https://example.org/x)", "[b](#options)"])
 def test_web_addresses_and_anchors_are_not_relative_links(text: str):
     assert RELATIVE_LINK.findall(text) == []
+
+
+#: Keep a Changelog's kinds of change, in its order.
+KINDS = ("Added", "Changed", "Deprecated", "Removed", "Fixed", "Security")
+
+
+def test_the_changelog_follows_keep_a_changelog():
+    text = (ROOT / "CHANGELOG.md").read_text()
+    releases = re.findall(r"^## (.*)$", text, re.MULTILINE)
+    assert releases[0] == "[Unreleased]"
+    dated = [re.fullmatch(r"\[(\d+\.\d+\.\d+)\] - (\d{4}-\d{2}-\d{2})", r) for r in releases[1:]]
+    assert all(dated), f"a release heading is not `## [X.Y.Z] - YYYY-MM-DD`: {releases}"
+    versions = [tuple(map(int, m.group(1).split("."))) for m in dated if m]
+    assert versions == sorted(versions, reverse=True), "newest release first"
+    assert dated[0] and dated[0].group(1) == pytest_daos.__version__
+    for section in re.split(r"^## .*$", text, flags=re.MULTILINE)[1:]:
+        kinds = re.findall(r"^### (.*)$", section, re.MULTILINE)
+        assert set(kinds) <= set(KINDS), kinds
+        assert kinds == sorted(kinds, key=KINDS.index)
