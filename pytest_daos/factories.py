@@ -22,6 +22,7 @@ from typing import Any, Literal, TypeVar
 
 import pytest
 
+from . import timeouts
 from .client import drills
 from .client.cluster import DaosCluster
 from .client.container import DaosContainer
@@ -45,8 +46,11 @@ Scope = Literal["session", "package", "module", "class", "function"]
 
 
 def _needs_daos(function: F) -> F:
-    setattr(function, MARK, True)
-    return function
+    """A fixture function of the plugin: tests using it need DAOS, and the running test's
+    pytest-timeout timer is held while it sets up and tears down."""
+    held = timeouts.holding(function)
+    setattr(held, MARK, True)
+    return held
 
 
 def unique_label(prefix: str, request: pytest.FixtureRequest) -> str:

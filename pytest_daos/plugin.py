@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from . import factories, signals
+from . import factories, signals, timeouts
 from .cluster.api import Owner, PrerequisiteError, SimBase, prepare
 from .errors import PytestDaosError
 from .runstate import STASH, RunState, run_state
@@ -200,6 +200,19 @@ def pytest_runtest_call(item: pytest.Item) -> None:
     state = run_state(item.config)
     if state.first_test_at is None:
         state.first_test_at = time.monotonic()
+
+
+@pytest.hookimpl(optionalhook=True, wrapper=True)
+def pytest_timeout_set_timer(item: pytest.Item, settings: Any) -> Generator[None, object, object]:
+    """pytest-timeout starts a test's timer: the plugin's fixtures hold it while they work."""
+    timeouts.started(item, settings)
+    return (yield)
+
+
+@pytest.hookimpl(optionalhook=True, wrapper=True)
+def pytest_timeout_cancel_timer(item: pytest.Item) -> Generator[None, object, object]:
+    timeouts.cancelled(item)
+    return (yield)
 
 
 @pytest.hookimpl(optionalhook=True)

@@ -27,8 +27,8 @@ SIM = "sim/"
 #: the layers from the top down; a module may import from its own layer or any below.
 #: An entry ending in "/" is a folder (a package); "__init__.py" is the package's own.
 LAYERS: dict[str, tuple[str, ...]] = {
-    "face": ("__init__.py", "plugin.py", "factories.py", "runstate.py", "cli.py",
-             "docs/"),
+    "face": ("__init__.py", "plugin.py", "factories.py", "runstate.py", "timeouts.py",
+             "cli.py", "docs/"),
     "cluster": ("cluster/",),
     "client": ("client/",),
     "leaves": ("settings.py", "options.py", "releases.py", "errors.py", "waiting.py",
