@@ -122,7 +122,8 @@ def test_the_sdist_holds_what_its_own_tests_need():
                     for path in (ROOT / name).rglob("*.py")
                     if "__pycache__" not in path.parts
                 }
-    needed |= {path.relative_to(ROOT).as_posix() for path in (ROOT / "scripts").iterdir()}
+    for folder in ("scripts", ".ci"):  # what the docs and the CI examples' test name
+        needed |= {path.relative_to(ROOT).as_posix() for path in (ROOT / folder).iterdir()}
     assert sorted(needed - files) == []
 
 
