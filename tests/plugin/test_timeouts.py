@@ -58,18 +58,18 @@ def run(pytester, create: float, destroy: float, sleep: float, *args: str):
 
 
 def test_making_and_destroying_the_pool_do_not_count(pytester, nowhere):
-    result = run(pytester, 1.5, 1.5, 0.1, "--timeout=1")
+    result = run(pytester, 0.8, 0.8, 0.1, "--timeout=0.5")
     result.assert_outcomes(passed=2)
     result.stdout.fnmatch_lines(["*POOL DESTROYED*"])
 
 
 def test_the_tests_own_time_still_counts(pytester, nowhere):
     """The timer runs on after the pool's setup with what was left of the timeout."""
-    result = run(pytester, 1.5, 0, 2.5, "--timeout=1", "--timeout-method=signal")
+    result = run(pytester, 0.8, 0, 1.5, "--timeout=0.5", "--timeout-method=signal")
     result.assert_outcomes(passed=1, failed=1)
     result.stdout.fnmatch_lines(["*def test_own_time*", "*Timeout (>*s) from pytest-timeout*"])
 
 
 def test_with_the_thread_method_too(pytester, nowhere):
-    result = run(pytester, 1.5, 1.5, 0.1, "--timeout=1", "--timeout-method=thread")
+    result = run(pytester, 0.8, 0.8, 0.1, "--timeout=0.5", "--timeout-method=thread")
     result.assert_outcomes(passed=2)
