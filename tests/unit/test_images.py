@@ -65,22 +65,19 @@ def test_the_local_recipe_names_its_own_option(tmp_path: Path):
     assert "glibc" in text
 
 
-@pytest.mark.parametrize(
-    ("version", "image", "args"),
-    [
-        (
-            "2.6",
-            "rockylinux/rockylinux:8.9",
-            "LINUX_IMAGE_NAME=IMAGE --daos-build-arg=LINUX_IMAGE_TAG",
-        ),
-        (
-            "2.0",
-            "rockylinux/rockylinux:8.4",
-            "RHEL_BASE_IMAGE=IMAGE --daos-build-arg=RHEL_BASE_VERSION",
-        ),
-    ],
-)
-def test_the_upstream_recipe_names_the_build_arguments_of_its_base(version, image, args):
+#: Each release's base image, and the build arguments that name another.
+UPSTREAM_BASES = {
+    "2.6": ("rockylinux/rockylinux:8.9", "LINUX_IMAGE_NAME=IMAGE --daos-build-arg=LINUX_IMAGE_TAG"),
+    "2.0": (
+        "rockylinux/rockylinux:8.4",
+        "RHEL_BASE_IMAGE=IMAGE --daos-build-arg=RHEL_BASE_VERSION",
+    ),
+}
+
+
+@pytest.mark.parametrize("version", UPSTREAM_BASES)
+def test_the_upstream_recipe_names_the_build_arguments_of_its_base(version: str):
+    image, args = UPSTREAM_BASES[version]
     spec = upstream_recipe(version).image("daos-base")
     text = explained(spec, image, OFFLINE)
     assert f"The base image {image} is not on this host" in text
