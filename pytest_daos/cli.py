@@ -150,7 +150,7 @@ def _settings(args: argparse.Namespace) -> Settings:
 
 
 def _doctor(settings: Settings, recipe: Recipe, as_json: bool) -> int:
-    checks = run_checks(settings, recipe, check_docker())
+    checks = run_checks(settings, recipe, check_docker(), sources=True)
     print(report(checks, as_json))
     return 1 if any(check.status == FAIL for check in checks) else 0
 

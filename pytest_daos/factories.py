@@ -22,6 +22,7 @@ from typing import Any, Literal, TypeVar
 
 import pytest
 
+from . import timeouts
 from .client import drills
 from .client.cluster import DaosCluster
 from .client.container import DaosContainer
@@ -45,8 +46,11 @@ Scope = Literal["session", "package", "module", "class", "function"]
 
 
 def _needs_daos(function: F) -> F:
-    setattr(function, MARK, True)
-    return function
+    """A fixture function of the plugin: tests using it need DAOS, and the running test's
+    pytest-timeout timer is held while it sets up and tears down."""
+    held = timeouts.holding(function)
+    setattr(held, MARK, True)
+    return held
 
 
 def unique_label(prefix: str, request: pytest.FixtureRequest) -> str:
@@ -137,7 +141,10 @@ def daos_pool(
     scope: Scope = "session",
 ) -> Any:  # fmt: skip
     """A fixture giving one pool in the cluster fixture named `cluster`, destroyed after."""
-    return _pool_fixture(cluster, size, label, scope, service_ranks=None)
+    doc = f"""`DaosPool` of {size or "`--daos-pool-size`"}: `.label`, `.uuid`, `.total_bytes`,
+        `.tier_bytes`, `.svc_reps`, `.query()`, `.create_container(label=None, type="POSIX")`;
+        destroyed at the end of its scope ({scope})."""
+    return _pool_fixture(cluster, size, label, scope, service_ranks=None, doc=doc)
 
 
 def daos_drill_pool(
@@ -146,18 +153,20 @@ def daos_drill_pool(
     """A fixture giving a pool ready for fault drills: its service on one rank (take down
     `pool.fault_rank()`), on every rank, of `size` (default: 2G per rank), destroyed after.
     A cluster with fewer than 2 ranks skips the test, saying to run with --daos-engines=2."""
-    return _pool_fixture(cluster, size, None, scope, service_ranks=drills.DRILL_SERVICE_RANKS)
+    per_rank = f"{drills.DRILL_POOL_GB_PER_RANK}G per rank"
+    doc = f"""`DaosPool` for fault drills, on every rank, of {size or per_rank}, its
+        service on one rank (it answers while `.fault_rank()` is down): `.health()`,
+        `.exclude(r)`, `.reintegrate(r)`, `.wait_rebuild()`; destroyed at the end of its scope
+        ({scope}). Fewer than 2 ranks skip the test (run with `--daos-engines=2`)."""
+    ranks = drills.DRILL_SERVICE_RANKS
+    return _pool_fixture(cluster, size, None, scope, service_ranks=ranks, doc=doc)
 
 
 def _pool_fixture(
-    cluster: str, size: str | None, label: str | None, scope: Scope, service_ranks: int | None
-) -> Any:
-    @pytest.fixture(scope=scope)
-    @_needs_daos
+    cluster: str, size: str | None, label: str | None, scope: Scope, service_ranks: int | None,
+    doc: str,
+) -> Any:  # fmt: skip
     def pool_fixture(request: pytest.FixtureRequest) -> Iterator[DaosPool]:
-        """`DaosPool` of `--daos-pool-size`: `.label`, `.uuid`, `.total_bytes`,
-        `.tier_bytes`, `.svc_reps`, `.query()`, `.create_container(label=None,
-        type="POSIX")`; destroyed at the end."""
         handle: DaosCluster = request.getfixturevalue(cluster)
         default_size = run_state(request.config).settings.pool_size
         if service_ranks is not None:
@@ -171,7 +180,8 @@ def _pool_fixture(
         yield pool
         _destroy_pools(run_state(request.config), [pool])
 
-    return pool_fixture
+    pool_fixture.__doc__ = doc  # before pytest and the timer's wrapper take the function
+    return pytest.fixture(scope=scope)(_needs_daos(pool_fixture))
 
 
 def _drill_ranks(handle: DaosCluster) -> int:
@@ -190,8 +200,6 @@ def daos_drill_container(pool: str = "daos_drill_pool", scope: Scope = "function
     survives the loss of one rank (redundancy factor 1 at rank level, object class RP_2G1
     for files and directories), destroyed after."""
 
-    @pytest.fixture(scope=scope)
-    @_needs_daos
     def drill_container_fixture(request: pytest.FixtureRequest) -> Iterator[DaosContainer]:
         handle: DaosPool = request.getfixturevalue(pool)
         container = handle.create_container(
@@ -201,7 +209,11 @@ def daos_drill_container(pool: str = "daos_drill_pool", scope: Scope = "function
         yield container
         _destroy_all([container])
 
-    return drill_container_fixture
+    drill_container_fixture.__doc__ = f"""A fresh POSIX `DaosContainer` in `{pool}` whose
+        files and directories have a replica on two ranks ({drills.DRILL_PROPERTIES}, object
+        class {drills.DRILL_OCLASS}), so its data survives the loss of one: `.mount()`,
+        `.exec(argv)`, `.query()`; destroyed at the end of its scope ({scope})."""
+    return pytest.fixture(scope=scope)(_needs_daos(drill_container_fixture))
 
 
 def _create_pool(
@@ -273,15 +285,7 @@ def daos_container(pool: str = "daos_pool", type: str = "POSIX", scope: Scope = 
     destroys it in its teardown instead.
     """
 
-    @pytest.fixture(scope=scope)
-    @_needs_daos
     def container_fixture(request: pytest.FixtureRequest) -> Iterator[DaosContainer]:
-        """A fresh POSIX `DaosContainer` in `daos_pool`: `.label`, `.uuid`, `.pool`,
-        `.type`, `.query()`, `.exec(argv)` on the client with `DAOS_POOL`/`DAOS_CONT` set,
-        `.mount()` (dfuse on the client; returns the mount point); used by this test alone,
-        made ahead of need while earlier tests run and unmounted and destroyed after it in
-        the background (`--daos-prefetch`; the marker `daos_fresh_container` makes it in the
-        test's setup and destroys it in its teardown)."""
         handle: DaosPool = request.getfixturevalue(pool)
         state = run_state(request.config)
         if not _made_ahead(request, handle, scope):
@@ -296,7 +300,14 @@ def daos_container(pool: str = "daos_pool", type: str = "POSIX", scope: Scope = 
         finally:
             supply.give_back(container)
 
-    return container_fixture
+    container_fixture.__doc__ = f"""A fresh {type} `DaosContainer` in `{pool}`: `.label`,
+        `.uuid`, `.pool`, `.type`, `.query()`, `.exec(argv)` on the client with
+        `DAOS_POOL`/`DAOS_CONT` set, `.mount()` (dfuse on the client; returns the mount
+        point); used by this test alone, made ahead of need while earlier tests run and
+        unmounted and destroyed after it in the background (`--daos-prefetch`; the marker
+        `daos_fresh_container` makes it in the test's setup and destroys it in its
+        teardown)."""
+    return pytest.fixture(scope=scope)(_needs_daos(container_fixture))
 
 
 def _made_ahead(request: pytest.FixtureRequest, pool: DaosPool, scope: Scope) -> bool:

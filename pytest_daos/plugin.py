@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 
-from . import factories, signals
+from . import factories, signals, timeouts
 from .cluster.api import Owner, PrerequisiteError, SimBase, prepare
 from .errors import PytestDaosError
 from .progress import (
@@ -31,6 +31,7 @@ from .progress import (
 )
 from .runstate import STASH, RunState, run_state
 from .settings import OPTIONS, Option, SettingsError, given_settings, register_options, resolve
+from .usage import cluster_settings, uses_daos
 
 #: The sim recipe's base image and why it was chosen, for the header.
 SIM_BASE = pytest.StashKey[SimBase]()
@@ -132,7 +133,7 @@ def pytest_report_header(config: pytest.Config) -> list[str]:
 def pytest_report_collectionfinish(config: pytest.Config, items: list[pytest.Item]) -> list[str]:
     """The header's lines after collection when no setting is given but a selected test
     needs DAOS (a pytest-xdist worker's for its controller to show)."""
-    if _given(config) or not any(_uses_daos(item) for item in items):
+    if _given(config) or not any(uses_daos(item) for item in items):
         return []
     return show_header(config, lambda: "\n".join(_header(config)))
 
@@ -154,42 +155,9 @@ def _given(config: pytest.Config) -> bool:
     return bool(run_state(config).settings.sources)
 
 
-def _fixture_functions(item: pytest.Item) -> list[Any]:
-    """The functions of every fixture the test uses, directly or not (none for an item
-    without fixtures), as pytest's fixture manager knows them."""
-    names = getattr(item, "fixturenames", None)
-    manager = item.config.pluginmanager.get_plugin("funcmanage")
-    if not names or manager is None:
-        return []
-    # pytest 8.0 finds the fixtures a test sees by its node id, later releases by the node
-    seen_from = item.nodeid if pytest.version_tuple < (8, 1) else item
-    # a name the test is parametrized with is given its values there, not by a fixture
-    given = getattr(getattr(item, "callspec", None), "params", {})
-    return [
-        definition.func
-        for name in names
-        if name not in given
-        for definition in manager.getfixturedefs(name, seen_from) or ()
-    ]
-
-
-def _uses_daos(item: pytest.Item) -> bool:
-    """Whether the test uses a fixture made by pytest-daos's factories (directly or not)."""
-    return any(getattr(func, factories.MARK, False) for func in _fixture_functions(item))
-
-
-def _cluster_settings(item: pytest.Item) -> dict[str, Any]:
-    """The settings of the cluster fixture the test uses (a factory's own, or none)."""
-    for func in _fixture_functions(item):
-        settings = getattr(func, factories.SETTINGS, None)
-        if settings is not None:
-            return dict(settings)
-    return {}
-
-
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
-        if _uses_daos(item):
+        if uses_daos(item):
             item.add_marker(pytest.mark.daos)
 
 
@@ -197,12 +165,12 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 def pytest_runtestloop(session: pytest.Session) -> Generator[None, object, object]:
     """Start the cluster before the first test when any selected test needs it."""
     config = session.config
-    first = next((item for item in session.items if _uses_daos(item)), None)
+    first = next((item for item in session.items if uses_daos(item)), None)
     if not config.option.collectonly and first is not None:
         _install_sigterm(config)
         # A failure is kept and reported by the fixture of each test that needs the cluster.
         try:
-            run_state(config).cluster_for(_cluster_settings(first))
+            run_state(config).cluster_for(cluster_settings(first))
         except KeyboardInterrupt as interrupt:
             # where inside the start it came is noise (and pytest cannot render every
             # frame of it): the interruption is said from here
@@ -236,13 +204,26 @@ def pytest_runtest_teardown(item: pytest.Item) -> Generator[None, None, None]:
 def _heal(item: pytest.Item) -> str | None:
     """Around a test that needs DAOS: a cluster a drill left degraded is healed; why it
     could not be (None: healthy, or healed)."""
-    return run_state(item.config).heal() if _uses_daos(item) else None
+    return run_state(item.config).heal() if uses_daos(item) else None
 
 
 def pytest_runtest_call(item: pytest.Item) -> None:
     state = run_state(item.config)
     if state.first_test_at is None:
         state.first_test_at = time.monotonic()
+
+
+@pytest.hookimpl(optionalhook=True, wrapper=True)
+def pytest_timeout_set_timer(item: pytest.Item, settings: Any) -> Generator[None, object, object]:
+    """pytest-timeout starts a test's timer: the plugin's fixtures hold it while they work."""
+    timeouts.started(item, settings)
+    return (yield)
+
+
+@pytest.hookimpl(optionalhook=True, wrapper=True)
+def pytest_timeout_cancel_timer(item: pytest.Item) -> Generator[None, object, object]:
+    timeouts.cancelled(item)
+    return (yield)
 
 
 @pytest.hookimpl(optionalhook=True)
@@ -317,7 +298,7 @@ def pytest_runtest_makereport(
     """Attach the node logs to the report of a failed test that used DAOS."""
     report = yield
     state = item.config.stash.get(STASH, None)
-    if report.failed and state is not None and state.cluster is not None and _uses_daos(item):
+    if report.failed and state is not None and state.cluster is not None and uses_daos(item):
         for node in state.cluster.nodes:
             try:
                 logs = node.logs()
@@ -332,9 +313,6 @@ def pytest_runtest_makereport(
 # -- the default fixtures, made by the factories a conftest can use too -------------------
 
 daos_cluster = factories.daos_cluster()
-daos_cluster.__doc__ = (
-    """The running DAOS system: nodes `server`, `admin`, `client`, `dmg()`, `daos()`."""
-)
 daos_client = factories.daos_client()
 daos_pool = factories.daos_pool()
 daos_pool_factory = factories.daos_pool_factory()

@@ -28,13 +28,16 @@ pythons_path() {
     ls -d "$root"/versions/3.1[0-3].*/bin 2>/dev/null | tr '\n' ':'
 }
 
-# install_into VENV PYTHON: the project and its test extra, again only when pyproject changed
+# install_into VENV PYTHON: the project (editable) and its `dev` dependency group, again
+# only when pyproject.toml changed; pip reads dependency groups from 25.1 on, so an older
+# pip of the venv is upgraded first
 install_into() {
     if [ ! -x "$1/bin/python" ]; then
         "$2" -m venv "$1"
     fi
     if [ ! -f "$1/.installed" ] || [ pyproject.toml -nt "$1/.installed" ]; then
-        "$1/bin/python" -m pip install --quiet --disable-pip-version-check -e '.[test]'
+        "$1/bin/python" -m pip install --quiet --disable-pip-version-check 'pip>=25.1'
+        "$1/bin/python" -m pip install --quiet --disable-pip-version-check --group dev -e .
         touch "$1/.installed"
     fi
 }

@@ -5,6 +5,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/host-setup.sh
-[ -x .venv/bin/python ] || { python3 -m venv .venv && .venv/bin/python -m pip install -q -e '.[test]'; }
+if [ ! -x .venv/bin/python ]; then
+    python3 -m venv .venv
+    .venv/bin/python -m pip install -q 'pip>=25.1'  # dependency groups: pip 25.1 or later
+    .venv/bin/python -m pip install -q --group dev -e .
+fi
 PYTEST_DAOS_RELIABILITY_DOC=write .venv/bin/python -m pytest tests/reliability "$@"
 echo "reliability: docs/reliability.md rewritten"

@@ -7,15 +7,14 @@ from __future__ import annotations
 
 import hashlib
 import io
-import socket
 import tarfile
-import urllib.parse
 from collections.abc import Iterator
 from pathlib import Path
 from typing import IO
 
 from ..errors import PytestDaosError
 from .recipes import ImageSpec
+from .sources import endpoint, probe
 
 #: Name of the Dockerfile inside the build context; `.dockerignore` keeps it out of COPY.
 DOCKERFILE = ".dockerfile.pytest-daos"
@@ -113,14 +112,12 @@ def check_reachable(spec: ImageSpec, timeout: float = REACH_TIMEOUT) -> None:
     """Fail in seconds, naming the URL, when the host of a remote context cannot be reached
     (the Docker engine would otherwise try for minutes)."""
     url = spec.remote or ""
-    parsed = urllib.parse.urlsplit(url.split("#", 1)[0])
-    port = parsed.port or (80 if parsed.scheme == "http" else 443)
-    try:
-        socket.create_connection((parsed.hostname or "", port), timeout=timeout).close()
-    except OSError as exc:
+    host, port = endpoint(url)
+    why = probe(host, port, timeout)
+    if why is not None:
         raise UnreachableContext(
             f"the build context of image {spec.name} cannot be reached: {url} "
-            f"({parsed.hostname}:{port}: {exc.strerror or exc}). Use --daos-recipe=sim (the "
-            "DAOS stand-in), or build from a local copy of the DAOS repository with a recipe "
-            "file (--daos-recipe=path/to/recipe.toml, see docs/recipes.md)"
-        ) from None
+            f"({host}:{port}: {why}). Use --daos-recipe=sim (the DAOS stand-in), or build from "
+            "a local copy of the DAOS repository with a recipe file "
+            "(--daos-recipe=path/to/recipe.toml, see docs/recipes.md)"
+        )

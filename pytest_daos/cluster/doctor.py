@@ -12,6 +12,7 @@ from . import config_files, engine_git, host
 from .checks import Check
 from .host import Interface, InterfaceError
 from .recipes import Recipe
+from .sources import check_sources
 
 PORTS = {"control": config_files.CONTROL_PORT, "fabric": config_files.FABRIC_PORT}
 
@@ -40,12 +41,15 @@ def run_checks(
     docker: tuple[Check, Any],
     root: Path = host.ROOT,
     iface: Interface | InterfaceError | None = None,
+    sources: bool = False,
 ) -> list[Check]:
     """All checks for `settings` and the `recipe` they name, in the order a person fixes
     them.
 
     `docker` is what `checks.check_docker` returned: its check and the client (or None);
-    `iface` the interface as the run resolved it (resolved here when not given).
+    `iface` the interface as the run resolved it (resolved here when not given); with
+    `sources`, whether the hosts the recipe's images are built from answer (the doctor's
+    question, at most `sources.PROBE_TIMEOUT` seconds; a start does not ask it).
     """
     if iface is None:
         iface = host.try_resolve_iface(settings.iface, root)
@@ -54,6 +58,9 @@ def run_checks(
     if any(spec.remote is not None for spec in recipe.images):
         # the Docker engine clones the remote git contexts with its own git
         checks.append(engine_git.check_git(True, host.local_engine()))
+    reached = check_sources(recipe) if sources else None
+    if reached is not None:
+        checks.append(reached)
     checks += [
         host_checks.check_privileged(settings.privileged, root),
         host_checks.check_interface(iface, root),

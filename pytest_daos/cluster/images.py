@@ -324,10 +324,11 @@ def _explain(why: str, spec: ImageSpec) -> str:
         or "no such host" in lowered
         or ("not found" in lowered and "manifest" in lowered)
     ):
-        base = spec.build_args.get("BASE_IMAGE") or spec.build_args.get("DAOS_BASE_IMAGE")
+        base = spec.base
+        named = f"The base image {base.name}" if base and base.name else "Its base image"
+        choose = f", or {base.choose}" if base and base.choose else ""
         return (
-            f"{why.strip()}. The base image {base} is not on this host and cannot be pulled: "
-            "pull or import it first, or name a local one with --daos-sim-base-image "
-            "(scripts/host-setup.sh makes one offline)"
+            f"{why.strip()}. {named} is not on this host and cannot be pulled: pull or "
+            f"import it first{choose}"
         )
     return why.strip()

@@ -1,5 +1,5 @@
 """One cluster shared: pytest-xdist workers, --daos-keep and --daos-reuse, and the start
-kept out of a per-test timeout."""
+and the fixtures' setup and teardown kept out of a per-test timeout."""
 
 from __future__ import annotations
 
@@ -54,6 +54,49 @@ def test_start_does_not_count_against_a_per_test_timeout(pytester, run_sim, leav
     result.assert_outcomes(passed=1)
     match = re.search(r"cluster start: (\d+\.\d)s", result.stdout.str())
     assert match and float(match.group(1)) > 1  # longer than the test's own time limit
+
+
+#: Pools made in a test's setup and destroyed in its teardown, one fixture each.
+POOLS_CONFTEST = """
+from pytest_daos import factories
+
+pool_a = factories.daos_pool(size="1.2G", scope="function")
+pool_b = factories.daos_pool(size="1.2G", scope="function")
+pool_c = factories.daos_pool(size="1.2G", scope="function")
+pool_d = factories.daos_pool(size="1.2G", scope="function")
+"""
+
+POOLS = """
+import pytest
+
+@pytest.mark.daos_fresh_container
+def test_with_pools(daos_container, pool_a, pool_b, pool_c, pool_d):
+    assert len({daos_container.pool.uuid, pool_a.uuid, pool_b.uuid, pool_c.uuid, pool_d.uuid}) == 5
+"""
+
+
+def test_fixture_setup_and_teardown_do_not_count_against_a_per_test_timeout(
+    pytester, base_image, leaves_nothing_behind
+):
+    """pytest-timeout times setup, call and teardown together: the start (longer than the
+    timeout), the pools and the container made in the test's setup and destroyed in its
+    teardown (together longer than the timeout too) all stay outside it."""
+    pytester.makeconftest(POOLS_CONFTEST)
+    pytester.makepyfile(test_pools=POOLS)
+    result = pytester.runpytest_subprocess(
+        "-p", "no:cacheprovider", "--timeout=2", "--timeout-method=signal",
+        "--durations=0", "--durations-min=0", "--daos-recipe=sim", "--daos-sim-join-delay=3",
+        "--daos-pool-size=1.2G", f"--daos-sim-base-image={base_image}", timeout=600,
+    )  # fmt: skip
+    result.assert_outcomes(passed=1)
+    text = result.stdout.str()
+    start = re.search(r"cluster start: (\d+\.\d)s", text)
+    assert start and float(start.group(1)) > 2
+    phases = re.findall(r"^(\d+\.\d+)s (setup|teardown) +test_pools.py::test_with_pools$", text,
+                        re.MULTILINE)  # fmt: skip
+    assert {phase for _, phase in phases} == {"setup", "teardown"}
+    held = sum(float(seconds) for seconds, _ in phases)
+    assert held > 2, f"the fixtures took {held:.1f}s, no longer than the timeout: add pools"
 
 
 REUSE = """

@@ -8,7 +8,7 @@ import pytest
 #: Reports, for every collected item, whether it uses DAOS and the settings of its cluster.
 LOOKUP_CONFTEST = """
 import pytest
-from pytest_daos import factories, plugin
+from pytest_daos import factories, usage
 
 daos_big = factories.daos_cluster(scm_size=5)
 big_pool = factories.daos_pool("daos_big")
@@ -36,7 +36,7 @@ def pytest_collect_file(file_path, parent):
 
 def pytest_collection_finish(session):
     for item in session.items:
-        print(f"LOOKUP {item.name} {plugin._uses_daos(item)} {plugin._cluster_settings(item)}")
+        print(f"LOOKUP {item.name} {usage.uses_daos(item)} {usage.cluster_settings(item)}")
 """
 
 LOOKUP_TESTS = '''

@@ -10,6 +10,7 @@ import pytest
 from pytest_daos import cli
 from pytest_daos.cli import main
 from pytest_daos.client.dmg import Member
+from pytest_daos.cluster import sources
 from pytest_daos.cluster.operations import Down, Status
 from pytest_daos.cluster.record import ClusterRecord, save_record
 from pytest_daos.pictures import NodeView, RankView, draw_nodes
@@ -19,6 +20,13 @@ from pytest_daos.settings import Settings
 @pytest.fixture
 def nowhere(monkeypatch):
     monkeypatch.setenv("DOCKER_HOST", "unix:///nonexistent/docker.sock")
+
+
+@pytest.fixture(autouse=True)
+def offline(monkeypatch):
+    """The command reaches no network here: the doctor's probe of a recipe's sources
+    answers as on a host without a name server."""
+    monkeypatch.setattr(sources, "probe", lambda host, port, timeout: "Name or service not known")
 
 
 def test_doctor_json_names_every_check_and_exits_1_when_daos_cannot_run(nowhere, capsys):
@@ -37,6 +45,19 @@ def test_doctor_table(nowhere, capsys):
     assert "FAIL  docker" in out
     assert "fix: start one" in out
     assert out.rstrip().endswith("DAOS cannot run on this host yet")
+
+
+def test_doctor_says_whether_the_recipes_sources_answer(nowhere, capsys):
+    assert main(["doctor", "--daos-iface=lo"]) == 1  # the default recipe: upstream
+    out = capsys.readouterr().out
+    assert "WARN  sources" in out
+    assert "github.com:443 (Name or service not known)" in out
+    assert "--daos-recipe=sim" in out
+
+
+def test_doctor_asks_no_source_of_a_recipe_built_offline(nowhere, capsys):
+    main(["doctor", "--daos-recipe=sim", "--daos-iface=lo"])
+    assert "sources" not in capsys.readouterr().out
 
 
 def test_bad_setting_is_one_line(capsys):

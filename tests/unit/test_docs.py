@@ -74,3 +74,29 @@ def test_every_error_class_with_a_message_has_a_section_with_its_docstring():
 def test_a_failing_check_appears_with_its_fix():
     page = (ROOT / docs.TROUBLESHOOTING).read_text()
     assert "| interface | `{iface.cause} (fix: pass --daos-iface=NAME)` |" in page
+
+
+def test_the_command_works_on_the_source_tree_it_is_run_in(tmp_path, monkeypatch, capsys):
+    """Installed from a wheel, the package has no source tree around it: the command
+    writes the generated parts of the tree it is run in, from the installed code."""
+    (tmp_path / "docs").mkdir()
+    (tmp_path / docs.README).write_text((ROOT / docs.README).read_text())
+    monkeypatch.chdir(tmp_path)
+    assert docs.main(["--check"]) == 1  # no troubleshooting page yet
+    assert "docs/troubleshooting.md differs from the code" in capsys.readouterr().out
+    assert docs.main([]) == 0
+    assert docs.main(["--check"]) == 0
+    written = (tmp_path / docs.TROUBLESHOOTING).read_text()
+    assert written == (ROOT / docs.TROUBLESHOOTING).read_text()
+
+
+def test_outside_a_source_tree_the_command_says_where_to_run_it(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    assert docs.main(["--check"]) == 2
+    assert (
+        "holds no README.md: run it at the top of a pytest-daos source tree, or name one "
+        "with --root" in capsys.readouterr().err
+    )
+    (tmp_path / docs.README).write_text("# a README without the generated blocks\n")
+    assert docs.main(["--root", str(tmp_path)]) == 2
+    assert "has no <!-- generated: options" in capsys.readouterr().err

@@ -28,7 +28,7 @@ SIM = "sim/"
 #: An entry ending in "/" is a folder (a package); "__init__.py" is the package's own.
 LAYERS: dict[str, tuple[str, ...]] = {
     "face": ("__init__.py", "plugin.py", "factories.py", "runstate.py", "progress.py",
-             "cli.py", "docs/"),
+             "timeouts.py", "usage.py", "cli.py", "docs/"),
     "cluster": ("cluster/",),
     "client": ("client/",),
     "leaves": ("settings.py", "options.py", "releases.py", "errors.py", "waiting.py",

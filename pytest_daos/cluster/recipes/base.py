@@ -28,6 +28,16 @@ class RecipeError(PytestDaosError, ValueError):
 
 
 @dataclass(frozen=True)
+class BaseImage:
+    """The image an image of a recipe is built FROM when the recipe does not build it (it is
+    pulled, or made on this host), for the message of a build that cannot find it: its
+    name (None where only the Dockerfile says it) and how a person names another one."""
+
+    name: str | None
+    choose: str
+
+
+@dataclass(frozen=True)
 class ImageSpec:
     """One image: where its Dockerfile and build context are, its tag and build arguments.
 
@@ -41,7 +51,8 @@ class ImageSpec:
     or too slow: the commit a remote context's ref points to, a fingerprint of a local
     tree's file metadata. A remote context's commit is learnt by `Recipe.with_commits`;
     one that could not be learnt has none, and its cached image is then used as it is
-    (with a warning).
+    (with a warning). `base` is the image it is built FROM where the recipe does not build
+    that one.
     """
 
     name: str
@@ -51,6 +62,7 @@ class ImageSpec:
     build_args: Mapping[str, str] = field(default_factory=dict)
     parent: str | None = None
     source_id: str | None = None
+    base: BaseImage | None = None
 
     @property
     def remote(self) -> str | None:
@@ -100,12 +112,17 @@ def project_images(
     base_args: Mapping[str, str],
     node_dockerfile: Callable[[str], Path],
     node_args: Callable[[str], Mapping[str, str]] = lambda role: {},
+    choose_base: str = "",
 ) -> tuple[ImageSpec, ...]:
     """The four images of a recipe built from this project's Dockerfiles: daos-base
-    (`pytest-daos/daos-base:<tag>`) and daos-server, daos-admin, daos-client built FROM it
-    (build argument DAOS_BASE_IMAGE)."""
+    (`pytest-daos/daos-base:<tag>`, FROM the build argument BASE_IMAGE, another one named
+    as `choose_base` says) and daos-server, daos-admin, daos-client built FROM it (build
+    argument DAOS_BASE_IMAGE)."""
     base_tag = f"pytest-daos/daos-base:{tag}"
-    base = ImageSpec("daos-base", base_tag, base_dockerfile, context, dict(base_args))
+    base = ImageSpec(
+        "daos-base", base_tag, base_dockerfile, context, dict(base_args),
+        base=BaseImage(base_args["BASE_IMAGE"], choose_base),
+    )  # fmt: skip
     nodes = [
         ImageSpec(
             name=f"daos-{role}",

@@ -40,6 +40,7 @@ from typing import Any
 from .base import (
     NODE_ENTRYPOINT,
     ROLES,
+    BaseImage,
     ImageSpec,
     Mount,
     NodeSpec,
@@ -152,6 +153,7 @@ def _image(reader: _Reader, base: Path, name: str, values: dict[str, Any]) -> Im
     for key, value in build_args.items():
         if not isinstance(value, (str, int, float)) or isinstance(value, bool):
             raise reader.error(table, "build_args", f"{key} must be a string or a number")
+    where = dockerfile or f"the Dockerfile of {context}"
     return ImageSpec(
         name=name,
         tag=values["tag"],
@@ -159,7 +161,11 @@ def _image(reader: _Reader, base: Path, name: str, values: dict[str, Any]) -> Im
         context=context,
         build_args={key: str(value) for key, value in build_args.items()},
         parent=values.get("parent"),
-    )
+        base=None if "parent" in values else BaseImage(
+            None, f"change the FROM of {where} or the build_args of [{table}] in the recipe "
+            f"file {reader.path}",
+        ),
+    )  # fmt: skip
 
 
 def _ordered(reader: _Reader, images: dict[str, ImageSpec]) -> tuple[ImageSpec, ...]:

@@ -27,7 +27,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from .base import ImageSpec, Mount, Recipe, daemon_nodes
+from .base import BaseImage, ImageSpec, Mount, Recipe, daemon_nodes
 
 REPOSITORY = "https://github.com/daos-stack/daos.git"
 IMAGE_ROLES = ("base", "server", "admin", "client")
@@ -42,6 +42,8 @@ class Release:
     provider: str
     tags: Mapping[str, str]  # role -> image name
     args: Mapping[str, Mapping[str, str]]  # role -> build arguments
+    #: the build arguments of daos-base that name the image it is built FROM, and its tag
+    base_args: tuple[str, str] = ("RHEL_BASE_IMAGE", "RHEL_BASE_VERSION")
     extra_server_mounts: tuple[Mount, ...] = field(default=())
 
 
@@ -194,6 +196,7 @@ RELEASES: dict[str, Release] = {
                 **_AGENT_IFACE,
             },
         },
+        base_args=("LINUX_IMAGE_NAME", "LINUX_IMAGE_TAG"),
         extra_server_mounts=_HUGEPAGE_SYSFS,
     ),
 }
@@ -218,6 +221,18 @@ def apply_overrides(
     return result
 
 
+def _base_image(release: Release, args: Mapping[str, str]) -> BaseImage:
+    """The Rocky Linux image daos-base is built FROM, and how to name another."""
+    name, tag = release.base_args
+    image = f"{args[name]}:{args[tag]}"
+    return BaseImage(
+        image,
+        f"name another with --daos-build-arg={name}=IMAGE --daos-build-arg={tag}=TAG; the "
+        "upstream recipe also needs GitHub and packages.daos.io (where they cannot be reached: "
+        "--daos-recipe=sim, or --daos-recipe=local with a DAOS install tree)",
+    )
+
+
 def upstream_recipe(
     version: str,
     overrides: Mapping[str, str] | None = None,
@@ -236,6 +251,7 @@ def upstream_recipe(
             context=contexts[role],
             build_args=args[role],
             parent=None if role == "base" else "daos-base",
+            base=_base_image(release, args[role]) if role == "base" else None,
         )
         for role in IMAGE_ROLES
     )
