@@ -15,11 +15,15 @@ case "$command" in
     *) echo "usage: bash scripts/dev.sh test|example [pytest arguments]" >&2; exit 2 ;;
 esac
 
-#: The tox envs of `test`: lint and types, the unit and plugin tests on the oldest, the
-#: main and the newest Python (a Python that is not found is skipped, saying so), the
-#: root tiers, the integration tier on Docker, the real-DAOS tier. `tox` alone runs them
-#: all, with pytest 8 and 9 on every Python.
-TEST_ENVS=lint,type,py310-pytest8,py311-pytest9,py313-pytest9,contract,py311-integration,real
+#: The tox envs of `test`, in two lanes. In order: the root tiers, the integration tier
+#: on Docker, the real-DAOS tier. Beside the real tier (whose DAOS waits in seconds, where
+#: a busy host changes nothing): lint and types, the unit and plugin tests on the oldest,
+#: the main and the newest Python (a Python that is not found is skipped, saying so),
+#: which touch nothing of the host. `tox` alone runs every env, with pytest 8 and 9 on
+#: every Python.
+ORDERED_ENVS=contract,py311-integration
+BESIDE_REAL_ENVS=lint,type,py310-pytest8,py311-pytest9,py313-pytest9
+REAL_ENV=real
 
 # pythons_path: pyenv's Pythons 3.10 to 3.13 (where pyenv has them), for tox to find
 pythons_path() {
@@ -49,9 +53,32 @@ bash scripts/host-setup.sh
 
 install_into .venv "${PYTHON:-python3}"
 
+# beside_real [pytest args]: the envs of BESIDE_REAL_ENVS at once, with a temporary folder
+# of their own (their pytest sessions, and a default state folder no other tier uses);
+# their output in $basetemp/beside-real.log
+beside_real() {
+    local own
+    own=$(mktemp -d "$basetemp/beside-real.XXXXXX")
+    TMPDIR="$own" .venv/bin/tox run-parallel --parallel 2 --parallel-no-spinner \
+        --skip-missing-interpreters true -e "$BESIDE_REAL_ENVS" -- "$@" \
+        >"$basetemp/beside-real.log" 2>&1
+}
+
 if [ "$command" = test ]; then
-    PATH="$(pythons_path)$PATH" .venv/bin/tox run --skip-missing-interpreters true \
-        -e "$TEST_ENVS" -- --basetemp="$basetemp" "$@"
-    exit
+    export PATH="$(pythons_path)$PATH"
+    tox=(.venv/bin/tox run --skip-missing-interpreters true)
+    status=0  # a failing env fails the command after every env has run, as in tox
+    started=$SECONDS
+    "${tox[@]}" -e "$ORDERED_ENVS" -- --basetemp="$basetemp/ordered" "$@" || status=$?
+    echo "dev.sh: $ORDERED_ENVS took $((SECONDS - started)) s" >&2
+    started=$SECONDS
+    beside_real "$@" &
+    beside=$!
+    "${tox[@]}" -e "$REAL_ENV" -- --basetemp="$basetemp/real" "$@" || status=$?
+    echo "dev.sh: $REAL_ENV took $((SECONDS - started)) s" >&2
+    wait "$beside" || status=$((status ? status : $?))
+    cat "$basetemp/beside-real.log"
+    echo "dev.sh: $REAL_ENV and, beside it, $BESIDE_REAL_ENVS took $((SECONDS - started)) s" >&2
+    exit "$status"
 fi
 .venv/bin/python -m pytest examples --daos-recipe=sim --basetemp="$basetemp" "$@"
