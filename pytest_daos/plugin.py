@@ -13,7 +13,6 @@ import os
 import signal
 import time
 from collections.abc import Generator
-from types import FrameType
 from typing import Any
 
 import pytest
@@ -119,7 +118,7 @@ def pytest_configure_node(node: Any) -> None:
         node.config.stash[RELAY] = ProgressRelay(path, relay_shower(node.config))
         node.config.stash[RELAY].start()
     node.workerinput[RELAY_KEY] = str(node.config.stash[RELAY].path)
-    if state.previous_sigterm is None:
+    if not state.previous_signals:
         _install_sigterm(node.config)
 
 
@@ -236,13 +235,15 @@ def pytest_testnodedown(node: Any, error: object) -> None:
 
 
 def _install_sigterm(config: pytest.Config) -> None:
-    """Turn SIGTERM into the orderly teardown of Ctrl-C while a cluster may be up."""
-
-    def on_sigterm(signum: int, frame: FrameType | None) -> None:
-        raise KeyboardInterrupt("SIGTERM")
-
+    """Turn SIGTERM into the orderly teardown of Ctrl-C while a cluster may be up, and
+    keep both out of the code of a lock (`signals.interrupter`)."""
+    handlers = {
+        signal.SIGINT: signals.interrupter(),
+        signal.SIGTERM: signals.interrupter("SIGTERM"),
+    }
     with contextlib.suppress(ValueError):  # not the main thread
-        run_state(config).previous_sigterm = signal.signal(signal.SIGTERM, on_sigterm)
+        for signum, handler in handlers.items():
+            run_state(config).previous_signals[signum] = signal.signal(signum, handler)
 
 
 @pytest.hookimpl(trylast=True)
@@ -271,9 +272,9 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
     workeroutput = getattr(session.config, "workeroutput", None)
     if workeroutput is not None and state.report is not None:
         workeroutput[REPORT_KEY] = state.report.to_dict()
-    if state.previous_sigterm is not None:
-        signal.signal(signal.SIGTERM, state.previous_sigterm)
-        state.previous_sigterm = None
+    for signum, handler in state.previous_signals.items():
+        signal.signal(signum, handler)
+    state.previous_signals.clear()
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:

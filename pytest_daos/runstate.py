@@ -61,7 +61,8 @@ class RunState:
         self.worker_reports: list[dict[str, Any]] = []
         self.errors: dict[Settings, BaseException] = {}
         self.teardown_problems: list[str] = []
-        self.previous_sigterm: Any = None
+        #: the handlers of SIGINT and SIGTERM before the plugin's, put back at the end
+        self.previous_signals: dict[int, Any] = {}
         self._interfaces: dict[str | None, Interface | InterfaceError] = {}
         self._supplies: dict[tuple[str, str], ContainerSupply] = {}
         #: pool uuid -> the scope of the fixture that made it (containers are made ahead
