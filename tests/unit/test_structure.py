@@ -222,6 +222,31 @@ def test_no_module_imports_a_layer_above_its_own_and_the_sim_stands_apart():
     assert offenders == [], "\n".join(offenders)
 
 
+#: The one module of `cluster/` the pytest face imports it through.
+FRONT_DOOR = "cluster/api.py"
+
+
+def past_the_front_door(package: Path) -> list[str]:
+    """Imports of a `cluster/` module other than FRONT_DOOR by a module of the face."""
+    face = LAYERS["face"]
+    return (
+        [
+            f"{module}:{line} imports {target}: the face reaches cluster/ through {FRONT_DOOR}"
+            for module, targets in graph(package).items()
+            if layer(module) == 0 and module != "__init__.py"
+            for target, line in targets.items()
+            if target.startswith("cluster/") and target != FRONT_DOOR
+        ]
+        if face
+        else []
+    )
+
+
+def test_the_face_imports_the_cluster_layer_through_its_front_door():
+    offenders = past_the_front_door(PACKAGE)
+    assert offenders == [], "\n".join(offenders)
+
+
 def test_the_client_layer_never_imports_the_docker_sdk():
     """`client/` drives the container objects `cluster/` hands it (`DockerExec`); making,
     finding and removing containers is the cluster layer's."""
@@ -346,3 +371,12 @@ def test_a_type_named_under_type_checking_makes_no_cycle(package):
     assert cycles(package) == []
     write(package, "client/pool.py", "from .cluster import Cluster\n")
     assert cycles(package) == ["client/cluster.py -> client/pool.py -> client/cluster.py"]
+
+
+def test_an_import_past_the_front_door_is_named(package):
+    write(package, "plugin.py", "from .cluster.api import prepare\nfrom .cluster import nodes\n")
+    write(package, "cluster/api.py", "from . import nodes\n")
+    write(package, "cluster/nodes.py", "")
+    assert past_the_front_door(package) == [
+        "plugin.py:2 imports cluster/nodes.py: the face reaches cluster/ through cluster/api.py"
+    ]
