@@ -140,3 +140,41 @@ def test_tox_one_env_after_another_with_one_failing_uses_one_cluster_and_leaves_
     assert "this env fails on purpose" in output
     assert_one_cluster(created, output)
     assert_nothing_recorded()
+
+
+#: A tox env that sets the DAOS release for its tests, and only collects them.
+SET_ENV_TOX = """
+[tox]
+env_list = settings
+requires = tox>=4
+
+[testenv:settings]
+deps =
+    -e {env:DAOS_PLUGIN_SOURCE}
+set_env =
+    PYTEST_DAOS_VERSION = 2.0
+commands =
+    pytest --collect-only -v
+"""
+
+
+def test_a_tox_set_env_beats_the_projects_ini_file(tmp_path, tox_env):
+    """The example project with `daos_version = "2.4"` in its ini file, run by a tox env
+    whose `set_env` says PYTEST_DAOS_VERSION=2.0: the run resolves 2.0 (command line >
+    environment > ini file > default) and `-v` says where it came from. Collection only:
+    no cluster starts."""
+    project = tmp_path / "project"
+    skip = shutil.ignore_patterns(".tox", ".pytest_cache", "__pycache__")
+    shutil.copytree(REPO / "examples", project, ignore=skip)
+    pyproject = project / "pyproject.toml"
+    section = "[tool.pytest.ini_options]\n"
+    pyproject.write_text(
+        pyproject.read_text().replace(section, f'{section}daos_version = "2.4"\n', 1)
+    )
+    (project / "tox.ini").write_text(SET_ENV_TOX)
+    run = subprocess.run([sys.executable, "-m", "tox", "-e", "settings"], cwd=project,
+                         env=tox_env, capture_output=True, text=True, timeout=600)  # fmt: skip
+    output = run.stdout + run.stderr
+    assert run.returncode == 0, output
+    assert "daos: DAOS 2.0" in output, output
+    assert "daos_version=2.0 from PYTEST_DAOS_VERSION" in output, output
