@@ -28,6 +28,7 @@ from . import config_files, guardian
 from .checks import check_docker
 from .containers import ClusterConflict, reap_orphans
 from .doctor import require, run_checks
+from .handles import cluster_handle
 from .host import (
     Interface,
     InterfaceError,
@@ -40,7 +41,7 @@ from .hugepages import Hugepages, Reservation
 from .images import ImageBuilder, ImageResult
 from .labels import KEEP_LABEL, Owner
 from .node_options import ClusterPlan, container_name
-from .nodes import DockerCluster, cluster_handle
+from .nodes import DockerCluster
 from .operations import describe_cluster
 from .recipes import Recipe
 from .record import (

@@ -11,17 +11,14 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from ..client import envelope
-from ..client.cluster import DaosCluster
 from ..client.dmg import Dmg, Member, all_joined, joined_text
-from ..client.node import DaosNode
 from ..client.transport import DockerExec, put_files
 from ..errors import PytestDaosError
 from ..waiting import Deadline, NotYet, WaitTimeout, poll
 from .containers import labelled, stop_and_remove
 from .labels import SESSION_LABEL
 from .node_options import ClusterPlan, is_caps_refusal, run_options
-from .recipes import HOSTNAMES, NodeSpec
-from .record import ClusterRecord
+from .recipes import NodeSpec
 
 LOG_TAIL = 40
 #: The longest pause between two `dmg` polls of a start (each poll takes 0.1 to 0.3 s).
@@ -186,9 +183,10 @@ class DockerCluster:
         self._format_if_needed(dmg, deadline)
         return self._wait_joined(dmg, deadline, ranks)
 
-    def wait_joined(self, deadline: Deadline) -> list[Member]:
-        """Every rank joined, in a recorded cluster that had joined (one `dmg system query`)."""
-        return self._wait_joined(self.dmg(), deadline)
+    def wait_joined(self, deadline: Deadline, ranks: int = 0) -> list[Member]:
+        """Every rank (`ranks` at least) joined, in a recorded cluster that had joined (one
+        `dmg system query`)."""
+        return self._wait_joined(self.dmg(), deadline, ranks)
 
     def _wait_control_plane(self, dmg: Dmg, deadline: Deadline) -> None:
         def probe() -> None:
@@ -238,7 +236,8 @@ class DockerCluster:
             except (envelope.DaosError, envelope.ProtocolError) as exc:
                 self._stop_if_permanent("join", exc)
                 raise NotYet(exc) from None
-            if not all_joined(members):
+            # the ranks register one by one: one that has not yet is in no answer
+            if len(members) < ranks or not all_joined(members):
                 raise NotYet(joined_text(members))
             return members
 
@@ -323,28 +322,3 @@ class DockerCluster:
 def _explained(node: NodeSpec, error: Exception) -> StartError:
     explanation = getattr(error, "explanation", None) or str(error)
     return StartError("nodes", f"Docker could not start the {node.role} node: {explanation}")
-
-
-def cluster_handle(
-    docker: DockerCluster, roles: dict[str, str], iface: str, ip: str, settle: float | None
-) -> DaosCluster:
-    """The DaosCluster handle tests use, over a DockerCluster (`settle`: the recipe's)."""
-    nodes = {
-        role: DaosNode(role, hostname, docker.transport(role),
-                       lambda role=role: docker.logs(role))  # type: ignore[misc]
-        for role, hostname in roles.items()
-    }  # fmt: skip
-    cluster = DaosCluster(nodes, docker.daos_version, iface, ip, docker.dmg_config)
-    if settle is not None:
-        cluster.rebuild_settle = settle
-    return cluster
-
-
-def attach_record(client: Any, record: ClusterRecord) -> tuple[DockerCluster, DaosCluster]:
-    """Handles on the recorded cluster (StartError when a node is gone or stopped)."""
-    log_files = {role: tuple(paths) for role, paths in record.log_files.items()}
-    docker = DockerCluster.attach(
-        client, record.containers, record.daos_version, log_files, record.dmg_config or None
-    )
-    roles = {role: HOSTNAMES[role] for role in record.containers}
-    return docker, cluster_handle(docker, roles, record.iface, record.ip, record.rebuild_settle)

@@ -12,10 +12,10 @@ from typing import Any
 from ..client.dmg import Member
 from ..settings import Settings
 from .containers import reap_unrecorded
+from .handles import attach_record
 from .host import Interface, InterfaceError, docker_client, missing_capabilities
 from .images import ImageBuilder, ImageResult
 from .labels import Owner
-from .nodes import attach_record
 from .recipes import Recipe, describe_release, known_recipes
 from .record import ClusterRecord, load_record, remove_recorded
 from .statedir import host_lock

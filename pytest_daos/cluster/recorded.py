@@ -20,9 +20,9 @@ from ..client.handles import DaosCluster
 from ..settings import Settings
 from ..waiting import Deadline
 from .decision import Decision, EarlierFailure, OtherSettings, conflict, decide
+from .handles import attach_record
 from .hugepages import Hugepages
 from .labels import Owner
-from .nodes import attach_record
 from .record import ClusterRecord, remove_recorded, save_record
 
 Progress = Callable[[str], None]

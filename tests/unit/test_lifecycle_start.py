@@ -26,11 +26,12 @@ from pytest_daos.cluster import config_files as config_files_module
 from pytest_daos.cluster import git_refs, lifecycle, recipes, recorded
 from pytest_daos.cluster.containers import ClusterConflict
 from pytest_daos.cluster.decision import Decision, EarlierFailure, decide
+from pytest_daos.cluster.handles import attach_record
 from pytest_daos.cluster.host import Interface
 from pytest_daos.cluster.images import ImageResult
 from pytest_daos.cluster.labels import SESSION_LABEL, Owner, boot_id
 from pytest_daos.cluster.node_options import container_name
-from pytest_daos.cluster.nodes import StartError, attach_record
+from pytest_daos.cluster.nodes import StartError
 from pytest_daos.cluster.recipes import load_recipe, prepare
 from pytest_daos.cluster.recipes.sim_base import OFFLINE
 from pytest_daos.cluster.recipes.upstream import upstream_recipe

@@ -153,3 +153,30 @@ def test_nodes_start_at_once_unless_privileged_must_be_tried_first(monkeypatch, 
     assert seen[:alone] == tried[:alone]  # the first node alone, before the others
     assert sorted(seen) == sorted(tried)  # the others at once, in any order
     assert set(docker_cluster.containers) == {"server", "admin", "client"}
+
+
+class Registering(Node):
+    """A node whose `dmg system query` lists rank 0 joined before rank 1 registers."""
+
+    def __init__(self) -> None:
+        super().__init__("", "", 0)
+        folder = DATA / "2.6"
+        self.answers = [
+            (folder / "dmg_system_query.json").read_text(),
+            (folder / "two_engines_system_query.json").read_text(),
+        ]
+
+    def exec_run(self, argv, environment, demux):
+        if "dmg" in argv:
+            self.dmg_calls.append(argv)
+            stdout = self.answers[min(len(self.dmg_calls), len(self.answers)) - 1]
+            return 0, (stdout.encode(), b"")
+        return super().exec_run(argv, environment, demux)
+
+
+def test_the_start_waits_for_every_engines_rank_not_the_first_to_join():
+    """With two engines rank 0 may be listed, joined, before rank 1 is listed at all."""
+    node = Registering()
+    members = cluster(node).wait_joined(Deadline(300), ranks=2)
+    assert [(member.rank, member.state) for member in members] == [(0, "joined"), (1, "joined")]
+    assert len(node.dmg_calls) == 2
