@@ -79,9 +79,9 @@ EXTRAS: dict[str, Callable[[argparse.ArgumentParser], Any]] = {
                                       help="only say what would be removed"),
     "down": lambda p: p.add_argument(
         "--force", action="store_true",
-        help="also when a running pytest session owns it, or when no record of this host "
-        "names it (a session in another pid namespace or on another machine sharing the "
-        "engine)"),
+        help="also while a session that uses it runs or cannot be seen to have ended (in "
+        "another pid namespace, of another user, on another machine sharing the engine), "
+        "or when no record of this host names it (this user's containers only)"),
     "logs": lambda p: (
         p.add_argument("roles", nargs="*", type=_role, default=None, metavar="|".join(ROLES),
                        help="the nodes (default: all)"),
@@ -193,6 +193,9 @@ def _down(settings: Settings, force: bool) -> int:
     if done.record is None:
         print(_NOTHING_RECORDED.format(settings.state_dir))
         print("\n".join(f"removed {name}" for name in done.removed) or "nothing to remove")
+        for name in done.left:
+            print(f"left {name}: not this user's (remove it as its owner, or with "
+                  "`docker rm -f` if it is yours)")  # fmt: skip
         return 0
     if done.refused:
         print(done.refused, file=sys.stderr)

@@ -3,11 +3,13 @@ of sessions that are gone (only containers with our labels are ever touched)."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from ..errors import PytestDaosError
-from .labels import KEEP_LABEL, SESSION_LABEL, Liveness, Owner
+from .labels import KEEP_LABEL, SESSION_LABEL, UID_LABEL, Liveness, Owner
 
 #: Seconds a node has to stop on its stop signal before it is killed.
 STOP_GRACE = 5
@@ -28,13 +30,14 @@ def labelled(client: Any, label: str) -> list[Any]:
     return list(client.containers.list(all=True, filters={"label": label}, ignore_removed=True))
 
 
-def reap_orphans(client: Any) -> list[str]:
+def reap_orphans(client: Any, root: Path = Path("/")) -> list[str]:
     """Remove the containers of sessions whose owner is provably gone; return their names.
 
     Kept containers (`pytest-daos up`, --daos-keep) are left alone. Raises ClusterConflict
     when a cluster holds the host (one DAOS cluster per Docker host: the nodes use the host
     network and its ports) whose owner runs or cannot be seen from here (another pid
-    namespace or machine sharing this Docker engine): that conflict may be waited out.
+    namespace, user or machine sharing this Docker engine): that conflict may be waited
+    out. `root` is where /proc is read (a fake tree in tests).
     """
     removed = []
     for container in labelled(client, SESSION_LABEL):
@@ -44,7 +47,7 @@ def reap_orphans(client: Any) -> list[str]:
                 "--daos-reuse or remove it with `pytest-daos down`"
             )
         owner = Owner.from_labels(container.labels)
-        liveness = owner.liveness()
+        liveness = owner.liveness(root)
         if liveness is not Liveness.GONE:
             seen = "is running" if liveness is Liveness.ALIVE else f"is {liveness.value}"
             raise ClusterConflict(
@@ -66,16 +69,27 @@ def belongs_to(container: Any, session: str) -> bool:
     return bool(session) and labels.get(SESSION_LABEL) == session
 
 
-def reap_unrecorded(client: Any, force: bool = False) -> list[str]:
-    """Remove the containers of ours that no cluster record of this host names (`pytest-daos
-    down`): kept ones; with `force`, also those of sessions this process cannot see end
-    (another pid namespace or machine sharing the Docker engine)."""
+def reap_unrecorded(client: Any, force: bool = False) -> tuple[list[str], list[str]]:
+    """Remove this user's containers of ours that no cluster record of this host names
+    (`pytest-daos down`): kept ones; with `force`, also those of sessions this process
+    cannot see end (another pid namespace or machine sharing the Docker engine). Those of
+    other users (another owner uid, or none: made by an earlier version) are left. Returns
+    the names removed and, for each container left as another user's, its name and why."""
     label = SESSION_LABEL if force else f"{KEEP_LABEL}=true"
-    removed = []
+    removed, left = [], []
+    mine = str(os.geteuid())
     for container in labelled(client, label):
+        labels = container.labels or {}
+        if not force and labels.get(KEEP_LABEL) != "true":
+            continue
+        uid = labels.get(UID_LABEL)
+        if uid != mine:
+            whose = f"owner uid {uid}" if uid else f"no {UID_LABEL} label"
+            left.append(f"{container.name} ({whose})")
+            continue
         container.remove(force=True, v=True)
         removed.append(str(container.name))
-    return removed
+    return removed, left
 
 
 def stop_and_remove(container: Any) -> list[str]:

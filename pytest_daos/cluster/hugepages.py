@@ -8,8 +8,9 @@ pages are free (HugePages_Free - HugePages_Rsvd: reserved pages are promised to 
 than the engine needs, by what is missing. give_back: delete the hugepage files the engine
 left (SPDK's `spdk_pid<PID>map_<N>`) among those that appeared during the session, but not
 those a live process maps (another application's); lower `vm.nr_hugepages` by what reserve
-raised it, never below the pages in use (HugePages_Total - HugePages_Free + HugePages_Rsvd)
-nor below its old value, and never raise it; unmount hugetlbfs only if we mounted it.
+raised it, only while it still has the value reserve set (a value someone set meanwhile is
+theirs, and stays), never below the pages in use (HugePages_Total - HugePages_Free +
+HugePages_Rsvd); unmount hugetlbfs only if we mounted it.
 
 A reservation carries the host's boot id: one from another boot (a record older than the
 last reboot) changes nothing.
@@ -170,9 +171,11 @@ class Hugepages:
             pages, previous_nr, mounted_by_us, files_before, created_dir, added, boot
         )
 
-    def give_back(self, reservation: Reservation) -> None:
+    def give_back(self, reservation: Reservation) -> str:
         """Undo `reserve`: delete the engine's new hugepage files, lower vm.nr_hugepages by
-        what we raised it, unmount what we mounted. HostError lists what could not be done."""
+        what we raised it if it still has the value we set, unmount what we mounted.
+        Returns what became of vm.nr_hugepages, in a line ("" when `reserve` left it as it
+        was); HostError lists what could not be done."""
         if not reservation.boot or reservation.boot != self.boot():
             if reservation.previous_nr is not None or reservation.mounted_by_us:
                 raise HostError(
@@ -180,7 +183,7 @@ class Hugepages:
                     f"{reservation.boot or 'unknown'}): vm.nr_hugepages, hugetlbfs and its "
                     "files are left as they are"
                 )
-            return
+            return ""
         problems: list[str] = []
         new = [
             name
@@ -197,10 +200,10 @@ class Hugepages:
                 pass
             except OSError as exc:
                 problems.append(f"could not delete {self.mount_point / name}: {exc}")
+        said = ""
         if reservation.previous_nr is not None and reservation.added > 0:
-            problem = self._lower(reservation.added, reservation.previous_nr)
-            if problem:
-                problems.append(problem)
+            said, problem = self._lower_ours(reservation.previous_nr, reservation.added)
+            problems += [problem] if problem else []
         if reservation.mounted_by_us:
             try:
                 self.run(["umount", str(self.mount_point)])
@@ -214,10 +217,37 @@ class Hugepages:
                         problems.append(f"could not remove {self.mount_point}: {exc}")
         if problems:
             raise HostError("; ".join(problems))
+        return said
 
-    def _lower(self, added: int, floor: int) -> str:
+    def _lower_ours(self, previous: int, added: int) -> tuple[str, str]:
+        """Take back the `added` pages `reserve` raised vm.nr_hugepages by, from `previous`,
+        if it still has the value reserve set: what was done, in a line, and the problem
+        met ("" when none)."""
+        ours = previous + added
+        try:
+            now = int(self._nr_file.read_text())
+        except (OSError, ValueError) as exc:
+            return "", f"could not read vm.nr_hugepages to give back {added} pages: {exc}"
+        if now != ours:
+            return (
+                f"vm.nr_hugepages is {now}, not the {ours} this run set: someone changed "
+                f"it meanwhile, so it is left as it is (this run had added {added})"
+            ), ""
+        lowered, problem = self._lower(added, previous)
+        if problem:
+            return "", problem
+        if lowered < added:
+            return (
+                f"gave back {lowered} of the {added} hugepages this run reserved: the "
+                "others are in use",
+                "",
+            )
+        return f"gave back the {added} hugepages this run reserved", ""
+
+    def _lower(self, added: int, floor: int) -> tuple[int, str]:
         """Lower vm.nr_hugepages by `added`, never below the pages in use nor below
-        `floor`, and never raise it; returns the problem met ("" when none)."""
+        `floor`, and never raise it; returns by how much it was lowered and the problem
+        met ("" when none)."""
         target = None
         try:
             now = int(self._nr_file.read_text())
@@ -226,8 +256,8 @@ class Hugepages:
                 self._nr_file.write_text(f"{target}\n")
         except (OSError, ValueError) as exc:
             wanted = f" to {target}" if target is not None else ""
-            return f"could not lower vm.nr_hugepages{wanted}: {exc}"
-        return ""
+            return 0, f"could not lower vm.nr_hugepages{wanted}: {exc}"
+        return max(0, now - target), ""
 
     def _mapped(self, names: list[str]) -> frozenset[str]:
         """Those of the hugepage files `names` that a live process maps.

@@ -15,7 +15,7 @@ from .containers import reap_unrecorded
 from .handles import attach_record
 from .host import Interface, InterfaceError, docker_client, missing_capabilities
 from .images import ImageBuilder, ImageResult
-from .labels import Owner
+from .labels import Liveness
 from .recipes import Recipe, describe_release, known_recipes
 from .record import ClusterRecord, load_record, remove_recorded
 from .statedir import host_lock
@@ -45,29 +45,38 @@ def describe_cluster(settings: Settings, iface: Interface | InterfaceError, reci
 @dataclass(frozen=True)
 class Down:
     """What `down` did: the recorded cluster removed (the problems met on the way) or left
-    to the running session that owns it (`refused` says why), or, with no record, the
-    containers of ours no record names removed."""
+    to the sessions that use it (`refused` says who), or, with no record, this user's
+    containers of ours that no record names removed and other users' left (`left`: each
+    one's name and why)."""
 
     record: ClusterRecord | None  # None: no cluster is recorded
     removed: list[str] = field(default_factory=list)  # no record: the containers removed
     refused: str = ""
     problems: list[str] = field(default_factory=list)
+    left: list[str] = field(default_factory=list)  # no record: other users' containers
 
 
 def down(settings: Settings, force: bool, client_factory: ClientFactory = docker_client) -> Down:
     """Remove the cluster of this host and give back its hugepages, under the host lock;
-    not a running session's (unless `force`). With no record: the kept containers of ours
-    (with `force`, every container of ours)."""
+    not while a session that uses it runs or cannot be seen to have ended (unless `force`).
+    With no record: this user's kept containers of ours (with `force`, all of them)."""
     client = client_factory()
     with host_lock(settings.state_dir, timeout=settings.start_timeout):
         record = load_record(settings.state_dir)
         if record is None:
-            return Down(None, removed=reap_unrecorded(client, force))
-        if record.owner_alive() and not record.keep and not force:
+            removed, left = reap_unrecorded(client, force)
+            return Down(None, removed=removed, left=left)
+        users = [] if force else [(user, user.liveness()) for user in record.users()]
+        using = [(user, seen) for user, seen in users if seen is not Liveness.GONE]
+        if using:
+            named = "; ".join(
+                f"session {user.session} (owner {user.describe()}, {seen.value})"
+                for user, seen in using
+            )
             return Down(
                 record,
-                refused=f"the cluster belongs to the running pytest session {record.session} "
-                f"(owner {Owner(**record.owner).describe()}): let it end, or use --force",
+                refused=f"the cluster is in use by {named}: let that run end, or, if it "
+                "has ended, use --force",
             )
         return Down(record, problems=remove_recorded(client, settings.state_dir, record))
 

@@ -49,7 +49,7 @@ RECORD_FILE = "cluster.json"
 class ClusterRecord:
     """What another process needs to use, or remove, the running cluster."""
 
-    owner: dict[str, Any]  # Owner fields: session, pid, boot, started
+    owner: dict[str, Any]  # Owner fields: session, pid, boot, started, ...
     keep: bool
     compat: str  # equal for settings and images that would start the same cluster
     containers: dict[str, str]  # role -> container name
@@ -192,12 +192,12 @@ def remove_recorded(
     if record.hugepages is not None:
         reservation = Reservation.from_dict(record.hugepages)
         try:
-            (hugepages or Hugepages()).give_back(reservation)
+            given_back = (hugepages or Hugepages()).give_back(reservation)
         except Exception as exc:
             problems.append(f"giving back hugepages: {exc}")
         else:
-            if reservation.added:
-                said(f"gave back the {reservation.added} hugepages this run reserved")
+            if given_back:
+                said(given_back)
     clear_record(folder)
     return problems
 

@@ -18,6 +18,8 @@ from typing import Any
 import pytest
 from downstream_run import DownstreamRun
 from filelock import FileLock, Timeout
+from nobody import Nobody
+from nobody import as_nobody as nobody_runs
 from sim_base import SIM_BASE_IMAGE
 
 from pytest_daos.cluster.labels import SESSION_LABEL
@@ -151,6 +153,13 @@ class Scenario:
             else:
                 lock.release()
         return held
+
+
+@pytest.fixture
+def as_nobody() -> Iterator[Nobody]:
+    """Runs as user nobody (needs root: the test skips otherwise)."""
+    with nobody_runs() as nobody:
+        yield nobody
 
 
 @pytest.fixture

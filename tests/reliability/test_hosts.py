@@ -1,21 +1,29 @@
 """The host around a run: the Docker engine restarted, other sessions at the same time (in
-this pid namespace or another one), a state folder planted by another user, a fixture that
+this pid namespace or another one, or of a user who cannot see the owner), an
+administrator's hugepage change, a state folder planted by another user, a fixture that
 asks an xdist run for other settings."""
 
 from __future__ import annotations
 
+import grp
 import json
 import os
 import shutil
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from downstream_run import DownstreamRun, Ended
+from nobody import DOCKER_GROUP
 
+from pytest_daos.cluster.host import meminfo
+from pytest_daos.cluster.hugepages import HugepageCounts
 from pytest_daos.cluster.labels import SESSION_LABEL
+from pytest_daos.settings import Settings
 
 ROOT_ONLY = pytest.mark.skipif(os.geteuid() != 0, reason="needs root (restarts dockerd, unshare)")
 SETUP = Path(__file__).parents[2] / "scripts" / "host-setup.sh"
@@ -34,6 +42,24 @@ def restart_dockerd() -> None:
         assert time.monotonic() < deadline, "dockerd did not stop within 60 s"
         time.sleep(0.2)
     subprocess.run(["bash", str(SETUP)], check=True, capture_output=True)
+
+
+def meets_the_cluster_of(
+    owner: DownstreamRun, docker: Any, meet: Callable[[], Ended]
+) -> tuple[Ended, bool, Ended]:
+    """Once `owner` holds its test, `meet` runs another session that finds its cluster:
+    how that ended, whether the owner's containers are all still there after it, and how
+    the owner's run ended."""
+    owner.wait_for(file="in-test")
+    names = ours(docker)
+    blocked = meet()
+    untouched = ours(docker) == names
+    return blocked, untouched, owner.end()
+
+
+def ours(docker: Any) -> list[str]:
+    """The names of the containers of pytest-daos on this host."""
+    return sorted(c.name for c in docker.containers.list(filters={"label": SESSION_LABEL}))
 
 
 @ROOT_ONLY
@@ -101,17 +127,13 @@ def test_a_session_in_another_pid_namespace(scenario, docker):
     """A CI job in a container that shares the Docker socket sees the cluster of a job it
     cannot see: it must not take that owner for gone."""
     owner = DownstreamRun(scenario.folder / "host", scenario.args(), env={"HOLD": "20"})
-    owner.wait_for(file="in-test")
-    names = sorted(c.name for c in docker.containers.list(filters={"label": SESSION_LABEL}))
-    other = DownstreamRun(
-        scenario.folder / "namespaced",
-        [f"--daos-state-dir={scenario.folder / 'other-state'}", "--daos-start-timeout=5",
-         *scenario.args()[:1]],
-        prefix=["unshare", "--pid", "--fork", "--mount-proc"],
+    args = [f"--daos-state-dir={scenario.folder / 'other-state'}", "--daos-start-timeout=5",
+            *scenario.args()[:1]]  # fmt: skip
+    namespaced = ["unshare", "--pid", "--fork", "--mount-proc"]
+    blocked, untouched, ended = meets_the_cluster_of(
+        owner, docker,
+        lambda: DownstreamRun(scenario.folder / "namespaced", args, prefix=namespaced).end(),
     )  # fmt: skip
-    blocked = other.end()
-    still = sorted(c.name for c in docker.containers.list(filters={"label": SESSION_LABEL}))
-    ended = owner.end()
     out_of_sight = "out of this process's sight" in blocked.output
     names_owner = "in pid namespace pid:[" in blocked.output
     scenario.outcome(
@@ -121,11 +143,74 @@ def test_a_session_in_another_pid_namespace(scenario, docker):
         "sight, "
         + ("its pid and pid namespace named, " if names_owner else "")
         + "`pytest-daos down --force` given as the fix; the owner's cluster "
-        + ("untouched" if still == names else "REMOVED")
+        + ("untouched" if untouched else "REMOVED")
         + f"; the owner's run exits {ended.code}",
     )
-    assert still == names and passed(ended), ended.output
+    assert untouched and passed(ended), ended.output
     assert out_of_sight and names_owner, blocked.output
+
+
+@ROOT_ONLY
+@pytest.mark.skipif(shutil.which("unshare") is None, reason="needs unshare (util-linux)")
+def test_an_owner_whose_namespace_link_cannot_be_read(scenario, docker, as_nobody):
+    """A user of the docker group may not read root's /proc/<pid>/ns/pid: root's run in
+    another pid namespace may be behind any link it cannot read, so it is not gone."""
+    try:
+        docker_gid = grp.getgrnam(DOCKER_GROUP).gr_gid
+    except KeyError:
+        pytest.skip(f"this host has no group {DOCKER_GROUP}")
+    owner = DownstreamRun(scenario.folder / "root", scenario.args(), env={"HOLD": "25"},
+                          prefix=["unshare", "--pid", "--fork", "--mount-proc"])  # fmt: skip
+    args = [*scenario.args()[:1], f"--daos-state-dir={as_nobody.folder / 'state'}",
+            "--daos-start-timeout=5"]  # fmt: skip
+    blocked, untouched, ended = meets_the_cluster_of(
+        owner, docker, lambda: as_nobody.run(args, f"--groups={docker_gid}")
+    )
+    out_of_sight = "out of this process's sight" in blocked.output
+    whose = "of user root (uid 0)" in blocked.output
+    scenario.outcome(
+        "a user of the docker group who may not read root's /proc/PID/ns/pid (nobody) "
+        "meets the cluster of root's run in another pid namespace (unshare --pid)",
+        f"it waits its start timeout (5 s) and errors ({blocked.code})"
+        + (": the owner is out of sight" if out_of_sight else "")
+        + (", named as root's" if whose else "")
+        + "; the owner's cluster "
+        + ("untouched" if untouched else "REMOVED")
+        + f"; the owner's run exits {ended.code}",
+    )
+    assert untouched and passed(ended), ended.output
+    assert blocked.code != 0 and out_of_sight and whose, blocked.output
+
+
+@ROOT_ONLY
+def test_an_administrators_hugepage_change_during_a_run(scenario):
+    """While a run holds its test, an administrator raises vm.nr_hugepages: the run gives
+    back nothing of a value that is no longer its own. The scenario then sets back the
+    value it found (so the host check compares with that)."""
+    sysctl = Path("/proc/sys/vm/nr_hugepages")
+    found = int(sysctl.read_text())
+    if HugepageCounts.from_meminfo(meminfo()).available >= Settings().hugepages:
+        pytest.skip("this host has the run's hugepages free already: it would raise none")
+    run = DownstreamRun(scenario.folder / "run", scenario.args(), env={"HOLD": "8"})
+    try:
+        run.wait_for(file="in-test")
+        raised = int(sysctl.read_text())
+        sysctl.write_text(f"{raised + 8}\n")  # as `sysctl vm.nr_hugepages=...` does
+        admins = int(sysctl.read_text())  # what the kernel could give
+    finally:
+        ended = run.end()
+        after = int(sysctl.read_text())
+        sysctl.write_text(f"{found}\n")
+    if admins == raised:
+        pytest.skip("the kernel gave no more hugepages than the run's")
+    said = "someone changed it meanwhile, so it is left as it is" in ended.output
+    scenario.outcome(
+        "while a run holds its test, an administrator raises vm.nr_hugepages by 8 pages",
+        f"exit {ended.code}; after the run vm.nr_hugepages has "
+        + ("the administrator's value" if after == admins else "another value than theirs")
+        + ("; the teardown says it is left as someone set it" if said else ""),
+    )
+    assert passed(ended) and after == admins and said, ended.output
 
 
 PLANTED = {

@@ -127,6 +127,9 @@ def a_record(tmp_path: Path, keep: bool = True) -> ClusterRecord:
         (Down(None, removed=["a", "b"]), 0, "no pytest-daos cluster is recorded in {}\n"
          "removed a\nremoved b\n", ""),
         (Down(None), 0, "no pytest-daos cluster is recorded in {}\nnothing to remove\n", ""),
+        (Down(None, left=["c (owner uid 7)"]), 0, "no pytest-daos cluster is recorded in {}\n"
+         "nothing to remove\nleft c (owner uid 7): not this user's (remove it as its owner, "
+         "or with `docker rm -f` if it is yours)\n", ""),
         ("refused", 1, "", "it is theirs\n"),
         ("problems", 1, "removed the cluster of session s1\n", "problem: x\nproblem: y\n"),
         ("removed", 0, "removed the cluster of session s1\n", ""),

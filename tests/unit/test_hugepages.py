@@ -140,14 +140,35 @@ def test_zero_pages_reserve_nothing(tmp_path):
     assert kernel.commands == []
 
 
-def test_restore_gives_back_only_the_pages_this_session_added(tmp_path):
+def test_restore_lowers_the_value_this_session_set_by_what_it_added(tmp_path):
     kernel = FakeKernel(tmp_path, total=10, free=4, mounted=True)
     pages = SyncingHugepages(kernel)
     reservation = pages.reserve(100)
     assert nr(tmp_path) == 106  # raised by 96
-    kernel.set_total(156)  # another session raised it by 50 meanwhile, and still runs
-    pages.give_back(reservation)
-    assert nr(tmp_path) == 60  # its 50 stay: lowered by our 96 only
+    assert pages.give_back(reservation) == "gave back the 96 hugepages this run reserved"
+    assert nr(tmp_path) == 10
+
+
+@pytest.mark.parametrize("changed_to", [114, 100, 0])
+def test_a_value_someone_else_set_meanwhile_is_theirs(tmp_path, changed_to):
+    """An administrator (or another program) set vm.nr_hugepages during the run: their
+    value stays, whether they raised it or lowered it, and the line says so."""
+    kernel = FakeKernel(tmp_path, total=10, free=4, mounted=True)
+    pages = SyncingHugepages(kernel)
+    reservation = pages.reserve(100)
+    kernel.set_total(changed_to)
+    said = pages.give_back(reservation)
+    assert nr(tmp_path) == changed_to
+    assert said == (
+        f"vm.nr_hugepages is {changed_to}, not the 106 this run set: someone changed it "
+        "meanwhile, so it is left as it is (this run had added 96)"
+    )
+
+
+def test_nothing_to_say_when_nr_hugepages_was_not_raised(tmp_path):
+    kernel = FakeKernel(tmp_path, total=2048, free=2048, mounted=True)
+    pages = SyncingHugepages(kernel)
+    assert pages.give_back(pages.reserve(1024)) == ""
 
 
 def test_restore_never_takes_pages_in_use(tmp_path):
@@ -157,8 +178,9 @@ def test_restore_never_takes_pages_in_use(tmp_path):
     kernel.used += 30  # another process took 30 of the free pages
     kernel.reserved = 20  # and reserved 20 more it has not touched yet
     kernel.sync()
-    pages.give_back(reservation)
+    said = pages.give_back(reservation)
     assert nr(tmp_path) == 6 + 30 + 20  # Total - Free + Rsvd
+    assert said == "gave back 50 of the 96 hugepages this run reserved: the others are in use"
 
 
 def test_restore_never_raises_nr_hugepages(tmp_path):

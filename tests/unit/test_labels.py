@@ -1,4 +1,5 @@
-"""Owners: labels round trip, and telling a live owner from a gone one."""
+"""Owners: labels round trip, and telling a live owner from a gone one, on positive
+evidence only (fake /proc trees where this host cannot show a case)."""
 
 from __future__ import annotations
 
@@ -14,11 +15,17 @@ import pytest
 
 from pytest_daos.cluster.labels import (
     INITIAL_PID_NAMESPACE,
+    PID_LABEL,
+    SESSION_LABEL,
+    TICKS_LABEL,
+    UID_LABEL,
     Liveness,
     Owner,
     boot_id,
     pid_namespace,
     process_start,
+    start_ticks,
+    user_name,
 )
 
 
@@ -59,23 +66,37 @@ CONTAINER_NS = "pid:[4026532999]"
 BTIME = 1_700_000_000
 
 
-def fake_proc(tmp_path: Path, here: str, processes: dict[int, tuple[str, list[int]]]) -> Path:
-    """A /proc seen from pid namespace `here`: processes by pid -> (their namespace, NSpid),
-    each started 10 s after boot; the boot id of this host."""
+TICKS = 10 * os.sysconf("SC_CLK_TCK")  # the fake processes start 10 s after boot
+UNREADABLE = "unreadable"  # a namespace link that cannot be read (another user's process)
+
+
+def fake_proc(
+    tmp_path: Path,
+    here: str,
+    processes: dict[int, tuple[str, list[int]]],
+    proc_options: str = "rw,nosuid,nodev,noexec,relatime",
+    btime: int = BTIME,
+) -> Path:
+    """A /proc seen from pid namespace `here`, mounted with `proc_options`: processes by
+    pid -> (their namespace, or UNREADABLE, and their NSpid), each started TICKS clock
+    ticks after boot; the boot id of this host, the boot time `btime` on the wall clock."""
     proc = tmp_path / "proc"
     (proc / "sys/kernel/random").mkdir(parents=True)
     (proc / "sys/kernel/random/boot_id").write_text(boot_id() + "\n")
-    (proc / "stat").write_text(f"cpu 1 2 3\nbtime {BTIME}\n")
+    (proc / "stat").write_text(f"cpu 1 2 3\nbtime {btime}\n")
+    (proc / "mounts").write_text(f"proc /proc proc {proc_options} 0 0\n")
     (proc / "self/ns").mkdir(parents=True)
     (proc / "self/ns/pid").symlink_to(here)
-    ticks = 10 * os.sysconf("SC_CLK_TCK")
     for pid, (namespace, nspid) in processes.items():
         (proc / f"{pid}/ns").mkdir(parents=True)
-        (proc / f"{pid}/ns/pid").symlink_to(namespace)
+        if namespace == UNREADABLE:  # readlink fails on it, as EACCES would
+            (proc / f"{pid}/ns/pid").write_text("")
+        else:
+            (proc / f"{pid}/ns/pid").symlink_to(namespace)
         (proc / f"{pid}/status").write_text(
             "Name:\tpytest\nNSpid:\t" + "\t".join(map(str, nspid)) + "\n"
         )
-        fields = ["S"] + ["0"] * 18 + [str(ticks)] + ["0"] * 10
+        fields = ["S"] + ["0"] * 18 + [str(TICKS)] + ["0"] * 10
         (proc / f"{pid}/stat").write_text(f"{pid} (pytest) " + " ".join(fields))
     return tmp_path
 
@@ -121,3 +142,94 @@ def test_describe_says_where_an_owner_out_of_sight_runs(host):
     described = Owner("s", 7, boot_id(), 0.0, "pid:[4026533111]", host).describe()
     assert described.startswith("pid 7 in pid namespace pid:[4026533111]")
     assert ("on host ci-runner-2" in described) == bool(host)
+
+
+# -- positive evidence only: what cannot be read is unknown, never gone ---------------------
+
+
+def test_an_unreadable_namespace_link_leaves_an_owner_unknown(tmp_path):
+    """Seen by a user who may not read root's /proc/<pid>/ns/pid: the owner may be the
+    process whose link it cannot read, so it is not gone."""
+    processes = {4242: (CONTAINER_NS, [4242, 7]), 4300: (UNREADABLE, [4300, 8])}
+    root = fake_proc(tmp_path, INITIAL_PID_NAMESPACE, processes)
+    assert owner(7, CONTAINER_NS).liveness(root) is Liveness.ALIVE
+    assert owner(8, CONTAINER_NS).liveness(root) is Liveness.UNKNOWN
+    assert owner(9, CONTAINER_NS).liveness(root) is Liveness.UNKNOWN
+
+
+@pytest.mark.parametrize(
+    ("options", "user", "seen"),
+    [
+        ("rw,relatime,hidepid=2", 1000, Liveness.UNKNOWN),
+        ("rw,relatime,hidepid=invisible", 1000, Liveness.UNKNOWN),
+        ("rw,relatime,hidepid=2", 0, Liveness.GONE),  # root sees every process
+        ("rw,relatime,hidepid=0", 1000, Liveness.GONE),
+        ("rw,relatime", 1000, Liveness.GONE),
+    ],
+)
+def test_a_proc_that_hides_processes_proves_no_absence(tmp_path, monkeypatch, options, user, seen):
+    root = fake_proc(tmp_path, CONTAINER_NS, {1: (CONTAINER_NS, [1])}, proc_options=options)
+    monkeypatch.setattr(os, "geteuid", lambda: user)
+    assert owner(2, CONTAINER_NS).liveness(root) is seen
+
+
+def test_a_proc_whose_mount_cannot_be_read_proves_no_absence(tmp_path):
+    root = fake_proc(tmp_path, CONTAINER_NS, {1: (CONTAINER_NS, [1])})
+    (root / "proc/mounts").unlink()
+    assert owner(2, CONTAINER_NS).liveness(root) is Liveness.UNKNOWN
+
+
+def test_an_unreadable_boot_id_or_start_is_unknown(tmp_path):
+    root = fake_proc(tmp_path, CONTAINER_NS, {1: (CONTAINER_NS, [1])})
+    (root / "proc/1/stat").unlink()
+    (root / "proc/1/stat").mkdir()  # there, but it cannot be read
+    assert owner(1, CONTAINER_NS).liveness(root) is Liveness.UNKNOWN
+    (root / "proc/sys/kernel/random/boot_id").unlink()
+    assert owner(2, CONTAINER_NS).liveness(root) is Liveness.UNKNOWN
+
+
+def test_the_start_in_clock_ticks_survives_a_clock_step(tmp_path):
+    """The wall clock was stepped an hour forward (NTP) since the owner started: /proc's
+    btime moves with it, its start in ticks after boot does not."""
+    root = fake_proc(tmp_path, CONTAINER_NS, {1: (CONTAINER_NS, [1])}, btime=BTIME + 3600)
+    recorded = dataclasses.replace(owner(1, CONTAINER_NS), started=BTIME + 10, ticks=TICKS)
+    assert recorded.liveness(root) is Liveness.ALIVE
+    # another process got its pid: it started at another tick
+    reused = dataclasses.replace(recorded, ticks=TICKS - 1)
+    assert reused.liveness(root) is Liveness.GONE
+    # an owner an earlier version recorded, without ticks, is judged by its wall clock
+    old = dataclasses.replace(recorded, ticks=0)
+    assert old.liveness(root) is Liveness.GONE
+    assert dataclasses.replace(old, started=BTIME + 3610).liveness(root) is Liveness.ALIVE
+
+
+def test_an_owner_without_pid_or_boot_is_unknown(tmp_path):
+    root = fake_proc(tmp_path, CONTAINER_NS, {})
+    assert Owner.from_labels({SESSION_LABEL: "s"}).liveness(root) is Liveness.UNKNOWN
+    assert dataclasses.replace(owner(2, CONTAINER_NS), boot="").liveness(root) is (Liveness.UNKNOWN)
+
+
+def test_the_owner_records_its_start_ticks_and_its_user():
+    current = Owner.current()
+    assert current.ticks == start_ticks(os.getpid()) and current.ticks > 0
+    assert current.uid == os.geteuid()
+    labels = current.labels()
+    assert labels[TICKS_LABEL] == str(current.ticks)
+    assert labels[UID_LABEL] == str(os.geteuid())
+    assert current.liveness() is Liveness.ALIVE
+
+
+def test_labels_of_an_earlier_version_or_malformed_leave_fields_unknown():
+    earlier = Owner("s", 7, "b", 1.0, "pid:[1]", "h")
+    labels = earlier.labels()
+    assert TICKS_LABEL not in labels and UID_LABEL not in labels
+    assert Owner.from_labels(labels) == earlier
+    mangled = {**labels, PID_LABEL: "seven", TICKS_LABEL: "", UID_LABEL: "root"}
+    assert Owner.from_labels(mangled) == dataclasses.replace(earlier, pid=0)
+
+
+def test_describe_names_another_user():
+    other = dataclasses.replace(Owner.current(), uid=os.geteuid() + 1)
+    assert other.describe() == f"pid {other.pid} of user {user_name(os.geteuid() + 1)}"
+    assert Owner.current().describe() == f"pid {os.getpid()}"
+    assert user_name(0) == "root (uid 0)"

@@ -4,6 +4,8 @@ cluster. Docker is the fake SDK of tests/helpers/fake_docker.py; records are rea
 
 from __future__ import annotations
 
+import dataclasses
+import os
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
@@ -14,7 +16,7 @@ from fake_docker import FakeClient, FakeContainer
 from pytest_daos.client.dmg import Member
 from pytest_daos.cluster import operations
 from pytest_daos.cluster.host import Interface, InterfaceError
-from pytest_daos.cluster.labels import Owner
+from pytest_daos.cluster.labels import KEEP_LABEL, Owner
 from pytest_daos.cluster.node_options import container_name
 from pytest_daos.cluster.recipes import load_recipe
 from pytest_daos.cluster.record import ClusterRecord, load_record, save_record
@@ -34,8 +36,9 @@ def host_with_a_cluster(
     """A fake engine running the three nodes of `owner`'s cluster, and its record saved."""
     client = FakeClient()
     names = {role: container_name(owner, role) for role in ROLES}
+    labels = {**owner.labels(), **({KEEP_LABEL: "true"} if keep else {})}
     for name in names.values():
-        client.containers.by_name[name] = LoggingContainer(name, owner.labels())
+        client.containers.by_name[name] = LoggingContainer(name, labels)
     record = ClusterRecord(
         owner=asdict(owner), keep=keep, compat="k", containers=names, recipe="sim",
         daos_version="2.6.5", iface="lo", ip="127.0.0.1", log_files={},
@@ -55,14 +58,19 @@ def test_down_removes_the_recorded_cluster_of_a_session_that_is_gone(tmp_path):
     assert client.containers.list() == [] and load_record(tmp_path) is None
 
 
+def an_unknown_owner() -> Owner:
+    """An owner on another machine sharing the engine: nothing here can tell its end."""
+    return Owner("0ther0ther00", 4242, "its boot", 1.0, "pid:[4026533111]", "ci-runner-2")
+
+
 def test_down_leaves_a_running_sessions_cluster_alone_unless_forced(tmp_path):
     owner = Owner.current()
     client, record = host_with_a_cluster(tmp_path, owner)
     done = operations.down(Settings(state_dir=tmp_path), False, lambda: client)
     assert done.record == record and done.problems == []
     assert done.refused == (
-        f"the cluster belongs to the running pytest session {owner.session} (owner pid "
-        f"{owner.pid}): let it end, or use --force"
+        f"the cluster is in use by session {owner.session} (owner pid {owner.pid}, "
+        "running): let that run end, or, if it has ended, use --force"
     )
     assert len(client.containers.list()) == 3 and load_record(tmp_path) == record
     forced = operations.down(Settings(state_dir=tmp_path), True, lambda: client)
@@ -70,18 +78,74 @@ def test_down_leaves_a_running_sessions_cluster_alone_unless_forced(tmp_path):
     assert load_record(tmp_path) is None
 
 
-def test_down_removes_a_kept_cluster_of_a_live_session(tmp_path):
+def test_down_refuses_while_any_user_runs_or_is_unknown(tmp_path):
+    """The starter is gone, but a session sharing the cluster runs and another's end
+    cannot be seen from here: each is named."""
+    client, record = host_with_a_cluster(tmp_path, a_gone_owner())
+    unknown, running = an_unknown_owner(), Owner.current()
+    record.sharers = [asdict(unknown), asdict(running)]
+    save_record(tmp_path, record)
+    done = operations.down(Settings(state_dir=tmp_path), False, lambda: client)
+    assert done.refused == (
+        f"the cluster is in use by session {unknown.session} (owner "
+        f"{unknown.describe()}, out of this process's sight (another pid namespace, user or "
+        f"machine)); session {running.session} (owner pid {running.pid}, running): let that "
+        "run end, or, if it has ended, use --force"
+    )
+    assert len(client.containers.list()) == 3 and load_record(tmp_path) == record
+    record.left = [running.session]  # done with it: only the unknown one holds it now
+    save_record(tmp_path, record)
+    done = operations.down(Settings(state_dir=tmp_path), False, lambda: client)
+    assert done.refused.startswith(f"the cluster is in use by session {unknown.session} (")
+
+
+def test_down_refuses_a_kept_cluster_a_live_session_runs_in(tmp_path):
     client, _ = host_with_a_cluster(tmp_path, Owner.current(), keep=True)
+    done = operations.down(Settings(state_dir=tmp_path), False, lambda: client)
+    assert done.refused and len(client.containers.list()) == 3
+
+
+def test_down_removes_a_kept_cluster_whose_session_ended(tmp_path):
+    client, _ = host_with_a_cluster(tmp_path, a_gone_owner(), keep=True)
     done = operations.down(Settings(state_dir=tmp_path), False, lambda: client)
     assert not done.refused and client.containers.list() == []
 
 
 def test_down_without_a_record_removes_the_containers_no_record_names(tmp_path):
-    client, _ = host_with_a_cluster(tmp_path / "elsewhere", a_gone_owner(), keep=True)
+    mine = dataclasses.replace(a_gone_owner(), uid=os.geteuid())
+    client, _ = host_with_a_cluster(tmp_path / "elsewhere", mine, keep=True)
     done = operations.down(Settings(state_dir=tmp_path), False, lambda: client)
-    assert done.record is None
-    assert sorted(done.removed) == sorted(container_name(a_gone_owner(), r) for r in ROLES)
+    assert done.record is None and done.left == []
+    assert sorted(done.removed) == sorted(container_name(mine, r) for r in ROLES)
     assert client.containers.list() == []
+
+
+@pytest.mark.parametrize("force", [False, True])
+def test_down_without_a_record_leaves_other_users_containers(tmp_path, force):
+    """Only containers labelled with this user's uid are this user's: another uid's, and
+    those of an earlier version (no uid label), stay, each named."""
+    theirs = dataclasses.replace(a_gone_owner(), session="theirs000000", uid=os.geteuid() + 1)
+    earlier = dataclasses.replace(a_gone_owner(), session="earlier00000")
+    client = FakeClient()
+    for owner in (theirs, earlier):
+        name = container_name(owner, "server")
+        client.containers.by_name[name] = FakeContainer(
+            name, {**owner.labels(), KEEP_LABEL: "true"}
+        )
+    done = operations.down(Settings(state_dir=tmp_path), force, lambda: client)
+    assert done.removed == [] and len(client.containers.list()) == 2
+    assert done.left == [
+        f"pytest-daos-theirs000000-server (owner uid {os.geteuid() + 1})",
+        "pytest-daos-earlier00000-server (no org.pytest-daos.owner-uid label)",
+    ]
+
+
+def test_down_with_force_and_no_record_removes_all_of_this_users(tmp_path):
+    mine = dataclasses.replace(an_unknown_owner(), uid=os.geteuid())
+    client, _ = host_with_a_cluster(tmp_path / "elsewhere", mine)
+    assert operations.down(Settings(state_dir=tmp_path), False, lambda: client).removed == []
+    done = operations.down(Settings(state_dir=tmp_path), True, lambda: client)
+    assert sorted(done.removed) == sorted(container_name(mine, r) for r in ROLES)
 
 
 def test_node_states_say_gone_for_a_node_docker_does_not_have(tmp_path):

@@ -103,6 +103,23 @@ def test_a_reservation_of_this_boot_is_given_back(tmp_path):
     assert nr(root) == 0
 
 
+def test_the_teardown_says_an_administrators_value_is_left(tmp_path):
+    root = tmp_path / "root"
+    root.mkdir()
+    kernel = FakeKernel(root, total=0, free=0, mounted=True)
+    pages = SyncingHugepages(kernel)
+    record = a_record({}, pages.reserve(16).to_dict())
+    save_record(tmp_path / "state", record)
+    kernel.set_total(20)  # an administrator's sysctl during the run
+    said: list[str] = []
+    assert remove_recorded(FakeClient(), tmp_path / "state", record, pages, said.append) == []
+    assert nr(root) == 20
+    assert said == [
+        "vm.nr_hugepages is 20, not the 16 this run set: someone changed it meanwhile, so "
+        "it is left as it is (this run had added 16)"
+    ]
+
+
 def test_a_record_keeps_the_settings_and_an_older_one_without_them_still_loads(tmp_path):
     record = ClusterRecord(
         owner={"session": "s1", "pid": 7, "boot": "b", "started": 1.0}, keep=True, compat="k",
