@@ -213,7 +213,8 @@ OPTIONS: tuple[Option, ...] = (
     Option("remote_shell", _choice(REMOTE_SHELL_MODES), "auto",
            "with --daos-system=existing: whether the prefixes hand their command to a shell on "
            "the far side, which then gets it as one quoted string: auto (when the prefix's "
-           "program is ssh), yes, no (the words go to the prefix as they are)",
+           "program is ssh, also behind sudo, timeout, env or sshpass), yes, no (the words go "
+           "to the prefix as they are)",
            metavar="|".join(REMOTE_SHELL_MODES)),
     Option("start_timeout", _parse_positive_float, "300",
            "seconds the nodes may take to start, format and join (image builds not counted)",
