@@ -21,7 +21,7 @@ from .sim import DEFAULT_SIM_BASE
 #: The base image named when nothing else is: Debian 12 with Python, from Docker Hub.
 USUAL = DEFAULT_SIM_BASE
 #: The base image `scripts/host-setup.sh` makes offline (mmdebstrap, then docker import).
-OFFLINE = "pytest-daos/sim-base:bookworm"
+OFFLINE = "localhost/pytest-daos/sim-base:bookworm"
 
 
 @dataclass(frozen=True)
