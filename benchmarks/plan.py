@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-SIM_BASE_IMAGE = "pytest-daos/sim-base:bookworm"
+SIM_BASE_IMAGE = "localhost/pytest-daos/sim-base:bookworm"
 LOCAL_PREFIX = Path("/opt/daos")
 
 

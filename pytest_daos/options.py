@@ -160,7 +160,7 @@ OPTIONS: tuple[Option, ...] = (
     Option("prefix", _text, None,
            "local recipe: the DAOS install tree (the PREFIX of `scons install PREFIX=...`); "
            "its release is read from the tree", metavar="PATH"),
-    Option("local_base_image", _text, "pytest-daos/local-base:bookworm",
+    Option("local_base_image", _text, "localhost/pytest-daos/local-base:bookworm",
            "base image of the local recipe's images (without DAOS's libraries; its glibc as "
            "new as this host's; scripts/host-setup.sh makes the default offline)", metavar="IMAGE"),
     Option("build_arg", _build_arg, None,
@@ -170,7 +170,7 @@ OPTIONS: tuple[Option, ...] = (
     Option("sim_base_image", _text, None,
            "base image of the sim recipe's images (needs python3 and PyYAML, or pip access; "
            "default: python:3.11-slim-bookworm, or where that one is not on this host and "
-           "cannot be pulled, pytest-daos/sim-base:bookworm if present, which "
+           "cannot be pulled, localhost/pytest-daos/sim-base:bookworm if present, which "
            "scripts/host-setup.sh makes offline)", metavar="IMAGE"),
     Option("sim_join_delay", _parse_positive_float, "1",
            "sim recipe: seconds from format to the rank joining (real DAOS 2.6.5: 3 to 10)",
@@ -213,7 +213,8 @@ OPTIONS: tuple[Option, ...] = (
     Option("remote_shell", _choice(REMOTE_SHELL_MODES), "auto",
            "with --daos-system=existing: whether the prefixes hand their command to a shell on "
            "the far side, which then gets it as one quoted string: auto (when the prefix's "
-           "program is ssh), yes, no (the words go to the prefix as they are)",
+           "program is ssh, also behind sudo, timeout, env or sshpass), yes, no (the words go "
+           "to the prefix as they are)",
            metavar="|".join(REMOTE_SHELL_MODES)),
     Option("start_timeout", _parse_positive_float, "300",
            "seconds the nodes may take to start, format and join (image builds not counted)",

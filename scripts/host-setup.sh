@@ -7,12 +7,16 @@
 #   3. the base image of the `local` recipe (a minimal Debian without DAOS's libraries),
 #      made the same way where it is missing;
 #   4. what the sim's own tests need on the host: libfuse2 (for fusepy) and fusermount3.
+# The base images are named under localhost/, a name no registry serves: Docker never pulls
+# someone else's image in their place. Where only the name older versions made is there
+# (pytest-daos/...-base:bookworm, imported here: no registry digest, our label), it is
+# tagged with the new name.
 # Idempotent: when all is there it only checks, in a second or two, and changes nothing.
 set -euo pipefail
 
-SIM_BASE_IMAGE="${PYTEST_DAOS_SIM_BASE_IMAGE:-pytest-daos/sim-base:bookworm}"
+SIM_BASE_IMAGE="${PYTEST_DAOS_SIM_BASE_IMAGE:-localhost/pytest-daos/sim-base:bookworm}"
 SIM_BASE_PACKAGES="python3,python3-yaml,python3-fusepy,fuse3,mount,procps"
-LOCAL_BASE_IMAGE="${PYTEST_DAOS_LOCAL_BASE_IMAGE:-pytest-daos/local-base:bookworm}"
+LOCAL_BASE_IMAGE="${PYTEST_DAOS_LOCAL_BASE_IMAGE:-localhost/pytest-daos/local-base:bookworm}"
 DOCKERD_LOG="${PYTEST_DAOS_DOCKERD_LOG:-/var/log/pytest-daos-dockerd.log}"
 ENGINE_WAIT=60
 
@@ -64,10 +68,28 @@ debian_mirror() {
     echo "${uri:-http://deb.debian.org/debian}"
 }
 
+# adopt_old_name IMAGE LABEL: where IMAGE (localhost/NAME) is missing and NAME is there as
+# this script made it before (imported: no registry digest; labelled LABEL), tag it IMAGE.
+adopt_old_name() {
+    local image=$1 label=$2 old=${1#localhost/}
+    [ "$old" != "$image" ] || return 0
+    docker image inspect "$image" >/dev/null 2>&1 && return 0
+    local found
+    found=$(docker image inspect --format \
+        '{{len .RepoDigests}} {{index .Config.Labels "org.pytest-daos.base"}}' "$old" 2>/dev/null) || return 0
+    if [ "$found" != "0 $label" ]; then
+        say "leaving $old alone: not the image this script imports (pulled, or without our label)"
+        return 0
+    fi
+    docker tag "$old" "$image"
+    say "tagged $old, made by an older version of this script, as $image"
+}
+
 # import_debian IMAGE VARIANT PACKAGES LABEL: a Debian image of this host's release, made
 # offline from Debian packages (mmdebstrap) and imported, where IMAGE is missing.
 import_debian() {
     local image=$1 variant=$2 packages=$3 label=$4
+    adopt_old_name "$image" "$label"
     docker image inspect "$image" >/dev/null 2>&1 && return 0
     command -v mmdebstrap >/dev/null || apt_install mmdebstrap
     local suite mirror work

@@ -37,7 +37,9 @@ class DaosCluster(ClusterDrills):
         self.ip = ip
         self._dmg = Dmg(self.admin.transport, version, config=dmg_config)
         self._daos = Daos(self.client.transport, version)
-        self._pools: dict[str, DaosPool] = {}  # made through this handle and not destroyed
+        #: the pools made through this handle and not destroyed, by uuid: the only ones its
+        #: drills note and its heal reintegrates
+        self._pools: dict[str, DaosPool] = {}
 
     def __repr__(self) -> str:
         return f"DaosCluster(version={self.version!r}, iface={self.iface!r}, ip={self.ip!r})"
@@ -85,7 +87,3 @@ class DaosCluster(ClusterDrills):
         pool = DaosPool(self, created.label, created.uuid, created.tier_bytes, created.svc_reps)
         self._pools[pool.uuid] = pool
         return pool
-
-    def _pool_handle(self, uuid: str, label: str, svc_reps: tuple[int, ...]) -> DaosPool:
-        """The handle of a pool `dmg pool list` shows: the one made, or a new one."""
-        return self._pools.get(uuid) or DaosPool(self, label, uuid, (), svc_reps)

@@ -7,6 +7,7 @@ something else. Commands are argv lists, never shell strings built from input.
 from __future__ import annotations
 
 import io
+import re
 import shlex
 import subprocess
 import tarfile
@@ -174,11 +175,51 @@ def put_files(container: Any, folder: str, files: Mapping[str, str]) -> None:
 #: words after the host with spaces and the remote shell parses them again.
 SHELL_PROGRAMS = frozenset({"ssh"})
 
+#: Programs that run the program after their own options and words as it is, each with the
+#: options that take a separate value and how many words of its own follow them (timeout's
+#: duration); `VAR=value` words (env's, sudo's) are skipped too.
+WRAPPERS: dict[str, tuple[frozenset[str], int]] = {
+    "sudo": (frozenset({"-u", "-g", "-C", "-h", "-p", "-r", "-t", "-U", "-D", "-R", "-T",
+                        "--user", "--group", "--close-from", "--host", "--prompt", "--role",
+                        "--type", "--other-user", "--chdir", "--chroot",
+                        "--command-timeout"}), 0),
+    "doas": (frozenset({"-u", "-C"}), 0),
+    "timeout": (frozenset({"-s", "-k", "--signal", "--kill-after"}), 1),
+    "env": (frozenset({"-u", "-C", "--unset", "--chdir"}), 0),
+    "sshpass": (frozenset({"-p", "-f", "-d", "-P"}), 0),
+    "nice": (frozenset({"-n", "--adjustment"}), 0),
+    "nohup": (frozenset(), 0),
+}  # fmt: skip
+_ASSIGNMENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*=")
+
+
+def prefix_program(prefix: Sequence[str]) -> str | None:
+    """The name of the program a command prefix runs in the end: past `sudo -u x`,
+    `timeout 5`, `env A=1`, `sshpass -p X` and the like (None: no program)."""
+    at = 0
+    while at < len(prefix) and PurePosixPath(prefix[at]).name in WRAPPERS:
+        valued, words = WRAPPERS[PurePosixPath(prefix[at]).name]
+        at += 1
+        while at < len(prefix):
+            word = prefix[at]
+            if word == "--":
+                at += 1
+                break
+            if word.startswith("-") and len(word) > 1:
+                at += 2 if word in valued else 1
+            elif _ASSIGNMENT.match(word):
+                at += 1
+            else:
+                break
+        at += words
+    return PurePosixPath(prefix[at]).name if at < len(prefix) else None
+
 
 def runs_shell(prefix: Sequence[str]) -> bool:
-    """Whether the command prefix's program hands its command to a shell (`ssh admin01`),
-    by the program's name; `docker exec -i X`, `kubectl exec ... --` and `env ...` run argv."""
-    return bool(prefix) and PurePosixPath(prefix[0]).name in SHELL_PROGRAMS
+    """Whether the command prefix's program hands its command to a shell (`ssh admin01`,
+    also behind `sudo`, `timeout N`, `env` or `sshpass`), by the program's name; `docker exec
+    -i X`, `kubectl exec ... --` and `env ...` run argv."""
+    return prefix_program(prefix) in SHELL_PROGRAMS
 
 
 class Local:

@@ -10,7 +10,7 @@ import io
 import tarfile
 from collections.abc import Iterator
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 from ..errors import PytestDaosError
 from .recipes import ImageSpec
@@ -121,3 +121,29 @@ def check_reachable(spec: ImageSpec, timeout: float = REACH_TIMEOUT) -> None:
             "a local copy of the DAOS repository with a recipe file "
             "(--daos-recipe=path/to/recipe.toml, see docs/recipes.md)"
         )
+
+
+#: The registry host part of a name no registry serves: an image made on this host.
+LOCAL_NAMES = "localhost/"
+
+
+class MissingLocalBase(PytestDaosError):
+    """The base image of a build is named under localhost/ (made on this host, served by no
+    registry) and is not on this host."""
+
+
+def require_local_base(client: Any, spec: ImageSpec) -> None:
+    """Before a build: its base image named under localhost/ must be on this host, since
+    Docker would try to pull it from a registry on this host's port 443 or 80."""
+    import docker.errors
+
+    base = spec.base
+    if base is None or not base.name or not base.name.startswith(LOCAL_NAMES):
+        return
+    try:
+        client.images.get(base.name)
+    except docker.errors.ImageNotFound:
+        raise MissingLocalBase(
+            f"the base image {base.name} of image {spec.name} is not on this host, and no "
+            f"registry serves a {LOCAL_NAMES} name: {base.choose}"
+        ) from None

@@ -6,6 +6,7 @@ Every reader takes a `root` so tests can point it at a fake tree.
 from __future__ import annotations
 
 import fcntl
+import ipaddress
 import os
 import socket
 import struct
@@ -13,6 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from ..errors import PytestDaosError
 
@@ -179,11 +181,18 @@ class DockerUnavailable(HostError):
         self.cause, self.fix = cause, fix
 
 
+class RemoteEngine(HostError):
+    """DOCKER_HOST names a Docker engine on another machine: the plugin checks and changes
+    this machine (hugepages, ports, interfaces) while the containers would run there."""
+
+
 def docker_client() -> Any:
-    """A Docker SDK client for the engine of the environment (DOCKER_HOST or the socket)."""
+    """A Docker SDK client for the engine of the environment (DOCKER_HOST or the socket);
+    RemoteEngine when DOCKER_HOST names another machine."""
     import docker
     import docker.errors
 
+    require_local_engine()
     try:
         client = docker.from_env()
         client.ping()
@@ -204,7 +213,32 @@ def docker_client() -> Any:
 
 
 def local_engine(environ: Mapping[str, str] | None = None) -> bool:
-    """Whether the Docker engine runs on this host: DOCKER_HOST unset or a unix socket
-    (not tcp:// or ssh://)."""
+    """Whether the Docker engine runs on this host: DOCKER_HOST unset, a socket (unix://,
+    npipe://) or an address of this host (tcp://localhost:2375, tcp://127.0.0.1:2376);
+    not another host (tcp://10.0.0.2:2376, ssh://me@builder)."""
+    docker_host = (os.environ if environ is None else environ).get("DOCKER_HOST", "").strip()
+    if not docker_host or docker_host.startswith(("unix://", "npipe://")):
+        return True
+    try:
+        name = urlsplit(docker_host if "://" in docker_host else f"tcp://{docker_host}").hostname
+    except ValueError:  # not an address at all
+        return False
+    if name == "localhost":
+        return True
+    try:
+        return name is not None and ipaddress.ip_address(name).is_loopback
+    except ValueError:  # a host name other than localhost
+        return False
+
+
+def require_local_engine(environ: Mapping[str, str] | None = None) -> None:
+    """RemoteEngine unless the Docker engine runs on this host (`local_engine`)."""
+    if local_engine(environ):
+        return
     docker_host = (os.environ if environ is None else environ).get("DOCKER_HOST", "")
-    return not docker_host or docker_host.startswith(("unix://", "npipe://"))
+    raise RemoteEngine(
+        f"DOCKER_HOST={docker_host} is a Docker engine on another machine, and pytest-daos "
+        "checks and changes this machine's hugepages, ports and interfaces for the containers "
+        "it starts: unset DOCKER_HOST (or point it at this machine's engine), run pytest where "
+        "that engine runs, or reach a DAOS system running there with --daos-system=existing"
+    )

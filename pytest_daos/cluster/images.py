@@ -29,6 +29,7 @@ from .contexts import (
     check_reachable,
     content_key,
     context_identity,
+    require_local_base,
     unresolved,
     write_context,
 )
@@ -198,6 +199,7 @@ class ImageBuilder:
         return str(image.id) if key is None or labels.get(KEY_LABEL) == key else None
 
     def _build(self, spec: ImageSpec, key: str, counter: str) -> str:
+        require_local_base(self.client, spec)  # Docker would try to pull a missing one
         log_path = secure_state_dir(self.state_dir / "logs") / f"build-{spec.name}.log"
         with contextlib.ExitStack() as stack:
             if spec.remote is not None:

@@ -5,4 +5,6 @@ from __future__ import annotations
 
 import os
 
-SIM_BASE_IMAGE = os.environ.get("PYTEST_DAOS_SIM_BASE_IMAGE", "pytest-daos/sim-base:bookworm")
+SIM_BASE_IMAGE = os.environ.get(
+    "PYTEST_DAOS_SIM_BASE_IMAGE", "localhost/pytest-daos/sim-base:bookworm"
+)

@@ -19,6 +19,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -94,6 +95,49 @@ def wait_for(predicate: Callable[[], Any], timeout: float = 15.0, what: str = "c
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out after {timeout} s waiting for {what}")
         time.sleep(0.05)
+
+
+class CountingProxy:
+    """A loopback port that counts the connections dmg opens to it (one per attempt of a
+    request) and relays each one request and its reply to `target`, or closes it unanswered
+    when nothing listens there. `control(tmp)` writes a dmg control file naming it."""
+
+    def __init__(self, target: int) -> None:
+        self.target = target
+        self.connections = 0
+        self._listener = socket.create_server(("127.0.0.1", 0))
+        self.port = int(self._listener.getsockname()[1])
+        self._thread = threading.Thread(target=self._serve, daemon=True)
+
+    def __enter__(self) -> CountingProxy:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._listener.close()
+        self._thread.join(timeout=5)
+
+    def control(self, tmp: Path) -> Path:
+        path = tmp / f"daos_control_{self.port}.yml"
+        config = {"name": "daos_server", "hostlist": ["127.0.0.1"], "port": self.port,
+                  "transport_config": {"allow_insecure": True}}  # fmt: skip
+        path.write_text(yaml.safe_dump(config))
+        return path
+
+    def _serve(self) -> None:
+        while True:
+            try:
+                client, _ = self._listener.accept()
+            except OSError:  # closed: the proxy is done
+                return
+            self.connections += 1
+            with (
+                client,
+                contextlib.suppress(OSError),
+                socket.create_connection(("127.0.0.1", self.target), timeout=30) as server,
+            ):
+                server.sendall(client.makefile("rb").readline())
+                client.sendall(server.makefile("rb").readline())
 
 
 @dataclass

@@ -15,7 +15,9 @@ from pathlib import Path
 import pytest
 from real_trees import FOUND, TREES
 
-LOCAL_BASE = os.environ.get("PYTEST_DAOS_LOCAL_BASE_IMAGE", "pytest-daos/local-base:bookworm")
+LOCAL_BASE = os.environ.get(
+    "PYTEST_DAOS_LOCAL_BASE_IMAGE", "localhost/pytest-daos/local-base:bookworm"
+)
 NO_TREE = (
     f"real-DAOS tier not run: no DAOS install tree at {' or '.join(TREES)} (unpack one as "
     "the DAOS builds' README says, or name trees in PYTEST_DAOS_REAL_TREES)"

@@ -210,10 +210,34 @@ def test_require_git_before_a_remote_build():
     engine_git.require_git({}, lambda name, path=None: "/usr/bin/git")
 
 
-def test_local_engine_from_docker_host():
-    assert host.local_engine({}) and host.local_engine({"DOCKER_HOST": "unix:///run/d.sock"})
-    assert not host.local_engine({"DOCKER_HOST": "tcp://10.0.0.2:2376"})
-    assert not host.local_engine({"DOCKER_HOST": "ssh://me@builder"})
+@pytest.mark.parametrize(
+    "docker_host",
+    ["", "unix:///run/d.sock", "tcp://localhost:2375", "tcp://127.0.0.1:2376",
+     "tcp://[::1]:2375", "localhost:2375", "ssh://me@localhost"],
+)  # fmt: skip
+def test_an_engine_of_this_machine(docker_host):
+    assert host.local_engine({"DOCKER_HOST": docker_host})
+    host.require_local_engine({"DOCKER_HOST": docker_host})
+
+
+@pytest.mark.parametrize(
+    "docker_host",
+    ["tcp://10.0.0.2:2376", "ssh://me@builder", "tcp://builder.example:2375", "10.0.0.2:2375",
+     "https://192.0.2.7:2376"],
+)  # fmt: skip
+def test_an_engine_of_another_machine_is_refused_with_one_line(docker_host, monkeypatch):
+    import docker
+
+    assert not host.local_engine({"DOCKER_HOST": docker_host})
+    with pytest.raises(host.RemoteEngine) as refused:
+        host.require_local_engine({"DOCKER_HOST": docker_host})
+    message = str(refused.value)
+    assert "\n" not in message and message.startswith(f"DOCKER_HOST={docker_host} is a Docker ")
+    assert "hugepages, ports and interfaces" in message and "--daos-system=existing" in message
+    monkeypatch.setenv("DOCKER_HOST", docker_host)
+    monkeypatch.setattr(docker, "from_env", lambda: pytest.fail("Docker asked"))
+    with pytest.raises(host.RemoteEngine):
+        host.docker_client()
 
 
 def test_doctor_checks_git_where_a_remote_context_is_used(tmp_path, monkeypatch):

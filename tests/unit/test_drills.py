@@ -276,6 +276,19 @@ def test_fault_rank_is_outside_the_pool_service():
 # -- a rank down for a block, and the cluster healed after it ------------------------------
 
 
+#: The uuid of the pool the drills make ("pool_create_nsvc1"); "tank" is someone else's.
+OURS = "1751f804-d9eb-4be3-8fa2-24b68bbf98df"
+THEIRS = "3611afcc-4714-41c7-8f3d-bf257f15229f"
+
+
+def pools_listed(*uuids: str) -> str:
+    """`dmg pool list` of real DAOS 2.6.5 (its one pool, "tank") with pools of `uuids`."""
+    listed = json.loads(sample("2.6", "dmg_pool_list.json"))
+    (tank,) = listed["response"]["pools"]
+    listed["response"]["pools"] += [{**tank, "uuid": uuid, "label": "p2"} for uuid in uuids]
+    return json.dumps(listed)
+
+
 def drill_admin() -> dict[tuple[str, ...], object]:
     """The admin node of a two-rank system through a stop, a rebuild, a start and a
     reintegration, each command moving it on as real DAOS 2.6.5 answered."""
@@ -306,7 +319,7 @@ def drill_admin() -> dict[tuple[str, ...], object]:
         ("system", "start"): move("started", "system_start_rank"),
         ("pool", "reintegrate"): move("reintegrated", "pool_reintegrate"),
         ("pool", "create"): "pool_create_nsvc1",
-        ("pool", "list"): sample("2.6", "dmg_pool_list.json"),  # one pool, "tank"
+        ("pool", "list"): pools_listed(OURS),  # "tank", made by someone else, and ours
         ("pool", "query"): pool_query,
         ("system", "query"): lambda argv: systems[phase[0]],
     }
@@ -319,9 +332,31 @@ def test_rank_down_heals_the_cluster_after_the_block():
     with cluster.rank_down(pool.fault_rank()) as rank:
         assert rank == 1
         assert pool.wait_rebuild().version == 5
-    listed = "3611afcc-4714-41c7-8f3d-bf257f15229f"  # the pool `dmg pool list` gave
-    assert (*DMG, "pool", "reintegrate", "--ranks=1", listed) in admin.argvs
-    assert admin.argvs[-1][-2:] == ("--show-disabled", listed)  # the reintegration's rebuild
+    assert (*DMG, "pool", "reintegrate", "--ranks=1", OURS) in admin.argvs
+    assert admin.argvs[-1][-2:] == ("--show-disabled", OURS)  # the reintegration's rebuild
+    assert not [argv for argv in admin.argvs if THEIRS in argv]  # someone else's pool
+    assert not cluster.needs_healing
+
+
+def test_heal_never_touches_a_pool_this_handle_did_not_make():
+    """On an existing system the other pools are someone else's: heal starts the rank and
+    leaves them as they are, degraded or not."""
+    cluster, admin, _ = cluster_of(drill_admin())
+    cluster.stop_rank(1)
+    cluster.heal(timeout=5)
+    assert any(argv[4:6] == ("system", "start") for argv in admin.argvs)
+    assert not [argv for argv in admin.argvs if "reintegrate" in argv or THEIRS in argv]
+    assert not cluster.needs_healing
+
+
+def test_heal_skips_a_pool_made_here_and_destroyed_past_the_handle():
+    replies = drill_admin()
+    replies[("pool", "list")] = pools_listed()  # ours is gone: only "tank" is left
+    cluster, admin, _ = cluster_of(replies)
+    cluster.create_pool("p2", "4G", service_ranks=1)
+    cluster.stop_rank(1)
+    cluster.heal(timeout=5)
+    assert not [argv for argv in admin.argvs if "reintegrate" in argv]
     assert not cluster.needs_healing
 
 

@@ -7,8 +7,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from fake_docker import FakeClient, FakeImages
 
-from pytest_daos.cluster.images import _explain
+from pytest_daos.cluster.contexts import MissingLocalBase
+from pytest_daos.cluster.images import ImageBuilder, _explain
 from pytest_daos.cluster.recipes.base import ImageSpec
 from pytest_daos.cluster.recipes.file import load_recipe_file
 from pytest_daos.cluster.recipes.local import local_recipe
@@ -23,6 +25,7 @@ DENIED = (
 OFFLINE = (
     'Get "https://registry-1.docker.io/v2/": dial tcp: lookup registry-1.docker.io: no such host'
 )
+LOCAL_BASE = "localhost/pytest-daos/local-base:bookworm"
 BASE_OPTIONS = ("--daos-sim-base-image", "--daos-local-base-image", "--daos-build-arg")
 
 
@@ -63,6 +66,29 @@ def test_the_local_recipe_names_its_own_option(tmp_path: Path):
     assert "The base image debian:no-such is not on this host" in text
     only("--daos-local-base-image", text)
     assert "glibc" in text
+
+
+def test_a_missing_base_no_registry_serves_is_never_pulled(tmp_path: Path):
+    """A base named under localhost/ that is not here is said before any build: Docker would
+    try to pull it from a registry on this host."""
+    recipe = local_recipe(local_tree(tmp_path / "daos"), LOCAL_BASE)
+    client = FakeClient()
+    with pytest.raises(MissingLocalBase) as missing:
+        ImageBuilder(client, tmp_path / "state").ensure(recipe)
+    assert client.api.builds == []
+    text = str(missing.value)
+    assert text.startswith(f"the base image {LOCAL_BASE} of image daos-base is not on this host")
+    assert "no registry serves a localhost/ name" in text and "\n" not in text
+    only("--daos-local-base-image", text)
+    assert f"scripts/host-setup.sh` makes {LOCAL_BASE}" in text
+
+
+def test_a_base_no_registry_serves_is_built_on_where_it_is_here(tmp_path: Path):
+    recipe = local_recipe(local_tree(tmp_path / "daos"), LOCAL_BASE)
+    client = FakeClient(FakeImages([LOCAL_BASE]))
+    images = ImageBuilder(client, tmp_path / "state").ensure(recipe)
+    assert all(image.built for image in images)
+    assert [build["pull"] for build in client.api.builds] == [False] * len(images)
 
 
 #: Each release's base image, and the build arguments that name another.

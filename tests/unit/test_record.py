@@ -53,37 +53,39 @@ def test_only_containers_of_the_recorded_session_are_removed(tmp_path):
     assert load_record(folder) is None
 
 
+def reservation_of_boot(root, boot: str) -> tuple[FakeKernel, dict[str, object]]:
+    """A host whose kernel had no hugepages, and the reservation a run made in `boot`
+    (vm.nr_hugepages raised to 16): the one such a record holds."""
+    kernel = FakeKernel(root, total=0, free=0, mounted=True)
+    (root / "proc/sys/kernel/random/boot_id").write_text(f"{boot}\n")
+    reservation = SyncingHugepages(kernel).reserve(16).to_dict()
+    assert nr(root) == 16 and reservation["boot"] == boot
+    return kernel, reservation
+
+
 def test_a_reservation_of_another_boot_leaves_nr_hugepages_alone(tmp_path):
     root = tmp_path / "root"
     root.mkdir()
-    kernel = FakeKernel(root, total=8, free=8, mounted=True)
-    (root / "proc/sys/kernel/random/boot_id").write_text("boot-now\n")
-    planted = {  # as written by a record of an older boot, or by someone else
-        "pages": 1024,
-        "previous_nr": 65536,
-        "mounted_by_us": False,
-        "files_before": [],
-        "boot": "boot-before",
-    }
+    kernel, planted = reservation_of_boot(root, "boot-before")
+    (root / "proc/sys/kernel/random/boot_id").write_text("boot-now\n")  # rebooted since
     folder = tmp_path / "state"
     record = a_record({}, planted)
     save_record(folder, record)
     problems = remove_recorded(FakeClient(), folder, record, SyncingHugepages(kernel))
-    assert nr(root) == 8
+    assert nr(root) == 16
     assert any("boot" in p and "vm.nr_hugepages" in p for p in problems), problems
 
 
 def test_a_reservation_without_a_boot_id_leaves_nr_hugepages_alone(tmp_path):
     root = tmp_path / "root"
     root.mkdir()
-    kernel = FakeKernel(root, total=8, free=8, mounted=True)
-    (root / "proc/sys/kernel/random/boot_id").write_text("boot-now\n")
-    old = {"pages": 1024, "previous_nr": 0, "mounted_by_us": False, "files_before": []}
+    kernel, old = reservation_of_boot(root, "boot-now")
+    del old["boot"]  # as an older version wrote it
     folder = tmp_path / "state"
     record = a_record({}, old)
     save_record(folder, record)
     remove_recorded(FakeClient(), folder, record, SyncingHugepages(kernel))
-    assert nr(root) == 8
+    assert nr(root) == 16
 
 
 def test_a_reservation_of_this_boot_is_given_back(tmp_path):

@@ -13,6 +13,7 @@ import pytest
 from fake_docker import FakeClient
 
 from pytest_daos.cluster import record as record_module
+from pytest_daos.cluster import statedir
 from pytest_daos.cluster.images import ImageBuilder
 from pytest_daos.cluster.recipes import ImageSpec, Recipe
 from pytest_daos.cluster.record import ClusterRecord, load_record, save_record
@@ -138,15 +139,22 @@ def test_an_own_folder_that_others_can_read_is_used(tmp_path):
     assert load_record(folder) == a_record()
 
 
-def test_the_record_is_not_written_through_a_symlink(tmp_path):
+def test_the_record_is_not_written_through_a_symlink(tmp_path, monkeypatch):
+    """A symlink planted at the very name the temporary file of the record is first given
+    (the random part made known here) is neither followed nor replaced: another name is
+    drawn."""
     folder = tmp_path / "state"
     folder.mkdir(mode=0o700)
     victim = tmp_path / "victim"
     victim.write_text("precious\n")
-    for name in (f".cluster.json.{os.getpid()}", ".cluster.json.tmp"):
-        (folder / name).symlink_to(victim)
+    drawn = ["0123456789ab", "cdef01234567"]
+    monkeypatch.setattr(statedir.secrets, "token_hex", lambda nbytes: drawn.pop(0))
+    planted = folder / ".cluster.json.0123456789ab"
+    planted.symlink_to(victim)
     save_record(folder, a_record())
     assert victim.read_text() == "precious\n"
+    assert drawn == []  # the planted name was tried first, then another one
+    assert planted.is_symlink() and planted.readlink() == victim
     assert load_record(folder) == a_record()
     assert not (folder / "cluster.json").is_symlink()
 

@@ -37,10 +37,6 @@ class ClusterDrills:
         #: plugin sets its progress lines; nowhere by default).
         self.progress: Callable[[str], None] = lambda message: None
 
-    def _pool_handle(self, uuid: str, label: str, svc_reps: tuple[int, ...]) -> PoolDrills:
-        """The handle of a pool `dmg pool list` shows: the one made, or a new one."""
-        raise NotImplementedError
-
     @property
     def ranks(self) -> tuple[int, ...]:
         """The ranks of the system, as `dmg system query` lists them."""
@@ -146,8 +142,10 @@ class ClusterDrills:
 
     def heal(self, timeout: float = 600.0) -> None:
         """Bring the cluster back after a drill: start every rank that is not `joined`, wait
-        until all are, then reintegrate the disabled ranks of every pool and wait for its
-        rebuild. A failure is kept: later calls raise it again at once (DrillError)."""
+        until all are, then reintegrate the disabled ranks of every pool made through this
+        handle that still exists, and wait for its rebuild; other pools (someone else's on
+        an existing system) are never touched. A failure is kept: later calls raise it again
+        at once (DrillError)."""
         if self._heal_failure is not None:
             raise DrillError(self._heal_failure)
         try:
@@ -165,11 +163,10 @@ class ClusterDrills:
             self._dmg, lambda states: bool(states) and set(states.values()) == {"joined"},
             deadline.remaining(), "every rank to be joined", self.progress,
         )  # fmt: skip
-        for entry in self._dmg.pool_list():
-            uuid = str(entry.get("uuid", ""))
-            label = str(entry.get("label", uuid))
-            pool = self._pool_handle(uuid, label, tuple(entry.get("svc_reps") or ()))
-            pool._heal(deadline, sorted(self._faulted))
+        listed = {str(entry.get("uuid", "")) for entry in self._dmg.pool_list()}
+        for uuid, pool in list(self._pools.items()):
+            if uuid in listed:  # one destroyed past the handle has nothing to heal
+                pool._heal(deadline, sorted(self._faulted))
 
 
 def _service_survives(svc_reps: Sequence[int], rank: int) -> bool:

@@ -222,7 +222,7 @@ def local_recipe(prefix: Path | str, base_image: str) -> Recipe:
         node_dockerfile=lambda role: HERE / "daos-node" / "Dockerfile",
         node_args=lambda role: {"DAOS_ROLE": role},
         choose_base="name one this host has with --daos-local-base-image (its glibc as new as "
-        "this host's; `bash scripts/host-setup.sh` makes pytest-daos/local-base:bookworm "
+        "this host's; `bash scripts/host-setup.sh` makes localhost/pytest-daos/local-base:bookworm "
         "offline)",
     )
     config_dir = f"{prefix}/etc"

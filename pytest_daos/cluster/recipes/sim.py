@@ -34,7 +34,8 @@ def sim_recipe(
         {"BASE_IMAGE": base_image, "DAOS_VERSION": daos_version},
         node_dockerfile=lambda role: HERE / f"daos-{role}" / "Dockerfile",
         choose_base="name one this host has with --daos-sim-base-image (it needs python3 and "
-        "PyYAML; `bash scripts/host-setup.sh` makes pytest-daos/sim-base:bookworm offline)",
+        "PyYAML; `bash scripts/host-setup.sh` makes localhost/pytest-daos/sim-base:bookworm "
+        "offline)",
     )
     config_dir = "/etc/daos"
     nodes = daemon_nodes(

@@ -15,13 +15,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from ...settings import Settings
-from ..host import DockerUnavailable, docker_client
+from ..host import DockerUnavailable, RemoteEngine, docker_client
 from .sim import DEFAULT_SIM_BASE
 
 #: The base image named when nothing else is: Debian 12 with Python, from Docker Hub.
 USUAL = DEFAULT_SIM_BASE
 #: The base image `scripts/host-setup.sh` makes offline (mmdebstrap, then docker import).
-OFFLINE = "pytest-daos/sim-base:bookworm"
+OFFLINE = "localhost/pytest-daos/sim-base:bookworm"
 
 
 @dataclass(frozen=True)
@@ -70,4 +70,6 @@ def settle(
         choice = choose(client_factory().images)
     except DockerUnavailable:
         choice = SimBase(USUAL, "the default; no Docker engine answers")
+    except RemoteEngine:  # refused when the cluster starts
+        choice = SimBase(USUAL, "the default; DOCKER_HOST names another machine")
     return dataclasses.replace(settings, sim_base_image=choice.image), choice
