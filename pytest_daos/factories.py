@@ -62,11 +62,12 @@ def unique_label(prefix: str, request: pytest.FixtureRequest) -> str:
 
 
 def _cluster(request: pytest.FixtureRequest, overrides: dict[str, Any]) -> DaosCluster:
-    """The cluster; a host that cannot run DAOS skips the test, another failure fails it."""
+    """The cluster; a host whose state cannot run DAOS skips the test, another failure (a
+    setting the user gave that cannot work on this host too) fails it."""
     try:
         return run_state(request.config).cluster_for(overrides)
     except PrerequisiteError as exc:
-        message, skip = f"pytest-daos: {exc}", True
+        message, skip = f"pytest-daos: {exc}", exc.host_state
     except (PytestDaosError, RuntimeError) as exc:
         message, skip = f"pytest-daos could not start DAOS: {exc}", False
     if skip:  # outside the except blocks: no chained traceback in the report

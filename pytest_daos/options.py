@@ -225,8 +225,9 @@ OPTIONS: tuple[Option, ...] = (
            "attach to a running cluster started with the same settings (or start one and keep "
            "it)", flag=True),
     Option("required", _parse_bool, "false",
-           "stop the run when the host cannot run DAOS, instead of skipping the tests that "
-           "need it",
+           "stop the run when the host's state cannot run DAOS, instead of skipping the "
+           "tests that need it (a setting given that cannot work on this host fails the run "
+           "anyway)",
            flag=True),
     Option("state_dir", _text, None,
            "folder for the cluster record, build logs and locks, made private (0700); one "

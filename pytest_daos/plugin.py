@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 
 from . import factories, signals, timeouts
-from .cluster.api import Owner, PrerequisiteError, SimBase, prepare
+from .cluster.api import Owner, PrerequisiteError, SimBase, prepare, require_settings
 from .errors import PytestDaosError
 from .progress import (
     RELAY_KEY,
@@ -102,6 +102,10 @@ def pytest_configure(config: pytest.Config) -> None:
         state = RunState(settings, Owner(**workerinput[OWNER_KEY]), worker=True, recipe=recipe)
     else:
         state = RunState(settings, Owner.current(), worker=False, recipe=recipe)
+    try:  # a setting that cannot work on this host (a misspelt interface) is one too
+        require_settings(settings, state.interface(settings))
+    except PrerequisiteError as exc:
+        raise pytest.UsageError(f"pytest-daos: {exc}") from None
     state.progress = progress_writer(config)
     config.stash[STASH] = state
 

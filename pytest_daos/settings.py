@@ -48,6 +48,7 @@ __all__ = [
     "default_state_dir",
     "differences",
     "engines_problem",
+    "given_as",
     "given_settings",
     "register_options",
     "resolve",
@@ -257,6 +258,17 @@ def given_settings(settings: Settings) -> list[str]:
         for option in OPTIONS
         if option.name in settings.sources
     ]
+
+
+def given_as(settings: Settings, name: str) -> str:
+    """How the user gave setting `name`, for a message: `--daos-iface=nosuch0` on the
+    command line, else `daos_iface=nosuch0 from PYTEST_DAOS_IFACE` (or the ini file, or
+    a cluster fixture)."""
+    option = next(option for option in OPTIONS if option.name == name)
+    value, source = shown_values(settings)[name], settings.sources.get(name, "the default")
+    if source == option.cli:
+        return f"{option.cli}={value}"
+    return f"{option.ini}={value} from {source}"
 
 
 def differences(recorded: Mapping[str, str], settings: Settings) -> list[str]:
