@@ -117,7 +117,7 @@ def daos_pool_factory(cluster: str = "daos_cluster", scope: Scope = "session") -
         """`create(size=None, label=None, properties=None) -> DaosPool` (size default:
         `--daos-pool-size`); every pool made is destroyed at the end of the scope."""
         handle: DaosCluster = request.getfixturevalue(cluster)
-        default_size = run_state(request.config).settings.pool_size
+        default_size = run_state(request.config).pool_size
         made: list[DaosPool] = []
 
         def create(
@@ -169,7 +169,7 @@ def _pool_fixture(
 ) -> Any:  # fmt: skip
     def pool_fixture(request: pytest.FixtureRequest) -> Iterator[DaosPool]:
         handle: DaosCluster = request.getfixturevalue(cluster)
-        default_size = run_state(request.config).settings.pool_size
+        default_size = run_state(request.config).pool_size
         if service_ranks is not None:
             ranks = _drill_ranks(handle)
             default_size = f"{drills.DRILL_POOL_GB_PER_RANK * ranks}G"
@@ -241,8 +241,8 @@ def _create_pool(
             f"the pool {label} of {size} does not fit in the cluster's storage "
             f"(--daos-scm-size={settings.scm_size} GiB, --daos-bdev-size={settings.bdev_size} "
             f"GiB; DAOS answered {exc.message}): {who} (real DAOS 2.6.5 with the default sizes "
-            "held three or four pools of 2G). Give a smaller --daos-pool-size (1.2G is the least "
-            "with one target), a larger --daos-scm-size and --daos-bdev-size"
+            "held three or four pools of 2G). Give a smaller --daos-pool-size (1.2G per engine is "
+            "the least), a larger --daos-scm-size and --daos-bdev-size"
             + (", or fewer workers (-n)" if workers > 1 else "")
         ) from None
 

@@ -29,7 +29,15 @@ from .progress import (
     show_header,
 )
 from .runstate import STASH, RunState, run_state
-from .settings import OPTIONS, Option, SettingsError, given_settings, register_options, resolve
+from .settings import (
+    OPTIONS,
+    Option,
+    SettingsError,
+    derived_settings,
+    given_settings,
+    register_options,
+    resolve,
+)
 from .usage import cluster_settings, uses_daos
 
 #: The sim recipe's base image and why it was chosen, for the header.
@@ -149,6 +157,9 @@ def _header(config: pytest.Config) -> list[str]:
     if config.get_verbosity() > 0:
         given = ", ".join(given_settings(state.settings)) or "the defaults"
         lines.append(f"daos settings: {given}")
+        derived = derived_settings(state.settings)
+        if derived:
+            lines.append(f"daos defaults that follow from them: {', '.join(derived)}")
     return lines
 
 
