@@ -62,11 +62,12 @@ def unique_label(prefix: str, request: pytest.FixtureRequest) -> str:
 
 
 def _cluster(request: pytest.FixtureRequest, overrides: dict[str, Any]) -> DaosCluster:
-    """The cluster; a host that cannot run DAOS skips the test, another failure fails it."""
+    """The cluster; a host whose state cannot run DAOS skips the test, another failure (a
+    setting the user gave that cannot work on this host too) fails it."""
     try:
         return run_state(request.config).cluster_for(overrides)
     except PrerequisiteError as exc:
-        message, skip = f"pytest-daos: {exc}", True
+        message, skip = f"pytest-daos: {exc}", exc.host_state
     except (PytestDaosError, RuntimeError) as exc:
         message, skip = f"pytest-daos could not start DAOS: {exc}", False
     if skip:  # outside the except blocks: no chained traceback in the report
@@ -116,7 +117,7 @@ def daos_pool_factory(cluster: str = "daos_cluster", scope: Scope = "session") -
         """`create(size=None, label=None, properties=None) -> DaosPool` (size default:
         `--daos-pool-size`); every pool made is destroyed at the end of the scope."""
         handle: DaosCluster = request.getfixturevalue(cluster)
-        default_size = run_state(request.config).settings.pool_size
+        default_size = run_state(request.config).pool_size
         made: list[DaosPool] = []
 
         def create(
@@ -168,7 +169,7 @@ def _pool_fixture(
 ) -> Any:  # fmt: skip
     def pool_fixture(request: pytest.FixtureRequest) -> Iterator[DaosPool]:
         handle: DaosCluster = request.getfixturevalue(cluster)
-        default_size = run_state(request.config).settings.pool_size
+        default_size = run_state(request.config).pool_size
         if service_ranks is not None:
             ranks = _drill_ranks(handle)
             default_size = f"{drills.DRILL_POOL_GB_PER_RANK * ranks}G"
@@ -240,8 +241,8 @@ def _create_pool(
             f"the pool {label} of {size} does not fit in the cluster's storage "
             f"(--daos-scm-size={settings.scm_size} GiB, --daos-bdev-size={settings.bdev_size} "
             f"GiB; DAOS answered {exc.message}): {who} (real DAOS 2.6.5 with the default sizes "
-            "held three or four pools of 2G). Give a smaller --daos-pool-size (1.2G is the least "
-            "with one target), a larger --daos-scm-size and --daos-bdev-size"
+            "held three or four pools of 2G). Give a smaller --daos-pool-size (1.2G per engine is "
+            "the least), a larger --daos-scm-size and --daos-bdev-size"
             + (", or fewer workers (-n)" if workers > 1 else "")
         ) from None
 

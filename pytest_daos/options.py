@@ -184,8 +184,8 @@ OPTIONS: tuple[Option, ...] = (
            "exclude and bring back a rank, see docs/drills.md): each needs a core, "
            "--daos-scm-size GiB of SCM (4 at least) and 512 of --daos-hugepages", metavar="COUNT"),
     Option("scm_size", parse_gib, "4", "SCM (tmpfs) size of each engine, in GiB", metavar="GIB"),
-    Option("bdev_size", parse_gib, "8", "size of the file that emulates NVMe, in GiB",
-           metavar="GIB"),
+    Option("bdev_size", parse_gib, "8",
+           "size of the file that emulates NVMe, one for each engine, in GiB", metavar="GIB"),
     Option("hugepages", _parse_positive_int, "1024",
            "hugepages the server's engines need (nr_hugepages, 512 per engine at least when "
            "there are several); raised on the host if short", metavar="COUNT"),
@@ -194,9 +194,11 @@ OPTIONS: tuple[Option, ...] = (
            "while earlier tests run and destroyed after them in the background (0: made in "
            "each test's own setup; the marker daos_fresh_container does so for one test)",
            metavar="COUNT"),
-    Option("pool_size", _check_size, "2G",
+    Option("pool_size", _check_size, None,
            "size of the session pool (dmg --size: 2G is 2*10**9 bytes, 2GiB is 2*2**30; from "
-           "DAOS 2.4 also a percentage of the free space, as dmg takes it)", metavar="SIZE"),
+           "DAOS 2.4 also a percentage of the free space, as dmg takes it; default: 2G per "
+           "engine, so 4G with --daos-engines=2: DAOS wants 1 GiB of NVMe on each engine's "
+           "target)", metavar="SIZE"),
     Option("privileged", _choice(PRIVILEGED_MODES), "auto",
            "run nodes with --privileged (yes), with explicit capabilities and unconfined "
            "profiles (no), or try privileged and fall back (auto)",
@@ -226,8 +228,9 @@ OPTIONS: tuple[Option, ...] = (
            "attach to a running cluster started with the same settings (or start one and keep "
            "it)", flag=True),
     Option("required", _parse_bool, "false",
-           "stop the run when the host cannot run DAOS, instead of skipping the tests that "
-           "need it",
+           "stop the run when the host's state cannot run DAOS, instead of skipping the "
+           "tests that need it (a setting given that cannot work on this host fails the run "
+           "anyway)",
            flag=True),
     Option("state_dir", _text, None,
            "folder for the cluster record, build logs and locks, made private (0700); one "

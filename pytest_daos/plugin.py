@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 
 from . import factories, signals, timeouts
-from .cluster.api import Owner, PrerequisiteError, SimBase, prepare
+from .cluster.api import Owner, PrerequisiteError, SimBase, prepare, require_settings
 from .errors import PytestDaosError
 from .progress import (
     RELAY_KEY,
@@ -29,7 +29,15 @@ from .progress import (
     show_header,
 )
 from .runstate import STASH, RunState, run_state
-from .settings import OPTIONS, Option, SettingsError, given_settings, register_options, resolve
+from .settings import (
+    OPTIONS,
+    Option,
+    SettingsError,
+    derived_settings,
+    given_settings,
+    register_options,
+    resolve,
+)
 from .usage import cluster_settings, uses_daos
 
 #: The sim recipe's base image and why it was chosen, for the header.
@@ -102,6 +110,10 @@ def pytest_configure(config: pytest.Config) -> None:
         state = RunState(settings, Owner(**workerinput[OWNER_KEY]), worker=True, recipe=recipe)
     else:
         state = RunState(settings, Owner.current(), worker=False, recipe=recipe)
+    try:  # a setting that cannot work on this host (a misspelt interface) is one too
+        require_settings(settings, state.interface(settings))
+    except PrerequisiteError as exc:
+        raise pytest.UsageError(f"pytest-daos: {exc}") from None
     state.progress = progress_writer(config)
     config.stash[STASH] = state
 
@@ -145,6 +157,9 @@ def _header(config: pytest.Config) -> list[str]:
     if config.get_verbosity() > 0:
         given = ", ".join(given_settings(state.settings)) or "the defaults"
         lines.append(f"daos settings: {given}")
+        derived = derived_settings(state.settings)
+        if derived:
+            lines.append(f"daos defaults that follow from them: {', '.join(derived)}")
     return lines
 
 

@@ -16,6 +16,18 @@ HUGEPAGES_PER_ENGINE = 512
 #: The least SCM DAOS 2.4+ accepts per engine (fault 730, "lower than the minimum (4.0 GiB)").
 SCM_MINIMUM_GIB = 4
 
+#: Targets of each engine (`targets` in daos_server.yml): one, so that an engine fits the
+#: cores of a small host.
+TARGETS_PER_ENGINE = 1
+#: The least NVMe a pool gets on each target: DAOS 2.6.5 refuses less ("requested NVMe
+#: capacity too small (min 1.0 GiB per target)").
+NVME_PER_TARGET = 2**30
+#: The share of `dmg pool create --size` that goes to NVMe (the default tier ratio 6,94).
+NVME_SHARE = 0.94
+#: The default pool's size per target, in G (10**9 bytes): 94% of 2G is 1.88e9 bytes of
+#: NVMe, past DAOS's 1 GiB per target (1.2G is the least); the drill pools take as much.
+POOL_GB_PER_TARGET = 2
+
 #: How a fix is spelled: the name of a setting and the value that works -> the words to use.
 Fix = Callable[[str, int], str]
 
@@ -55,3 +67,10 @@ def engines_problem(
             f"less with fault 730), not {scm_size}: use {fix('scm_size', SCM_MINIMUM_GIB)}"
         )
     return None
+
+
+def default_pool_size(engines: int) -> str:
+    """The session pool's size when `--daos-pool-size` is not given: POOL_GB_PER_TARGET
+    for each target of each engine (a pool spans every rank, and DAOS wants 1 GiB of NVMe
+    on each of their targets): 2G for one engine, 4G for two."""
+    return f"{POOL_GB_PER_TARGET * TARGETS_PER_ENGINE * engines}G"

@@ -84,6 +84,12 @@ class RunState:
             failures += self._supplies.pop(key).close(pool_goes=pool is not None)
         return failures
 
+    @property
+    def pool_size(self) -> str:
+        """The default size of a pool: that of the running cluster's settings, which follows
+        its engines when not given (a cluster fixture's `engines=2` too)."""
+        return (self.cluster_settings or self.settings).pool_size
+
     def interface(self, settings: Settings) -> Interface | InterfaceError:
         """The interface of these settings, resolved once per run (the header, the checks
         and the start all use this answer)."""

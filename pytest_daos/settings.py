@@ -25,9 +25,12 @@ from .errors import PytestDaosError
 from .options import OPTIONS, RECIPES, Option, register_options
 from .releases import (
     HUGEPAGES_PER_ENGINE,
+    POOL_GB_PER_TARGET,
     SCM_MINIMUM_GIB,
     SUPPORTED_VERSIONS,
+    TARGETS_PER_ENGINE,
     Fix,
+    default_pool_size,
     engines_problem,
     option_fix,
     percentage_pool_sizes,
@@ -46,8 +49,10 @@ __all__ = [
     "SettingsError",
     "apply_overrides",
     "default_state_dir",
+    "derived_settings",
     "differences",
     "engines_problem",
+    "given_as",
     "given_settings",
     "register_options",
     "resolve",
@@ -83,7 +88,8 @@ class Settings:
     bdev_size: int = _default("bdev_size")
     hugepages: int = _default("hugepages")
     prefetch: int = _default("prefetch")
-    pool_size: str = _default("pool_size")
+    #: "" (not given): the default for the engines (`releases.default_pool_size`)
+    pool_size: str = ""
     privileged: str = _default("privileged")
     start_timeout: float = _default("start_timeout")
     rebuild: bool = _default("rebuild")
@@ -101,6 +107,10 @@ class Settings:
     sources: Mapping[str, str] = field(
         default_factory=lambda: MappingProxyType({}), compare=False, repr=False
     )
+
+    def __post_init__(self) -> None:
+        if not self.pool_size:  # a frozen dataclass: its own field set once, here
+            object.__setattr__(self, "pool_size", default_pool_size(self.engines))
 
     @property
     def key(self) -> str:
@@ -259,6 +269,26 @@ def given_settings(settings: Settings) -> list[str]:
     ]
 
 
+def derived_settings(settings: Settings) -> list[str]:
+    """The settings whose default follows from others, when not given: the session pool's
+    size, from the engines (`daos_pool_size=4G (2G per engine)`)."""
+    if "pool_size" in settings.sources or settings.system == "existing":
+        return []
+    per_engine = POOL_GB_PER_TARGET * TARGETS_PER_ENGINE
+    return [f"daos_pool_size={settings.pool_size} ({per_engine}G per engine)"]
+
+
+def given_as(settings: Settings, name: str) -> str:
+    """How the user gave setting `name`, for a message: `--daos-iface=nosuch0` on the
+    command line, else `daos_iface=nosuch0 from PYTEST_DAOS_IFACE` (or the ini file, or
+    a cluster fixture)."""
+    option = next(option for option in OPTIONS if option.name == name)
+    value, source = shown_values(settings)[name], settings.sources.get(name, "the default")
+    if source == option.cli:
+        return f"{option.cli}={value}"
+    return f"{option.ini}={value} from {source}"
+
+
 def differences(recorded: Mapping[str, str], settings: Settings) -> list[str]:
     """How the cluster whose settings were `recorded` (`shown_values`) differs from the
     one `settings` would start: `daos_version: 2.6 in the cluster, 2.4 here` for each
@@ -292,4 +322,6 @@ def apply_overrides(settings: Settings, overrides: Mapping[str, Any]) -> Setting
     current = {field.name: getattr(settings, field.name) for field in dataclasses.fields(settings)}
     _check_together({**current, **values}, given, lambda name, value: f"{name}={value}")
     sources = {**settings.sources, **dict.fromkeys(values, "a cluster fixture")}
+    if "pool_size" not in sources and settings.pool_size == default_pool_size(settings.engines):
+        values["pool_size"] = ""  # not given: the default of the fixture's engines
     return dataclasses.replace(settings, **values, sources=MappingProxyType(sources))

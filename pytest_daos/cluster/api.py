@@ -15,7 +15,7 @@ from ..client.handles import DaosCluster
 from ..report import StartReport
 from .checks import FAIL, check_docker
 from .decision import OtherSettings
-from .doctor import PrerequisiteError, report, run_checks
+from .doctor import PrerequisiteError, report, require_settings, run_checks
 from .existing import ExistingSystem
 from .host import Interface, InterfaceError, try_resolve_iface
 from .labels import Owner
@@ -62,6 +62,7 @@ __all__ = [
     "prepare",
     "prune_images",
     "report",
+    "require_settings",
     "run_checks",
     "secure_state_dir",
     "status",

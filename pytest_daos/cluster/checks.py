@@ -1,12 +1,18 @@
 """Every prerequisite check of the DAOS cluster, each a `Check(name, status, detail, fix)`
 read from /proc, /sys and the Docker engine (the engine's git: `engine_git.py`); none
-changes the host. Every reader takes a `root` so tests can point it at a fake tree."""
+changes the host. Every reader takes a `root` so tests can point it at a fake tree.
+
+A check that fails names the settings its verdict follows from (`Check.settings`): the
+failure is a mistake in those settings when the user gave one of them (`--daos-scm-size`
+larger than the memory, more engines than cores), else the host's state (no Docker
+engine, a busy port, too few hugepages)."""
 
 from __future__ import annotations
 
 import gzip
 import os
 import platform
+from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -30,12 +36,20 @@ OK, WARN, FAIL = "ok", "warn", "fail"
 
 @dataclass(frozen=True)
 class Check:
-    """One prerequisite: its status (ok, warn or fail), what was seen, and how to fix it."""
+    """One prerequisite: its status (ok, warn or fail), what was seen, how to fix it, and
+    the settings (option names) whose values a failure follows from (none: the host's
+    state alone)."""
 
     name: str
     status: str
     detail: str
     fix: str = ""
+    settings: tuple[str, ...] = ()
+
+    def mistake(self, given: Collection[str]) -> bool:
+        """Whether this is a failure caused by a setting of `given` (the settings the user
+        gave): that setting cannot work on this host, whatever the host's state."""
+        return self.status == FAIL and any(name in given for name in self.settings)
 
     def line(self) -> str:
         return f"{self.name}: {self.detail}" + (f" (fix: {self.fix})" if self.fix else "")
@@ -45,7 +59,9 @@ def check_interface(iface: Interface | InterfaceError, root: Path = ROOT) -> Che
     """The interface (as `host.try_resolve_iface` found it) exists, is up and has an IPv4
     address; loopback is fine on one host."""
     if isinstance(iface, InterfaceError):
-        return Check("interface", FAIL, iface.cause, "pass --daos-iface=NAME")
+        # a name that no interface has is a mistake; one that exists has no address yet
+        blamed = ("iface",) if iface.missing else ()
+        return Check("interface", FAIL, iface.cause, "pass --daos-iface=NAME", blamed)
     try:
         state = (root / "sys/class/net" / iface.name / "operstate").read_text().strip()
     except OSError:
@@ -190,6 +206,7 @@ def check_cores(facts: HostFacts, needed: int, engines: int = 1) -> Check:
             f"{facts.cpu_count} cores for {engines} engines: each engine starts on a core of "
             "its own (first_core)",
             f"lower --daos-engines to {facts.cpu_count}",
+            ("engines",),
         )
     if engines > 1:
         return Check(
@@ -238,8 +255,9 @@ def check_memory(
     )
     if room >= need:
         return Check("memory", OK, seen)
-    fix = "lower --daos-scm-size or --daos-hugepages"
-    return Check("memory", FAIL, seen, fix + (" or --daos-engines" if engines > 1 else ""))
+    more = " or --daos-engines" if engines > 1 else ""
+    fix = f"lower --daos-scm-size or --daos-hugepages{more}"
+    return Check("memory", FAIL, seen, fix, ("scm_size", "hugepages", "engines"))
 
 
 def check_engines(engines: int, hugepages: int, scm_gib: int, version: str) -> Check:
@@ -248,20 +266,24 @@ def check_engines(engines: int, hugepages: int, scm_gib: int, version: str) -> C
     if problem is None:
         return Check("engines", OK, f"{engines} engine{'s' if engines > 1 else ''}")
     detail, _, fix = problem.rpartition(": use ")
-    return Check("engines", FAIL, detail, f"use {fix}")
+    return Check("engines", FAIL, detail, f"use {fix}", ("engines", "hugepages", "scm_size"))
 
 
-def check_disk(path: str, bdev_gib: int, statvfs: Any = os.statvfs) -> Check:
-    """Free space where Docker keeps containers, for the file that emulates NVMe."""
+def check_disk(path: str, bdev_gib: int, statvfs: Any = os.statvfs, engines: int = 1) -> Check:
+    """Free space where Docker keeps containers, for the files that emulate NVMe (one of
+    `bdev_gib` per engine)."""
     try:
         stat = statvfs(path)
     except OSError as exc:
         return Check("disk", WARN, f"cannot read free space of {path}: {exc}")
     free = stat.f_bavail * stat.f_frsize / 1024**3
-    seen = f"{free:.1f} GiB free in {path}, the bdev file takes {bdev_gib} GiB"
-    if free >= bdev_gib:
+    files = f"the {engines} bdev files take {engines} x" if engines > 1 else "the bdev file takes"
+    seen = f"{free:.1f} GiB free in {path}, {files} {bdev_gib} GiB"
+    if free >= bdev_gib * engines:
         return Check("disk", OK, seen)
-    return Check("disk", FAIL, seen, "free disk space or lower --daos-bdev-size")
+    more = " or --daos-engines" if engines > 1 else ""
+    fix = f"free disk space or lower --daos-bdev-size{more}"
+    return Check("disk", FAIL, seen, fix, ("bdev_size", "engines"))
 
 
 def check_privileged(mode: str, root: Path = ROOT) -> Check:
@@ -273,7 +295,7 @@ def check_privileged(mode: str, root: Path = ROOT) -> Check:
     seen = f"this runtime lacks {', '.join('CAP_' + name for name in missing)}, so Docker refuses "
     seen += "--privileged (unable to apply caps)"
     if mode == "yes":
-        return Check("privileged", FAIL, seen, "use --daos-privileged=auto or no")
+        return Check("privileged", FAIL, seen, "use --daos-privileged=auto or no", ("privileged",))
     return Check("privileged", WARN, seen + ": nodes run with explicit capabilities and "
                  "unconfined seccomp/apparmor/systempaths instead")  # fmt: skip
 

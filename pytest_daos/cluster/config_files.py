@@ -16,7 +16,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from ..releases import SCM_MINIMUM_GIB, series
+from ..releases import SCM_MINIMUM_GIB, TARGETS_PER_ENGINE, series
 from .host import HostFacts
 from .recipes import HOSTNAMES
 
@@ -60,7 +60,7 @@ AGENT_RUNTIME_DIR = "/var/run/daos_agent"
 #: "missing socket directory", daos_agent with "unable to listen on unix socket"); /run
 #: is a fresh tmpfs in every node, so the node makes them before its daemon starts.
 NODE_DIRS = {"server": (SOCKET_DIR,), "client": (AGENT_RUNTIME_DIR,)}
-TARGETS = 1
+TARGETS = TARGETS_PER_ENGINE
 XS_HELPERS = 0
 #: Cores DAOS keeps for its system service (engine log: "2 cores reserved for system service").
 RESERVED_CORES = 2

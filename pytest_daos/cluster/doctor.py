@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from ..settings import Settings
+from ..settings import Settings, given_as
 from . import checks as host_checks
 from . import config_files, engine_git, host
 from .checks import Check
@@ -28,11 +28,40 @@ def ports(engines: int) -> dict[str, int]:
 
 
 class PrerequisiteError(host.HostError):
-    """The host cannot run DAOS; the message names every failed check and its fix."""
+    """The host's state cannot run DAOS (no Docker engine, a busy port, too few hugepages):
+    the message names every failed check and its fix; the tests that need DAOS are skipped
+    (`host_state`)."""
+
+    #: whether the host's state alone is at fault, not a setting the user gave
+    host_state = True
 
     def __init__(self, checks: list[Check]) -> None:
         self.checks = checks
+        self.mistakes: list[Check] = []
         super().__init__(f"the host cannot run DAOS: {host_checks.summary(checks)}")
+
+
+class SettingsMistake(PrerequisiteError):
+    """Settings the user gave cannot work on this host (a misspelt interface, more SCM
+    than the memory holds, more engines than cores): the message names them and the
+    checks they fail (`mistakes`); the run fails rather than skipping its DAOS tests."""
+
+    host_state = False
+
+    def __init__(self, checks: list[Check], mistakes: list[Check], named: str) -> None:
+        super(PrerequisiteError, self).__init__(
+            f"{named} cannot work on this host: {host_checks.summary(mistakes)}"
+        )
+        self.checks, self.mistakes = checks, mistakes
+
+
+def _mistakes(checks: list[Check], settings: Settings) -> tuple[list[Check], str]:
+    """The failed checks a setting the user gave causes, and those settings as given."""
+    mistakes = [check for check in checks if check.mistake(settings.sources)]
+    blamed = dict.fromkeys(
+        name for check in mistakes for name in check.settings if name in settings.sources
+    )
+    return mistakes, ", ".join(given_as(settings, name) for name in blamed)
 
 
 def run_checks(
@@ -71,9 +100,9 @@ def run_checks(
         *_resource_checks(settings, host.host_facts(root)),
     ]
     if client is not None:
-        checks.append(
-            host_checks.check_disk(client.info().get("DockerRootDir", "/"), settings.bdev_size)
-        )
+        root_dir = client.info().get("DockerRootDir", "/")
+        bdev = settings.bdev_size
+        checks.append(host_checks.check_disk(root_dir, bdev, engines=settings.engines))
     return checks
 
 
@@ -112,10 +141,34 @@ def _resource_checks(settings: Settings, facts: host.HostFacts) -> list[Check]:
     return checks
 
 
-def require(checks: list[Check]) -> None:
-    """Raise PrerequisiteError when any check failed."""
-    if any(check.status == host_checks.FAIL for check in checks):
-        raise PrerequisiteError(checks)
+def require(checks: list[Check], settings: Settings | None = None) -> None:
+    """Raise PrerequisiteError when any check failed: SettingsMistake when a setting of
+    `settings` (the ones the checks ran for) that the user gave is at fault."""
+    if not any(check.status == host_checks.FAIL for check in checks):
+        return
+    mistakes, named = _mistakes(checks, settings) if settings is not None else ([], "")
+    if mistakes:
+        raise SettingsMistake(checks, mistakes, named)
+    raise PrerequisiteError(checks)
+
+
+def require_settings(
+    settings: Settings, iface: Interface | InterfaceError, root: Path = host.ROOT
+) -> None:
+    """Before anything runs: the checks that read only the settings and what this host is
+    (its interfaces, memory and cores; no Docker engine, nothing that changes during a
+    run). A setting the user gave that cannot work here raises SettingsMistake (a usage
+    error); what the host's state does is left to the start's checks. An existing system
+    is not checked: it runs elsewhere."""
+    if settings.system == "existing":
+        return
+    checks = [
+        host_checks.check_interface(iface, root),
+        *_resource_checks(settings, host.host_facts(root)),
+    ]
+    mistakes, named = _mistakes(checks, settings)
+    if mistakes:
+        raise SettingsMistake(checks, mistakes, named)
 
 
 def report(checks: list[Check], as_json: bool = False) -> str:

@@ -27,11 +27,12 @@ class HostError(PytestDaosError, RuntimeError):
 
 
 class InterfaceError(HostError):
-    """The interface asked for cannot carry the cluster."""
+    """The interface asked for cannot carry the cluster; `missing`: no interface of this
+    host has that name (a misspelt one), rather than one without an IPv4 address."""
 
-    def __init__(self, cause: str, fix: str) -> None:
+    def __init__(self, cause: str, fix: str, missing: bool = False) -> None:
         super().__init__(f"{cause}. {fix}")
-        self.cause, self.fix = cause, fix
+        self.cause, self.fix, self.missing = cause, fix, missing
 
 
 def interface_names(root: Path = ROOT) -> list[str]:
@@ -94,6 +95,7 @@ def resolve_iface(name: str | None, root: Path = ROOT) -> Interface:
             + ("has no IPv4 address" if exists else "does not exist")
             + f"; interfaces with an IPv4 address: {', '.join(usable) or 'none'}",
             "Pass one with --daos-iface=NAME",
+            missing=not exists,
         )
     return Interface(name, ip)
 

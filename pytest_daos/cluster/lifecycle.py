@@ -168,7 +168,7 @@ class ClusterLifecycle:
             self._starting = True  # the host is this run's: a failure is recorded
         self.progress(Phase(f"starting a DAOS cluster ({self.recipe.name} recipe, DAOS "
                             f"{self.recipe.daos_version}): checking this host"))  # fmt: skip
-        require(run_checks(self.settings, self.recipe, engine, iface=self.iface))
+        require(run_checks(self.settings, self.recipe, engine, iface=self.iface), self.settings)
         assert builder is not None and isinstance(self.iface, Interface)
         self.report.iface, self.report.ip = self.iface.name, self.iface.ip
         self._phase("prerequisites", started)

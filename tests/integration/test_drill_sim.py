@@ -6,6 +6,7 @@ measured by benchmarks, never asserted here."""
 from __future__ import annotations
 
 from drill_suite import DRILL, make_suite
+from engines_suite import ENGINES_SUITE, FIXTURE_SUITE
 
 
 def test_the_example_drill_on_two_sim_engines(pytester, run_sim, leaves_nothing_behind):
@@ -41,3 +42,19 @@ def test_a_cluster_left_degraded_is_healed_before_the_next_test(
     result = run_sim("--daos-engines=2", "--daos-sim-join-delay=0.2")
     result.assert_outcomes(passed=1, failed=1)
     result.stdout.fnmatch_lines(["*this test fails before it brings its rank back*"])
+
+
+def test_two_engines_with_the_default_pool_size(pytester, run_sim, leaves_nothing_behind):
+    """The sim refuses a pool below 1 GiB of NVMe per target as DAOS does: the default
+    pool size follows the engines, so every pool and container fixture works on two."""
+    pytester.makepyfile(test_engines=ENGINES_SUITE, test_fixture=FIXTURE_SUITE)
+    result = run_sim("--daos-engines=2", "--daos-sim-join-delay=0.2")
+    result.assert_outcomes(passed=4)
+
+
+def test_a_two_engine_fixture_in_a_run_of_one_gets_its_default_pool_size(
+    pytester, run_sim, leaves_nothing_behind
+):
+    pytester.makepyfile(test_fixture=FIXTURE_SUITE)
+    result = run_sim("--daos-sim-join-delay=0.2")
+    result.assert_outcomes(passed=1)

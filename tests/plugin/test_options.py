@@ -91,24 +91,47 @@ def test_header_of_an_existing_system_says_how_it_is_reached(pytester, nowhere):
     )
 
 
-def test_unknown_interface_skips_daos_tests_naming_the_interfaces_that_exist(pytester, nowhere):
+def test_an_unknown_interface_is_a_usage_error_naming_the_interfaces_that_exist(pytester, nowhere):
+    """A misspelt interface is a mistake found from the host's interfaces before anything
+    runs: the run stops (exit status 4) instead of skipping every DAOS test."""
     pytester.makepyfile(DAOS_TEST + PLAIN_TEST)
     result = pytester.runpytest("--daos-iface=nope0", "-rs")
-    result.assert_outcomes(passed=1, skipped=1)
-    result.stdout.fnmatch_lines(
-        ["SKIPPED*pytest-daos: the host cannot run DAOS:*interface: network interface 'nope0' "
-         "does not exist; interfaces with an IPv4 address:*lo (127.0.0.1)*"]
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    assert len([line for line in result.stderr.lines if line.strip()]) == 1
+    result.stderr.fnmatch_lines(
+        ["ERROR: pytest-daos: --daos-iface=nope0 cannot work on this host: interface: network "
+         "interface 'nope0' does not exist; interfaces with an IPv4 address: *lo (127.0.0.1)* "
+         "(fix: pass --daos-iface=NAME)"]
     )  # fmt: skip
     assert "Traceback" not in result.stdout.str()
 
 
+def test_an_unknown_interface_from_the_environment_names_the_variable(
+    pytester, nowhere, monkeypatch
+):
+    monkeypatch.setenv("PYTEST_DAOS_IFACE", "nope0")
+    pytester.makepyfile(PLAIN_TEST)
+    result = pytester.runpytest()
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(
+        ["ERROR: pytest-daos: daos_iface=nope0 from PYTEST_DAOS_IFACE cannot work on this host: "
+         "interface: network interface 'nope0' does not exist;*"]
+    )  # fmt: skip
+
+
+def test_an_unknown_interface_is_no_matter_for_an_existing_system(pytester, nowhere):
+    pytester.makepyfile(PLAIN_TEST)
+    result = pytester.runpytest("--daos-system=existing", "--daos-iface=nope0")
+    result.assert_outcomes(passed=1)
+
+
 def test_required_turns_the_skip_into_a_session_error(pytester, nowhere):
     pytester.makepyfile(DAOS_TEST + PLAIN_TEST)
-    result = pytester.runpytest("--daos-iface=nope0", "--daos-required")
+    result = pytester.runpytest("--daos-iface=lo", "--daos-required")
     assert result.ret == 1
     result.assert_outcomes()
     result.stdout.fnmatch_lines(
-        ["*pytest-daos (--daos-required): the host cannot run DAOS:*'nope0' does not exist*"]
+        ["*pytest-daos (--daos-required): the host cannot run DAOS:*docker: no Docker engine*"]
     )
     assert "Traceback" not in result.stdout.str() + result.stderr.str()
 
@@ -147,10 +170,10 @@ def test_the_interface_is_resolved_once_per_run(pytester, nowhere, monkeypatch):
 
     monkeypatch.setattr(host, "resolve_iface", counting)
     pytester.makepyfile(DAOS_TEST + DAOS_TEST.replace("test_needs_daos", "test_again"))
-    result = pytester.runpytest_inprocess("--daos-iface=nope0", "--daos-recipe=sim", "-rs")
+    result = pytester.runpytest_inprocess("--daos-iface=lo", "--daos-recipe=sim", "-rs")
     result.assert_outcomes(skipped=2)
-    result.stdout.fnmatch_lines(["daos: *interface unusable: *nope0*"])
-    assert asked == ["nope0"]
+    result.stdout.fnmatch_lines(["daos: *interface lo (127.0.0.1)*"])
+    assert asked == ["lo"]
 
 
 @pytest.mark.parametrize(
@@ -188,5 +211,26 @@ def test_a_cluster_fixture_whose_settings_cannot_run_errors_in_one_line(pytester
         ["*pytest-daos could not start DAOS: engines=3: 3 engines need 1536 hugepages at least "
          "(each takes about 500; with fewer the engines die at start), not 1024: use "
          "hugepages=1536"]
+    )  # fmt: skip
+    assert "Traceback" not in result.stdout.str()
+
+
+def test_a_cluster_fixture_with_more_engines_than_cores_fails_rather_than_skips(pytester, nowhere):
+    """More engines than this host has cores is the fixture's mistake: its test errors
+    with the one line (even with no Docker engine, which alone would skip it)."""
+    import os
+
+    count = (os.cpu_count() or 1) + 1
+    pytester.makeconftest(
+        "from pytest_daos import factories\n\n"
+        f"daos_many = factories.daos_cluster(engines={count}, hugepages={512 * count})\n"
+    )
+    pytester.makepyfile("def test_many(daos_many):\n    pass\n")
+    result = pytester.runpytest(f"--daos-state-dir={pytester.path / 'state'}", "--daos-iface=lo")
+    result.assert_outcomes(errors=1)
+    result.stdout.fnmatch_lines(
+        [f"*pytest-daos: *daos_engines={count} from a cluster fixture* cannot work on this "
+         f"host: *cores: {count - 1} cores for {count} engines: each engine starts on a core of "
+         f"its own (first_core) (fix: lower --daos-engines to {count - 1})*"]
     )  # fmt: skip
     assert "Traceback" not in result.stdout.str()

@@ -81,3 +81,15 @@ def test_help_shows_what_each_value_is_and_the_choices(pytester):
                   "daos_keep (bool):", "daos_build_arg (linelist):"):  # fmt: skip
         assert shown in text
     assert not re.search(r"--daos-[a-z-]+=VALUE\b", text)
+
+
+def test_the_default_pool_size_of_the_engines_is_said_on_v(pytester, clean_environment, nowhere):
+    pytester.makepyfile(PLAIN_TEST)
+    two = pytester.runpytest("-v", "--daos-iface=lo", "--daos-engines=2")
+    two.assert_outcomes(passed=1)
+    two.stdout.fnmatch_lines(
+        ["daos settings: daos_iface=lo from --daos-iface, daos_engines=2 from --daos-engines",
+         "daos defaults that follow from them: daos_pool_size=4G (2G per engine)"]
+    )  # fmt: skip
+    given = pytester.runpytest("-v", "--daos-iface=lo", "--daos-engines=2", "--daos-pool-size=3G")
+    assert "daos defaults that follow" not in given.stdout.str()

@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from engines_suite import ENGINES_SUITE, FIXTURE_SUITE
 from pool_space import SESSION_POOLS, assert_clear_pool_space_error
 from real_trees import newest, releases
 from restart_suite import restart_suite
@@ -117,3 +118,19 @@ def test_server_restart_needs_a_new_format(pytester, real_args, leaves_nothing_b
     pytester.makepyfile(test_restart=restart_suite(stop_timeout=10, wait=120))
     result = pytester.runpytest_subprocess(*real_args(release), timeout=900)
     result.assert_outcomes(passed=1)
+
+
+@pytest.mark.parametrize("release", newest())
+def test_two_engines_with_the_default_pool_size(
+    pytester, real_args, leaves_nothing_behind, release
+):
+    """`--daos-engines=2` and no `--daos-pool-size`: the session pool, its containers, a
+    pool factory's pool and a two-engine cluster fixture's pools are made at the default
+    size, which follows the engines (DAOS refuses 2G on two ranks: "requested NVMe
+    capacity too small (min 1.0 GiB per target)")."""
+    pytester.makepyfile(test_engines=ENGINES_SUITE, test_fixture=FIXTURE_SUITE)
+    result = pytester.runpytest_subprocess(
+        *real_args(release), "--daos-engines=2", "-v", timeout=900
+    )
+    result.assert_outcomes(passed=4)
+    result.stdout.fnmatch_lines(["daos defaults that follow from them: daos_pool_size=4G *"])

@@ -13,7 +13,8 @@ import pytest
 from downstream_run import DownstreamRun, Ended
 from nobody import DOCKER_GROUP
 
-#: Options that are refused before anything is done: (scenario id, arguments).
+#: Options that are refused before anything is done (a setting that cannot work on this
+#: host too: a misspelt interface, more SCM than the memory): (scenario id, arguments).
 OPTIONS = [
     ("recipe_a_program", ["--daos-recipe=/bin/ls"]),
     ("unbalanced_quote_in_dmg", ["--daos-system=existing", "--daos-dmg=ssh 'admin01"]),
@@ -22,6 +23,7 @@ OPTIONS = [
     ("hugepages_abc", ["--daos-hugepages=abc"]),
     ("pool_size_0", ["--daos-pool-size=0"]),
     ("unknown_interface", ["--daos-iface=nosuch0"]),
+    ("scm_size_beyond_memory", ["--daos-scm-size=100000"]),
     ("version_2_5", ["--daos-version=2.5"]),
 ]
 
@@ -49,6 +51,7 @@ def error_line(ended: Ended, folder: Path) -> str:
     text = found[0].replace(str(folder), "<tmp>")
     text = re.sub(r"(interfaces with an IPv4 address:) .*? \(fix:", r"\1 <this host's> (fix:", text)
     text = re.sub(r"used by \S+ \(pid \d+\)", "used by <the listener> (pid N)", text)
+    text = re.sub(r"(memory:) .*? \(fix:", r"\1 <this host's> (fix:", text)
     return re.sub(r"\b(pid|inode) \d+", r"\1 N", text)
 
 

@@ -42,6 +42,11 @@ def test_interface_ok_down_missing_and_loopback(tmp_path):
     missing = checks.check_interface(host.try_resolve_iface("nope0", tmp_path), tmp_path)
     assert missing.status == FAIL
     assert "'nope0' does not exist" in missing.detail and "lo (127.0.0.1)" in missing.detail
+    # a name no interface has is the setting's mistake; a down interface the host's state
+    assert (missing.settings, missing.mistake({"iface"}), missing.mistake(())) == (
+        ("iface",), True, False,
+    )  # fmt: skip
+    assert (down.settings, down.mistake({"iface"})) == ((), False)
 
 
 def test_hugetlbfs_supported_mounted_or_not(tmp_path):
@@ -152,6 +157,10 @@ def test_disk(tmp_path):
     short = checks.check_disk("/var/lib/docker", 16, ten_gib_free)
     assert short.status == FAIL and "--daos-bdev-size" in short.fix
     assert checks.check_disk(str(tmp_path / "missing"), 1).status == WARN
+    two = checks.check_disk("/var/lib/docker", 8, ten_gib_free, engines=2)  # a file each
+    assert (two.status, two.settings) == (FAIL, ("bdev_size", "engines"))
+    assert two.detail == "10.0 GiB free in /var/lib/docker, the 2 bdev files take 2 x 8 GiB"
+    assert two.fix == "free disk space or lower --daos-bdev-size or --daos-engines"
 
 
 @pytest.mark.parametrize(

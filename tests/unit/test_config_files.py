@@ -5,10 +5,14 @@ from __future__ import annotations
 import dataclasses
 import json
 
+import pytest
 import yaml
 
 from pytest_daos.cluster import config_files as daos_config
 from pytest_daos.cluster.host import HostFacts
+from pytest_daos.releases import NVME_PER_TARGET, NVME_SHARE
+from pytest_daos.settings import Settings
+from pytest_daos.sizes import parse_bytes
 
 GIB = 1024**3
 CONFIG = daos_config.ClusterConfig(
@@ -180,3 +184,24 @@ def test_system_ram_reserved_leaves_scm_for_every_engine():
     assert (one, two) == (16, 12)
     room = daos_config.scm_room(SMALL, TWO.hugepages, two, engines=2)
     assert room >= daos_config.scm_needed(4, engines=2)
+
+
+@pytest.mark.parametrize("engines", [1, 2])
+def test_the_default_pool_fits_every_engine_as_the_config_writes_it(engines):
+    """A pool spans every rank: the default size gives each target of each engine the
+    1 GiB of NVMe DAOS wants (94% of the size goes to NVMe), within that engine's bdev
+    file and SCM (each engine has its own, of --daos-bdev-size and --daos-scm-size)."""
+    settings = Settings(engines=engines, hugepages=512 * max(2, engines))
+    config = daos_config.ClusterConfig(
+        daos_version="2.6.5", provider="ofi+tcp", iface="lo", scm_size_gib=settings.scm_size,
+        bdev_size_gib=settings.bdev_size, hugepages=settings.hugepages, engines=engines,
+    )  # fmt: skip
+    written = daos_config.server_config(config, SMALL)["engines"]
+    targets = sum(engine["targets"] for engine in written)
+    size = parse_bytes(settings.pool_size)
+    assert size * NVME_SHARE / targets >= NVME_PER_TARGET
+    for engine in written:
+        scm, bdev = engine["storage"]
+        share = size / len(written)  # each rank's part of the pool
+        assert share * NVME_SHARE <= bdev["bdev_size"] * GIB * len(bdev["bdev_list"])
+        assert share * (1 - NVME_SHARE) <= scm["scm_size"] * GIB

@@ -5,6 +5,7 @@ disk space and git lookup are this host's own."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import shutil
@@ -12,7 +13,7 @@ import shutil
 import pytest
 from fake_docker import FakeClient
 
-from pytest_daos.cluster import doctor
+from pytest_daos.cluster import doctor, host
 from pytest_daos.cluster.checks import check_docker
 from pytest_daos.cluster.engine_git import ENGINE_PATH
 from pytest_daos.cluster.host import DockerUnavailable
@@ -176,9 +177,11 @@ def test_report_as_json_and_as_a_table(tmp_path, not_root):
     assert [row["name"] for row in document["checks"]] == [*NAMES, "disk"]
     assert document["checks"][4] == {
         "name": "hugepages", "status": "fail", "detail": TOO_FEW[0], "fix": TOO_FEW[1],
+        "settings": [],
     }  # fmt: skip
     assert document["checks"][0] == {
         "name": "docker", "status": "ok", "detail": "engine 27.5.1 answers (API 1.47)", "fix": "",
+        "settings": [],
     }  # fmt: skip
 
     lines = doctor.report(checks).splitlines()
@@ -250,3 +253,59 @@ def test_more_engines_than_cores_fails_with_the_fix(tmp_path, not_root):
     assert (cores.status, cores.fix) == ("fail", f"lower --daos-engines to {count - 1}")
     with pytest.raises(doctor.PrerequisiteError, match="cores: "):
         doctor.require(checks)
+
+
+def given(settings, **sources):
+    """`settings` as if the user gave the settings named in `sources` (name: where from)."""
+    return dataclasses.replace(settings, sources=sources)
+
+
+def test_a_failure_of_a_setting_the_user_gave_is_a_mistake_named_with_its_source(
+    tmp_path, not_root
+):
+    fake_host(tmp_path, total_pages=8192, free_pages=8192)
+    count = (os.cpu_count() or 1) + 1
+    many = Settings(recipe="sim", iface="lo", bdev_size=1, engines=count, hugepages=512 * count)
+    checks = run_checks(many, no_engine(), tmp_path)
+    with pytest.raises(doctor.PrerequisiteError) as default:
+        doctor.require(checks, many)  # nothing given: the host's state is at fault
+    assert default.value.host_state and default.value.mistakes == []
+    assert str(default.value).startswith("the host cannot run DAOS: docker: ")
+
+    fixture = given(many, engines="a cluster fixture", hugepages="a cluster fixture")
+    with pytest.raises(doctor.PrerequisiteError) as caught:
+        doctor.require(run_checks(fixture, no_engine(), tmp_path), fixture)
+    assert not caught.value.host_state
+    assert [check.name for check in caught.value.mistakes] == ["cores"]
+    assert str(caught.value) == (
+        f"daos_engines={count} from a cluster fixture cannot work on this host: cores: "
+        f"{count - 1} cores for {count} engines: each engine starts on a core of its own "
+        f"(first_core) (fix: lower --daos-engines to {count - 1})"
+    )
+
+
+def test_scm_larger_than_the_memory_is_a_mistake_found_before_the_run(tmp_path, not_root):
+    fake_host(tmp_path)
+    big = given(Settings(recipe="sim", iface="lo", scm_size=64), scm_size="--daos-scm-size")
+    with pytest.raises(doctor.PrerequisiteError) as caught:
+        doctor.require_settings(big, host.try_resolve_iface("lo", tmp_path), tmp_path)
+    assert str(caught.value).startswith(
+        "--daos-scm-size=64 cannot work on this host: memory: 23.5 GiB RAM - "
+    )
+    assert str(caught.value).endswith("(fix: lower --daos-scm-size or --daos-hugepages)")
+
+
+def test_before_the_run_only_mistakes_stop_it(tmp_path, not_root):
+    """A setting the user gave that fails a check stops the run at once; a failure the
+    host's state causes (an interface without an address, the defaults on a small host)
+    is left to the start's checks; an existing system is not checked here."""
+    fake_host(tmp_path, hugetlbfs=False, total_pages=0, free_pages=0)
+    down = host.InterfaceError("network interface 'eth9' has no IPv4 address", "pass one")
+    small = Settings(recipe="sim", scm_size=64)  # not given: the default of a small host
+    doctor.require_settings(small, down, tmp_path)
+    missing = host.try_resolve_iface("nope0", tmp_path)
+    named = given(Settings(recipe="sim", iface="nope0"), iface="PYTEST_DAOS_IFACE")
+    with pytest.raises(doctor.PrerequisiteError, match=r"^daos_iface=nope0 from PYTEST_DAOS_"):
+        doctor.require_settings(named, missing, tmp_path)
+    existing = dataclasses.replace(named, system="existing")
+    doctor.require_settings(existing, missing, tmp_path)

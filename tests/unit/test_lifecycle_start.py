@@ -118,7 +118,7 @@ def world(tmp_path, monkeypatch):
     client = FakeClient()
     monkeypatch.setattr(lifecycle, "check_docker", lambda factory: (None, client))
     monkeypatch.setattr(lifecycle, "run_checks", lambda *args, **kwargs: [])
-    monkeypatch.setattr(lifecycle, "require", lambda checks: None)
+    monkeypatch.setattr(lifecycle, "require", lambda checks, settings=None: None)
     monkeypatch.setattr(lifecycle, "ImageBuilder", FakeBuilder)
     monkeypatch.setattr(lifecycle, "DockerCluster", FakeDocker)
     monkeypatch.setattr(lifecycle, "host_facts", lambda: None)

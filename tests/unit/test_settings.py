@@ -11,6 +11,7 @@ from pytest_daos.settings import (
     Settings,
     SettingsError,
     apply_overrides,
+    derived_settings,
     differences,
     given_settings,
     resolve,
@@ -292,3 +293,30 @@ def test_overrides_are_checked_together_with_the_settings(settings, overrides, m
     with pytest.raises(SettingsError) as caught:
         apply_overrides(settings, overrides)
     assert str(caught.value) == message
+
+
+@pytest.mark.parametrize(("engines", "size"), [("1", "2G"), ("2", "4G"), ("3", "6G")])
+def test_the_default_pool_size_follows_the_engines(engines, size):
+    """DAOS wants 1 GiB of NVMe on each target of every rank a pool spans: 2G on two
+    ranks is refused ("requested NVMe capacity too small (min 1.0 GiB per target)")."""
+    hugepages = str(512 * max(2, int(engines)))
+    settings = resolve(getter({"engines": engines, "hugepages": hugepages}), getter({}), {})
+    assert settings.pool_size == size
+    assert "pool_size" not in settings.sources
+    assert derived_settings(settings) == [f"daos_pool_size={size} (2G per engine)"]
+
+
+def test_a_given_pool_size_is_kept_whatever_the_engines():
+    settings = resolve(getter({"engines": "2", "pool_size": "3G"}), getter({}), {})
+    assert settings.pool_size == "3G"
+    assert derived_settings(settings) == []
+    assert apply_overrides(settings, {"engines": 1}).pool_size == "3G"
+
+
+def test_a_cluster_fixtures_engines_bring_their_default_pool_size():
+    settings = resolve(getter({}), getter({}), {})
+    two = apply_overrides(settings, {"engines": 2})
+    assert (settings.pool_size, two.pool_size) == ("2G", "4G")
+    assert apply_overrides(settings, {"engines": 2, "pool_size": "5G"}).pool_size == "5G"
+    assert Settings(engines=2).pool_size == "4G"
+    assert Settings(engines=2, pool_size="1%").pool_size == "1%"
