@@ -28,12 +28,10 @@ FIXTURE_SUITE = """
 from pytest_daos import factories
 
 daos_two = factories.daos_cluster(engines=2)
-pool_of_two = factories.daos_pool("daos_two")
-pools_of_two = factories.daos_pool_factory("daos_two")
+pool_of_two = factories.daos_pool("daos_two", scope="function")
 
 
-def test_a_pool_of_a_two_engine_fixture(daos_two, pool_of_two, pools_of_two):
+def test_a_pool_of_a_two_engine_fixture(daos_two, pool_of_two):
     assert daos_two.ranks == (0, 1)
     assert pool_of_two.create_container().query()["container_type"] == "POSIX"
-    assert pools_of_two().create_container().query()["container_type"] == "POSIX"
 """
