@@ -139,8 +139,9 @@ def test_a_done_between_two_passes_does_not_end_the_wait():
         text = real(text) if not text.startswith("{") else text
         return PoolState.from_response(json.loads(text)["response"])
 
-    # the two `done v3` answers come 0.1 and 0.3 s apart: less than the settling time
-    state = wait_rebuilt(query, "p2", since=1, timeout=30, settle=0.5)
+    # the two `done v3` answers come one poll apart (half the settling time of 2 s): a busy
+    # host that delays a poll by 1 s more is unlikely, by 0.25 s (settle=0.5) was not
+    state = wait_rebuilt(query, "p2", since=1, timeout=30, settle=2.0)
     assert state.version == 5
 
 
