@@ -53,15 +53,15 @@ bash scripts/host-setup.sh
 
 install_into .venv "${PYTHON:-python3}"
 
-# beside_real [pytest args]: the envs of BESIDE_REAL_ENVS at once, with a temporary folder
-# of their own (their pytest sessions, and a default state folder no other tier uses);
-# their output in $basetemp/beside-real.log
+# beside_real [pytest args]: the envs of BESIDE_REAL_ENVS one after another (they take less
+# time than the real tier; at once, on a busy host, they stretched timed waits), with a
+# temporary folder of their own (their pytest sessions, and a default state folder no other
+# tier uses); their output in $basetemp/beside-real.log
 beside_real() {
     local own
     own=$(mktemp -d "$basetemp/beside-real.XXXXXX")
-    TMPDIR="$own" .venv/bin/tox run-parallel --parallel 2 --parallel-no-spinner \
-        --skip-missing-interpreters true -e "$BESIDE_REAL_ENVS" -- "$@" \
-        >"$basetemp/beside-real.log" 2>&1
+    TMPDIR="$own" .venv/bin/tox run --skip-missing-interpreters true \
+        -e "$BESIDE_REAL_ENVS" -- "$@" >"$basetemp/beside-real.log" 2>&1
 }
 
 if [ "$command" = test ]; then
